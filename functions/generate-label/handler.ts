@@ -1,0 +1,31 @@
+import { carrier } from '../shared/providers/index.js';
+import type { Shipment } from '../shared/domain/order.js';
+import { logger, metrics } from '../shared/logger.js';
+import { transitionWithStock } from '../shared/store/inventory.js';
+import { requireOrder } from '../shared/store/orders.js';
+import { orderTaskInput, taskHandler } from '../shared/task.js';
+
+/**
+ * RELEASED → SHIPPED: buys the label (once per order: the carrier dedupes on the order id) and takes
+ * the reserved stock out of the warehouse in the same write as the status change.
+ */
+export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
+  const order = await requireOrder(orderId);
+  if (order.shipment) return { status: order.status, nextPollAt: order.shipment.estimatedDeliveryAt };
+  const label = await carrier.buyLabel({
+    idempotencyKey: orderId,
+    orderId,
+    method: order.shippingMethod,
+    region: order.region,
+    address: order.shippingAddress,
+  });
+  const shipment: Shipment = { ...label, polls: 0 };
+  const shipped = await transitionWithStock(orderId, 'SHIPPED', {
+    actor: 'workflow',
+    stock: 'consume',
+    set: { shipment },
+  });
+  metrics.addMetric('OrdersShipped', 'Count', 1);
+  logger.info('label bought', { trackingNumber: label.trackingNumber, carrier: label.carrier });
+  return { status: shipped.status, nextPollAt: label.estimatedDeliveryAt };
+});

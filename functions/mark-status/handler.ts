@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { logger, metrics } from '../shared/logger.js';
+import { transitionWithStock } from '../shared/store/inventory.js';
+import { transition } from '../shared/store/orders.js';
+import { taskHandler } from '../shared/task.js';
+
+const input = z.object({
+  orderId: z.string().min(1),
+  status: z.enum(['PAYMENT_FAILED', 'OUT_OF_STOCK', 'FAILED_TO_RELEASE', 'CANCELLED']),
+  reason: z.string().optional(),
+  /** What a Catch put at ResultPath: the error name and its cause. */
+  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+
+/** The reason a caught error carries: Lambda errors arrive as a JSON Cause with errorMessage. */
+export function reasonOf(error: { Error: string; Cause?: string } | undefined): string | undefined {
+  if (!error) return undefined;
+  try {
+    const cause = JSON.parse(error.Cause ?? '') as { errorMessage?: unknown };
+    if (typeof cause.errorMessage === 'string' && cause.errorMessage) return cause.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  return error.Cause || error.Error;
+}
+
+/** The status a business failure ends in, recorded with its reason; a cancellation returns the stock. */
+export const handler = taskHandler(input, async ({ orderId, status, reason, error }) => {
+  const why = reason ?? reasonOf(error) ?? status.toLowerCase();
+  const order =
+    status === 'CANCELLED'
+      ? await transitionWithStock(orderId, status, { actor: 'workflow', reason: why, stock: 'return' })
+      : await transition(orderId, status, {
+          actor: 'workflow',
+          reason: why,
+          ...(status === 'FAILED_TO_RELEASE' ? { set: { release: { failureReason: why } } } : {}),
+        });
+  metrics.addMetric(`Orders${status.split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join('')}`, 'Count', 1);
+  logger.info('order marked', { status, reason: why });
+  return { status: order.status, reason: why };
+});

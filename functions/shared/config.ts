@@ -1,0 +1,27 @@
+/**
+ * Configuration read once at start-up. Only configuration differs between AWS and the local runtime:
+ * endpoints come from the SDK's own AWS_ENDPOINT_URL_* variables, names and knobs from these.
+ */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value === '') throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+export function numberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+export const ENV = {
+  tableName: 'ORDERS_TABLE',
+  stateMachineArn: 'STATE_MACHINE_ARN',
+  releaseDlqUrl: 'RELEASE_DLQ_URL',
+  /** How many times faster than real time workflow durations run (transit, hold timeout, SLA). 1 on AWS. */
+  timeScale: 'ORDERFLOW_TIME_SCALE',
+  /** Probability (0..1) that a sandbox provider call fails transiently; for fault-injection runs. */
+  faultRate: 'ORDERFLOW_FAULT_RATE',
+} as const;

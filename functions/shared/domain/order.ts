@@ -1,0 +1,134 @@
+import { z } from 'zod';
+import { MONEY_PATTERN, fromMinor, toMinor } from './money.js';
+import { ACTORS, ORDER_STATUSES, type OrderStatus } from './status.js';
+
+/** Free text: any Unicode except control characters (tab and newline allowed where text is long). */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    // eslint-disable-next-line no-control-regex
+    .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'must not contain control characters');
+
+const money = z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"');
+
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const skuSchema = z.string().regex(SKU_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"');
+
+export const SHIPPING_METHODS = ['express', 'standard', 'economy'] as const;
+export type ShippingMethod = (typeof SHIPPING_METHODS)[number];
+
+export const addressSchema = z.strictObject({
+  name: text(200).min(1),
+  line1: text(200).min(1),
+  line2: text(200).default(''),
+  city: text(100).min(1),
+  region: text(100).default(''),
+  postalCode: z.string().regex(/^[A-Za-z0-9 -]{2,12}$/, 'must be a postal code'),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as "US"'),
+});
+export type Address = z.infer<typeof addressSchema>;
+
+export const lineItemSchema = z.strictObject({
+  sku: skuSchema,
+  productId: text(64).default(''),
+  name: text(200).default(''),
+  quantity: z.number().int().min(1).max(1000),
+  unitPrice: money,
+});
+export type LineItem = z.infer<typeof lineItemSchema>;
+
+export const MAX_LINES = 50;
+
+/** The generic order body of the HTTP contract (manual create and signed generic webhook). */
+export const orderInputSchema = z.strictObject({
+  externalOrderId: text(100).min(1).optional(),
+  channel: text(50).default('web'),
+  customer: z.strictObject({
+    name: text(200).min(1),
+    email: z.email().max(254),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9 ()-]{3,30}$/)
+      .optional(),
+  }),
+  shippingAddress: addressSchema,
+  items: z.array(lineItemSchema).min(1).max(MAX_LINES),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"'),
+  payment: z.strictObject({
+    provider: z.enum(['sandbox', 'shopify']),
+    reference: text(200).min(1),
+    amount: money,
+  }),
+  shippingMethod: z.enum(SHIPPING_METHODS).default('standard'),
+  discountCodes: z.array(text(100).min(1)).max(20).default([]),
+  tags: z.array(text(100).min(1)).max(50).default([]),
+  notes: text(5000).default(''),
+});
+export type OrderInput = z.infer<typeof orderInputSchema>;
+
+export const historyEntrySchema = z.object({
+  status: z.enum(ORDER_STATUSES),
+  at: z.string(),
+  reason: z.string().optional(),
+  actor: z.enum(ACTORS),
+});
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
+
+export const ORDER_SOURCES = ['api', 'shopify', 'webhook'] as const;
+export type OrderSource = (typeof ORDER_SOURCES)[number];
+
+export type Region = 'domestic' | 'international';
+
+export interface Hold {
+  reason: string;
+  since: string;
+  expiresAt: string;
+  /** Present while the workflow waits; removed once a release has been sent for it. */
+  taskToken?: string;
+}
+
+export interface Shipment {
+  carrier: string;
+  service: string;
+  trackingNumber: string;
+  labelId: string;
+  shippedAt: string;
+  estimatedDeliveryAt: string;
+  polls: number;
+  deliveredAt?: string;
+  exception?: string;
+}
+
+export interface Order extends Omit<OrderInput, 'payment'> {
+  orderId: string;
+  sellerId: string;
+  source: OrderSource;
+  payment: OrderInput['payment'] & { financialStatus?: string };
+  /** Sum of the lines, a decimal string. */
+  total: string;
+  region: Region;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  history: HistoryEntry[];
+  hold?: Hold;
+  release?: { releasedAt?: string; failureReason?: string };
+  shipment?: Shipment;
+  workflow: { executionName: string; attempt: number; startedAt?: string };
+}
+
+export function orderTotal(items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[]): string {
+  return fromMinor(items.reduce((sum, line) => sum + toMinor(line.unitPrice) * line.quantity, 0));
+}
+
+export function regionOf(address: Pick<Address, 'country'>, originCountry: string): Region {
+  return address.country === originCountry ? 'domestic' : 'international';
+}
+
+/** Quantity per SKU; an order may list the same SKU on several lines. */
+export function quantitiesBySku(items: readonly Pick<LineItem, 'sku' | 'quantity'>[]): Map<string, number> {
+  const bySku = new Map<string, number>();
+  for (const { sku, quantity } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
+  return bySku;
+}

@@ -1,0 +1,56 @@
+/**
+ * Order statuses and the one transition table every writer obeys. The store turns `allowedFrom`
+ * into DynamoDB condition expressions, so an illegal transition fails whoever attempts it.
+ */
+export const ORDER_STATUSES = [
+  'PENDING',
+  'PAYMENT_VERIFIED',
+  'STOCK_RESERVED',
+  'ON_HOLD',
+  'OUT_OF_STOCK',
+  'RELEASED',
+  'FAILED_TO_RELEASE',
+  'SHIPPED',
+  'IN_TRANSIT',
+  'DELIVERED',
+  'DELIVERY_EXCEPTION',
+  'PAYMENT_FAILED',
+  'CANCELLED',
+] as const;
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: ['PAYMENT_VERIFIED', 'PAYMENT_FAILED', 'CANCELLED'],
+  PAYMENT_VERIFIED: ['STOCK_RESERVED', 'OUT_OF_STOCK', 'CANCELLED'],
+  STOCK_RESERVED: ['ON_HOLD', 'RELEASED', 'FAILED_TO_RELEASE', 'CANCELLED'],
+  ON_HOLD: ['RELEASED', 'FAILED_TO_RELEASE', 'CANCELLED'],
+  OUT_OF_STOCK: ['PAYMENT_VERIFIED', 'CANCELLED'],
+  RELEASED: ['SHIPPED', 'FAILED_TO_RELEASE'],
+  FAILED_TO_RELEASE: ['RELEASED', 'CANCELLED'],
+  SHIPPED: ['IN_TRANSIT', 'DELIVERED', 'DELIVERY_EXCEPTION'],
+  IN_TRANSIT: ['DELIVERED', 'DELIVERY_EXCEPTION'],
+  DELIVERED: [],
+  DELIVERY_EXCEPTION: [],
+  PAYMENT_FAILED: [],
+  CANCELLED: [],
+};
+
+/** Statuses from which `to` may be reached. */
+export function allowedFrom(to: OrderStatus): OrderStatus[] {
+  return ORDER_STATUSES.filter((from) => TRANSITIONS[from].includes(to));
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(status: OrderStatus): boolean {
+  return TRANSITIONS[status].length === 0;
+}
+
+/** Statuses that hold reserved stock, which a cancellation must return. */
+export const RESERVING_STATUSES: readonly OrderStatus[] = ['STOCK_RESERVED', 'ON_HOLD', 'FAILED_TO_RELEASE'];
+
+export const ACTORS = ['workflow', 'seller', 'storefront', 'system'] as const;
+export type Actor = (typeof ACTORS)[number];

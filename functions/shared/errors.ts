@@ -1,0 +1,38 @@
+/**
+ * Errors the state machine routes on: the class name is the `Error` Step Functions matches in
+ * Retry and Catch, so these names are part of the contract with statemachine.asl.json.
+ */
+export class TransientError extends Error {
+  override name = 'TransientError';
+}
+export class PaymentDeclinedError extends Error {
+  override name = 'PaymentDeclined';
+}
+export class OutOfStockError extends Error {
+  override name = 'OutOfStock';
+  constructor(readonly skus: string[]) {
+    super(`not enough stock for ${skus.join(', ')}`);
+  }
+}
+export class ReleaseRejectedError extends Error {
+  override name = 'ReleaseRejected';
+}
+export class OrderCancelledError extends Error {
+  override name = 'OrderCancelled';
+}
+
+/** A write that the transition table forbids; the API maps it to 409. */
+export class IllegalTransitionError extends Error {
+  override name = 'IllegalTransition';
+  constructor(
+    readonly orderId: string,
+    readonly from: string | undefined,
+    readonly to: string,
+  ) {
+    super(`order ${orderId} cannot go from ${from ?? 'nowhere'} to ${to}`);
+  }
+}
+
+export class NotFoundError extends Error {
+  override name = 'NotFound';
+}

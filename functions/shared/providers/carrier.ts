@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { documents } from '../clients.js';
+import { DAY_MS, addBusinessMs, nowIso } from '../clock.js';
+import type { Address, Region, Shipment, ShippingMethod } from '../domain/order.js';
+import { keys } from '../store/schema.js';
+import { tableName } from '../store/table.js';
+import { maybeInjectFault } from './faults.js';
+
+export interface LabelRequest {
+  /** The carrier charges once per key: a repeated purchase returns the first label. */
+  idempotencyKey: string;
+  orderId: string;
+  method: ShippingMethod;
+  region: Region;
+  address: Address;
+}
+
+export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception'>;
+
+export type TrackingStatus = { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
+
+export interface Carrier {
+  buyLabel(request: LabelRequest): Promise<Label>;
+  track(shipment: Shipment, address: Address): Promise<TrackingStatus>;
+}
+
+const TRANSIT_DAYS: Record<ShippingMethod, number> = { express: 1, standard: 3, economy: 5 };
+const INTERNATIONAL_EXTRA_DAYS = 4;
+
+/** Carrier and service by region and shipping method. */
+export function chooseService(region: Region, method: ShippingMethod): { carrier: string; service: string } {
+  const service = { express: 'Express', standard: 'Ground', economy: 'Economy' }[method];
+  return region === 'domestic'
+    ? { carrier: 'sandbox-post', service }
+    : { carrier: 'sandbox-global', service: `International ${service}` };
+}
+
+export function transitDays(region: Region, method: ShippingMethod): number {
+  return TRANSIT_DAYS[method] + (region === 'international' ? INTERNATIONAL_EXTRA_DAYS : 0);
+}
+
+/**
+ * Deterministic sandbox carrier. Labels are stored per idempotency key; tracking numbers derive from it,
+ * so they are unique per order. Postal code 99999 loses the parcel; others arrive after the transit time.
+ */
+export const sandboxCarrier: Carrier = {
+  async buyLabel(request) {
+    maybeInjectFault('carrier.buyLabel');
+    const key = keys.label(request.idempotencyKey);
+    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+    if (Item) return Item.label as Label;
+    const digest = createHash('sha256').update(request.idempotencyKey).digest('hex').toUpperCase();
+    const shippedAt = nowIso();
+    const label: Label = {
+      ...chooseService(request.region, request.method),
+      trackingNumber: `SBX${digest.slice(0, 18)}`,
+      labelId: `lbl_${digest.slice(18, 34).toLowerCase()}`,
+      shippedAt,
+      estimatedDeliveryAt: addBusinessMs(shippedAt, transitDays(request.region, request.method) * DAY_MS),
+    };
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: tableName(),
+          Item: { ...key, label, orderId: request.orderId, purchasedAt: shippedAt },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+      return label;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const { Item: first } = await documents.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+      return first!.label as Label;
+    }
+  },
+
+  async track(shipment, address) {
+    maybeInjectFault('carrier.track');
+    if (address.postalCode === '99999') return { status: 'EXCEPTION', reason: 'parcel lost in transit' };
+    if (Date.now() >= Date.parse(shipment.estimatedDeliveryAt)) return { status: 'DELIVERED', at: nowIso() };
+    return { status: 'IN_TRANSIT' };
+  },
+};

@@ -1,0 +1,143 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from '../clients.js';
+import { nowIso } from '../clock.js';
+import { quantitiesBySku, type Order } from '../domain/order.js';
+import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
+import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
+import { requireOrder, transitionUpdate, type TransitionOptions } from './orders.js';
+import { keys } from './schema.js';
+import { tableName, transactWrite, type TransactItem } from './table.js';
+
+export interface Stock {
+  sku: string;
+  available: number;
+  reserved: number;
+}
+
+export async function getStock(sellerId: string, sku: string): Promise<Stock | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.stock(sellerId, sku), ConsistentRead: true }),
+  );
+  return Item ? { sku, available: Item.available as number, reserved: (Item.reserved as number) ?? 0 } : undefined;
+}
+
+/** Sets the stock on hand that is free to reserve; what is reserved stays reserved. */
+export async function setStock(sellerId: string, sku: string, available: number): Promise<Stock> {
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.stock(sellerId, sku),
+      UpdateExpression: 'SET available = :available, reserved = if_not_exists(reserved, :zero), updatedAt = :at',
+      ExpressionAttributeValues: { ':available': available, ':zero': 0, ':at': nowIso() },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return { sku, available: Attributes!.available as number, reserved: Attributes!.reserved as number };
+}
+
+function stockMoves(
+  order: Pick<Order, 'sellerId' | 'items'>,
+  update: string,
+  condition: string | undefined,
+): TransactItem[] {
+  return [...quantitiesBySku(order.items)].map(([sku, quantity]) => ({
+    Update: {
+      TableName: tableName(),
+      Key: keys.stock(order.sellerId, sku),
+      UpdateExpression: update,
+      ...(condition ? { ConditionExpression: condition } : {}),
+      ExpressionAttributeValues: { ':q': quantity, ...(update.includes(':zero') ? { ':zero': 0 } : {}) },
+    },
+  }));
+}
+
+/**
+ * Reserves every line of a PAYMENT_VERIFIED order and marks it STOCK_RESERVED, in one transaction:
+ * all lines or none, never below zero. A retry after success finds the order reserved and does nothing.
+ */
+export async function reserveStock(orderId: string, actor: Actor = 'workflow'): Promise<Order> {
+  const order = await requireOrder(orderId);
+  if (order.status === 'STOCK_RESERVED' || order.status === 'ON_HOLD') return order;
+  const items: TransactItem[] = [
+    { Update: transitionUpdate(order, 'STOCK_RESERVED', { actor, from: ['PAYMENT_VERIFIED'] }) },
+    {
+      Put: {
+        TableName: tableName(),
+        Item: { ...keys.reservation(orderId), state: 'HELD', items: order.items, at: nowIso() },
+        ConditionExpression: 'attribute_not_exists(PK) OR #state <> :held',
+        ExpressionAttributeNames: { '#state': 'state' },
+        ExpressionAttributeValues: { ':held': 'HELD' },
+      },
+    },
+    ...stockMoves(
+      order,
+      'SET available = available - :q, reserved = if_not_exists(reserved, :zero) + :q',
+      'available >= :q',
+    ),
+  ];
+  const result = await transactWrite(items);
+  if (result.ok) return requireOrder(orderId);
+  const current = await requireOrder(orderId);
+  if (current.status === 'STOCK_RESERVED' || current.status === 'ON_HOLD') return current;
+  if (current.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
+  if (result.reasons[0] !== 'None' && result.reasons[0] !== undefined) {
+    throw new IllegalTransitionError(orderId, current.status, 'STOCK_RESERVED');
+  }
+  const skus = [...quantitiesBySku(order.items).keys()].filter(
+    (_, index) => result.reasons[index + 2] === 'ConditionalCheckFailed',
+  );
+  throw new OutOfStockError(skus);
+}
+
+/**
+ * Changes the status of an order that may hold stock; if it does, the stock goes back (or, on
+ * shipping, leaves the warehouse) in the same transaction, so stock and status never disagree.
+ */
+export async function transitionWithStock(
+  orderId: string,
+  to: OrderStatus,
+  options: TransitionOptions & { stock: 'return' | 'consume' },
+): Promise<Order> {
+  const order = await requireOrder(orderId);
+  if (order.status === to) return order;
+  const holdsStock = RESERVING_STATUSES.includes(order.status) || order.status === 'RELEASED';
+  const statusUpdate = transitionUpdate(order, to, { ...options, from: [order.status] });
+  const items: TransactItem[] = [{ Update: statusUpdate }];
+  if (holdsStock) {
+    items.push(
+      {
+        Update: {
+          TableName: tableName(),
+          Key: keys.reservation(orderId),
+          UpdateExpression: 'SET #state = :next, settledAt = :at',
+          ConditionExpression: '#state = :held',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: {
+            ':held': 'HELD',
+            ':next': options.stock === 'return' ? 'RETURNED' : 'SHIPPED',
+            ':at': nowIso(),
+          },
+        },
+      },
+      ...stockMoves(
+        order,
+        options.stock === 'return'
+          ? 'SET available = available + :q, reserved = reserved - :q'
+          : 'SET reserved = reserved - :q',
+        undefined,
+      ),
+    );
+  }
+  const result = await transactWrite(items);
+  if (result.ok) return requireOrder(orderId);
+  const current = await requireOrder(orderId);
+  if (current.status === to) return current;
+  throw new IllegalTransitionError(orderId, current.status, to);
+}
+
+export async function getReservation(orderId: string): Promise<{ state: string } | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.reservation(orderId), ConsistentRead: true }),
+  );
+  return Item ? { state: Item.state as string } : undefined;
+}

@@ -1,0 +1,282 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { documents } from '../clients.js';
+import { nowIso } from '../clock.js';
+import type { HistoryEntry, Order } from '../domain/order.js';
+import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
+import { IllegalTransitionError, NotFoundError } from '../errors.js';
+import { indexKeys, keys, type LookupKind } from './schema.js';
+import { tableName, transactWrite, type TransactItem } from './table.js';
+
+const IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
+
+type StoredOrder = Order & Record<string, unknown>;
+
+function strip(item: Record<string, unknown>): Order {
+  const { PK: _pk, SK: _sk, GSI1PK: _1, GSI1SK: _2, GSI2PK: _3, GSI2SK: _4, GSI4PK: _5, GSI4SK: _6, ...order } = item;
+  return order as unknown as Order;
+}
+
+export async function getOrder(orderId: string): Promise<Order | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.order(orderId), ConsistentRead: true }),
+  );
+  return Item ? strip(Item) : undefined;
+}
+
+/** The order if it exists and belongs to the seller; another seller's order does not exist for them. */
+export async function getSellerOrder(sellerId: string, orderId: string): Promise<Order> {
+  const order = await getOrder(orderId);
+  if (!order || order.sellerId !== sellerId) throw new NotFoundError(`order ${orderId} not found`);
+  return order;
+}
+
+export async function requireOrder(orderId: string): Promise<Order> {
+  const order = await getOrder(orderId);
+  if (!order) throw new NotFoundError(`order ${orderId} not found`);
+  return order;
+}
+
+function lookupItems(order: Order): TransactItem[] {
+  const lookups = new Set<string>();
+  const add = (kind: LookupKind, value: string | undefined) => {
+    if (value) lookups.add(`${kind}\u0000${value}`);
+  };
+  for (const line of order.items) {
+    add('SKU', line.sku);
+    add('PRODUCT', line.productId);
+  }
+  add('EMAIL', order.customer.email.toLowerCase());
+  add('EXTERNAL', order.externalOrderId);
+  return [...lookups].map((entry) => {
+    const [kind, value] = entry.split('\u0000') as [LookupKind, string];
+    return {
+      Put: {
+        TableName: tableName(),
+        Item: {
+          PK: `ORDER#${order.orderId}`,
+          SK: `LOOKUP#${kind}#${value}`,
+          orderId: order.orderId,
+          ...indexKeys.byLookup(order.sellerId, kind, value, order.createdAt, order.orderId),
+        },
+      },
+    };
+  });
+}
+
+/**
+ * Writes a new order with its lookups and idempotency records in one transaction. If any idempotency
+ * scope was taken already (a repeated webhook, a reused Idempotency-Key), nothing is written and the
+ * order that owns the scope is returned instead.
+ */
+export async function createOrder(
+  order: Order,
+  idempotencyScopes: string[],
+): Promise<{ order: Order; duplicate: boolean }> {
+  const expiresAt = Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS;
+  const items: TransactItem[] = [
+    {
+      Put: {
+        TableName: tableName(),
+        Item: {
+          ...keys.order(order.orderId),
+          ...indexKeys.bySeller(order.sellerId, order.createdAt, order.orderId),
+          ...indexKeys.byStatus(order.sellerId, order.status, order.createdAt, order.orderId),
+          ...indexKeys.open(order.orderId, order.updatedAt),
+          ...order,
+        },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    },
+    ...idempotencyScopes.map((scope) => ({
+      Put: {
+        TableName: tableName(),
+        Item: { ...keys.idempotency(scope), orderId: order.orderId, createdAt: order.createdAt, expiresAt },
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    })),
+    ...lookupItems(order),
+  ];
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await transactWrite(items);
+    if (result.ok) return { order, duplicate: false };
+    const existing = await findByIdempotency(idempotencyScopes);
+    if (existing) return { order: existing, duplicate: true };
+    // The scope's owner is being written by a concurrent request whose transaction has not committed.
+    await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
+  }
+  throw new Error(`order ${order.orderId} could not be written: its idempotency record is held elsewhere`);
+}
+
+export async function findByIdempotency(scopes: string[]): Promise<Order | undefined> {
+  for (const scope of scopes) {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
+    );
+    if (Item) return getOrder(Item.orderId as string);
+  }
+  return undefined;
+}
+
+export interface TransitionOptions {
+  actor: Actor;
+  reason?: string;
+  /** Further attributes to set in the same write (say, `shipment`). */
+  set?: Record<string, unknown>;
+  /** Attributes to remove in the same write (say, `hold.taskToken`). */
+  remove?: string[];
+  /** Narrow the statuses this write may start from (always within the transition table). */
+  from?: readonly OrderStatus[];
+}
+
+/**
+ * The update that moves an order to `to`, conditional on the transition table, appending one history
+ * entry and keeping the status and open-order indexes in step. Usable alone or inside a transaction.
+ */
+export function transitionUpdate(
+  order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>,
+  to: OrderStatus,
+  options: TransitionOptions,
+): UpdateCommandInput & { UpdateExpression: string; ConditionExpression: string; Key: Record<string, string> } {
+  const at = nowIso();
+  const from = (options.from ?? allowedFrom(to)).filter((status) => allowedFrom(to).includes(status));
+  const entry: HistoryEntry = { status: to, at, actor: options.actor, ...(options.reason ? { reason: options.reason } : {}) };
+  const names: Record<string, string> = { '#status': 'status', '#history': 'history', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = {
+    ':to': to,
+    ':entry': [entry],
+    ':at': at,
+    ...indexValues(order, to, at),
+  };
+  const sets = [
+    '#status = :to',
+    '#history = list_append(#history, :entry)',
+    '#updatedAt = :at',
+    'GSI2PK = :gsi2pk',
+  ];
+  const removes = [...(options.remove ?? [])];
+  if (isTerminal(to)) removes.push('GSI4PK', 'GSI4SK');
+  else sets.push('GSI4PK = :gsi4pk', 'GSI4SK = :gsi4sk');
+  Object.entries(options.set ?? {}).forEach(([name, value], index) => {
+    names[`#set${index}`] = name;
+    values[`:set${index}`] = value;
+    sets.push(`#set${index} = :set${index}`);
+  });
+  const removeExpressions = removes.map((path, index) =>
+    path
+      .split('.')
+      .map((part, depth) => {
+        names[`#rm${index}_${depth}`] = part;
+        return `#rm${index}_${depth}`;
+      })
+      .join('.'),
+  );
+  from.forEach((status, index) => (values[`:from${index}`] = status));
+  return {
+    TableName: tableName(),
+    Key: keys.order(order.orderId),
+    UpdateExpression:
+      `SET ${sets.join(', ')}` + (removeExpressions.length ? ` REMOVE ${removeExpressions.join(', ')}` : ''),
+    ConditionExpression: from.length
+      ? `#status IN (${from.map((_, index) => `:from${index}`).join(', ')})`
+      : 'attribute_not_exists(PK)',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+function indexValues(order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>, to: OrderStatus, at: string) {
+  const status = indexKeys.byStatus(order.sellerId, to, order.createdAt, order.orderId);
+  if (isTerminal(to)) return { ':gsi2pk': status.GSI2PK };
+  const open = indexKeys.open(order.orderId, at);
+  return { ':gsi2pk': status.GSI2PK, ':gsi4pk': open.GSI4PK, ':gsi4sk': open.GSI4SK };
+}
+
+/**
+ * Moves an order to `to`. A retry of a transition that already happened (same target status) returns
+ * the order unchanged, without a second history entry; any other refusal is an IllegalTransitionError.
+ */
+export async function transition(orderId: string, to: OrderStatus, options: TransitionOptions): Promise<Order> {
+  const order = await requireOrder(orderId);
+  if (order.status === to) return order;
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({ ...transitionUpdate(order, to, options), ReturnValues: 'ALL_NEW' }),
+    );
+    return strip(Attributes as StoredOrder);
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = await requireOrder(orderId);
+    if (current.status === to) return current;
+    throw new IllegalTransitionError(orderId, current.status, to);
+  }
+}
+
+/** Sets attributes on an order without a status change (workflow bookkeeping, address fixes). */
+export async function updateOrder(
+  orderId: string,
+  set: Record<string, unknown>,
+  condition?: { status: readonly OrderStatus[] },
+): Promise<Order> {
+  const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#status': 'status' };
+  const values: Record<string, unknown> = { ':at': nowIso() };
+  const sets = ['#updatedAt = :at'];
+  Object.entries(set).forEach(([name, value], index) => {
+    names[`#f${index}`] = name;
+    values[`:f${index}`] = value;
+    sets.push(`#f${index} = :f${index}`);
+  });
+  const statuses = condition?.status ?? [];
+  statuses.forEach((status, index) => (values[`:s${index}`] = status));
+  const statusCondition = statuses.length
+    ? ` AND #status IN (${statuses.map((_, index) => `:s${index}`).join(', ')})`
+    : '';
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.order(orderId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: `attribute_exists(PK)${statusCondition}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return strip(Attributes as StoredOrder);
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const current = await getOrder(orderId);
+    if (!current) throw new NotFoundError(`order ${orderId} not found`);
+    throw new IllegalTransitionError(orderId, current.status, current.status);
+  }
+}
+
+export interface OrderPage {
+  items: Order[];
+  lastKey?: Record<string, unknown>;
+}
+
+/** One page of an index query, newest first; the caller filters and paginates. */
+export async function queryIndex(
+  index: { name: string; partition: string },
+  partitionValue: string,
+  limit: number,
+  startKey?: Record<string, unknown>,
+): Promise<{ items: Record<string, unknown>[]; lastKey?: Record<string, unknown> }> {
+  const { Items = [], LastEvaluatedKey } = await documents.send(
+    new QueryCommand({
+      TableName: tableName(),
+      IndexName: index.name,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': index.partition },
+      ExpressionAttributeValues: { ':pk': partitionValue },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: Items, lastKey: LastEvaluatedKey };
+}
+
+export { strip as fromItem };

@@ -1,0 +1,64 @@
+/**
+ * The single-table layout, shared by the store, the local runtime's table creation and the CDK stack,
+ * so the three can never disagree. Item types (PK / SK):
+ *
+ * | item              | PK                       | SK                    | indexes                                   |
+ * |-------------------|--------------------------|-----------------------|-------------------------------------------|
+ * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
+ * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
+ * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
+ * | order             | ORDER#<orderId>          | ORDER                 | BySeller, ByStatus, Open (while not final) |
+ * | order lookup      | ORDER#<orderId>          | LOOKUP#<kind>#<value> | ByLookup (sku, product, email, external)   |
+ * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
+ * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
+ * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt)                          |
+ */
+export const KEY = { partition: 'PK', sort: 'SK' } as const;
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const INDEXES = {
+  bySeller: { name: 'BySeller', partition: 'GSI1PK', sort: 'GSI1SK' },
+  byStatus: { name: 'ByStatus', partition: 'GSI2PK', sort: 'GSI2SK' },
+  byLookup: { name: 'ByLookup', partition: 'GSI3PK', sort: 'GSI3SK' },
+  open: { name: 'Open', partition: 'GSI4PK', sort: 'GSI4SK' },
+} as const;
+
+/** Open orders are spread over shards so the sweeper's index has no hot partition. */
+export const OPEN_SHARDS = 8;
+
+export const keys = {
+  seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
+  apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
+  stock: (sellerId: string, sku: string) => ({ PK: `SELLER#${sellerId}`, SK: `SKU#${sku}` }),
+  order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
+  reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
+  label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),
+  idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
+};
+
+export type LookupKind = 'SKU' | 'PRODUCT' | 'EMAIL' | 'EXTERNAL';
+
+export const indexKeys = {
+  bySeller: (sellerId: string, createdAt: string, orderId: string) => ({
+    GSI1PK: `SELLER#${sellerId}`,
+    GSI1SK: `${createdAt}#${orderId}`,
+  }),
+  byStatus: (sellerId: string, status: string, createdAt: string, orderId: string) => ({
+    GSI2PK: `SELLER#${sellerId}#STATUS#${status}`,
+    GSI2SK: `${createdAt}#${orderId}`,
+  }),
+  byLookup: (sellerId: string, kind: LookupKind, value: string, createdAt: string, orderId: string) => ({
+    GSI3PK: `SELLER#${sellerId}#${kind}#${value}`,
+    GSI3SK: `${createdAt}#${orderId}`,
+  }),
+  open: (orderId: string, updatedAt: string) => ({
+    GSI4PK: `OPEN#${shardOf(orderId)}`,
+    GSI4SK: `${updatedAt}#${orderId}`,
+  }),
+};
+
+function shardOf(orderId: string): number {
+  let hash = 0;
+  for (const char of orderId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % OPEN_SHARDS;
+}

@@ -1,0 +1,51 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from '../clients.js';
+import { nowIso } from '../clock.js';
+import { sellerSettingsSchema, type Seller, type SellerSettings } from '../domain/seller.js';
+import { keys } from './schema.js';
+import { tableName } from './table.js';
+
+/** API keys are random 32-byte secrets, so a plain SHA-256 is a safe way to store and look them up. */
+export const hashApiKey = (apiKey: string): string => createHash('sha256').update(apiKey).digest('hex');
+
+export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
+
+export async function getSeller(sellerId: string): Promise<Seller | undefined> {
+  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: keys.seller(sellerId) }));
+  if (!Item) return undefined;
+  const { PK: _pk, SK: _sk, ...seller } = Item;
+  return seller as Seller;
+}
+
+export async function putSeller(
+  input: { sellerId: string; name?: string; webhookSecrets: string[] } & Partial<SellerSettings> &
+    Pick<SellerSettings, 'originCountry'>,
+): Promise<Seller> {
+  const settings = sellerSettingsSchema.parse(input);
+  const seller: Seller = {
+    ...settings,
+    sellerId: input.sellerId,
+    name: input.name ?? input.sellerId,
+    webhookSecrets: input.webhookSecrets,
+    createdAt: nowIso(),
+  };
+  await documents.send(new PutCommand({ TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } }));
+  return seller;
+}
+
+export async function addApiKey(sellerId: string, apiKey: string): Promise<void> {
+  await documents.send(
+    new PutCommand({
+      TableName: tableName(),
+      Item: { ...keys.apiKey(hashApiKey(apiKey)), sellerId, createdAt: nowIso() },
+    }),
+  );
+}
+
+export async function sellerIdForApiKey(apiKey: string): Promise<string | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.apiKey(hashApiKey(apiKey)) }),
+  );
+  return Item?.sellerId as string | undefined;
+}

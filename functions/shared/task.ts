@@ -1,0 +1,26 @@
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import { logger, metrics } from './logger.js';
+
+export const orderTaskInput = z.object({ orderId: z.string().min(1) });
+
+/**
+ * A workflow task Lambda: validates its input, puts the order id on every log line, flushes metrics.
+ * Errors propagate untouched, because their names are what the state machine's Retry and Catch match.
+ */
+export function taskHandler<Schema extends z.ZodType<{ orderId: string }>, Result>(
+  schema: Schema,
+  work: (input: z.infer<Schema>) => Promise<Result>,
+) {
+  return middy<unknown, Result, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event) => {
+      const input = schema.parse(event);
+      logger.appendKeys({ orderId: input.orderId });
+      return work(input);
+    });
+}

@@ -1,0 +1,16 @@
+import { payments } from '../shared/providers/index.js';
+import { logger } from '../shared/logger.js';
+import { requireOrder, transition } from '../shared/store/orders.js';
+import { OrderCancelledError } from '../shared/errors.js';
+import { orderTaskInput, taskHandler } from '../shared/task.js';
+
+/** PENDING → PAYMENT_VERIFIED. Declines and transient provider errors surface to the state machine. */
+export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
+  const order = await requireOrder(orderId);
+  if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
+  if (order.status !== 'PENDING') return { status: order.status };
+  await payments.verify(order);
+  const verified = await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+  logger.info('payment verified', { status: verified.status });
+  return { status: verified.status };
+});

