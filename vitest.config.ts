@@ -13,7 +13,11 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/workflow/**/*.test.ts', 'test/reliability/**/*.test.ts'],
+          include: [
+            'test/integration/**/*.test.ts',
+            'test/workflow/**/*.test.ts',
+            'test/reliability/**/*.test.ts',
+          ],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/table-per-file.ts'],
           environment: 'node',

@@ -21,7 +21,12 @@ export const handler = taskHandler(input, async ({ orderId, taskToken, reason, t
   if (current.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   const since = nowIso();
   // timeoutSeconds is already scaled to real time; expiresAt reports the hold's business length.
-  const hold = { reason, since, expiresAt: addBusinessMs(since, timeoutSeconds * 1000 * timeScale), taskToken };
+  const hold = {
+    reason,
+    since,
+    expiresAt: addBusinessMs(since, timeoutSeconds * 1000 * timeScale),
+    taskToken,
+  };
   // A re-entered hold (a Lambda retry, a resumed execution) keeps the newest token.
   const order =
     current.status === 'ON_HOLD'

@@ -35,7 +35,14 @@ export const handler = taskHandler(input, async ({ orderId, status, reason, erro
           reason: why,
           ...(status === 'FAILED_TO_RELEASE' ? { set: { release: { failureReason: why } } } : {}),
         });
-  metrics.addMetric(`Orders${status.split('_').map((w) => w[0] + w.slice(1).toLowerCase()).join('')}`, 'Count', 1);
+  metrics.addMetric(
+    `Orders${status
+      .split('_')
+      .map((w) => w[0] + w.slice(1).toLowerCase())
+      .join('')}`,
+    'Count',
+    1,
+  );
   logger.info('order marked', { status, reason: why });
   return { status: order.status, reason: why };
 });

@@ -27,7 +27,8 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     logger.info('delivered');
     return { status: 'DELIVERED' };
   }
-  const exception = tracking.status === 'EXCEPTION' ? tracking.reason : polls >= MAX_POLLS ? 'tracking_expired' : undefined;
+  const exception =
+    tracking.status === 'EXCEPTION' ? tracking.reason : polls >= MAX_POLLS ? 'tracking_expired' : undefined;
   if (exception) {
     await transition(orderId, 'DELIVERY_EXCEPTION', {
       actor: 'workflow',
@@ -40,7 +41,8 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   }
   const nextPollAt = addBusinessMs(nowIso(), POLL_INTERVAL_MS);
   const updated = { ...shipment, polls };
-  if (order.status === 'SHIPPED') await transition(orderId, 'IN_TRANSIT', { actor: 'workflow', set: { shipment: updated } });
+  if (order.status === 'SHIPPED')
+    await transition(orderId, 'IN_TRANSIT', { actor: 'workflow', set: { shipment: updated } });
   else await updateOrder(orderId, { shipment: updated }, { status: ['IN_TRANSIT'] });
   return { status: 'IN_TRANSIT', nextPollAt };
 });

@@ -31,7 +31,9 @@ export async function freePort(): Promise<number> {
 export async function assertPortFree(port: number, what: string): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
-    server.once('error', () => reject(new Error(`port ${port} for ${what} is already in use; stop what holds it or choose another`)));
+    server.once('error', () =>
+      reject(new Error(`port ${port} for ${what} is already in use; stop what holds it or choose another`)),
+    );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });
 }
@@ -51,9 +53,13 @@ export interface DynamoDbLocal {
 }
 
 /** Starts DynamoDB Local (Java) in memory, or on disk when `dataDir` is given, and waits until it answers. */
-export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: { port?: number; dataDir?: string } = {},
+): Promise<DynamoDbLocal> {
   if (!(await javaAvailable())) {
-    throw new Error('DynamoDB Local needs Java 17 or newer: install a JRE (e.g. apt-get install openjdk-17-jre-headless)');
+    throw new Error(
+      'DynamoDB Local needs Java 17 or newer: install a JRE (e.g. apt-get install openjdk-17-jre-headless)',
+    );
   }
   const port = options.port ?? (await freePort());
   await assertPortFree(port, 'DynamoDB Local');
@@ -108,7 +114,11 @@ export async function createTable(endpoint: string, tableName: string): Promise<
     ],
     Projection: { ProjectionType: 'ALL' },
   }));
-  const attributes = [KEY.partition, KEY.sort, ...Object.values(INDEXES).flatMap((index) => [index.partition, index.sort])];
+  const attributes = [
+    KEY.partition,
+    KEY.sort,
+    ...Object.values(INDEXES).flatMap((index) => [index.partition, index.sort]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { nowIso } from '../../functions/shared/clock.js';
-import { orderInputSchema, orderTotal, type Order, type OrderInput } from '../../functions/shared/domain/order.js';
+import {
+  orderInputSchema,
+  orderTotal,
+  type Order,
+  type OrderInput,
+} from '../../functions/shared/domain/order.js';
 
 /** A valid generic order body; override what a test is about. */
 export function orderInput(overrides: Partial<OrderInput> & Record<string, unknown> = {}): OrderInput {
@@ -24,13 +29,22 @@ export function orderInput(overrides: Partial<OrderInput> & Record<string, unkno
 
 /** A stored order in PENDING, as intake writes it. */
 export function newOrder(
-  options: { sellerId?: string; items?: { sku: string; quantity: number; name?: string }[] } & Partial<OrderInput> = {},
+  options: { sellerId?: string; items?: { sku: string; quantity: number; name?: string }[] } & Partial<
+    Omit<OrderInput, 'items'>
+  > = {},
 ): Order {
   const { sellerId = 'demo', items, ...rest } = options;
   const input = orderInput({
     ...rest,
     ...(items
-      ? { items: items.map((line) => ({ productId: `p-${line.sku}`, name: line.name ?? line.sku, unitPrice: '10.00', ...line })) }
+      ? {
+          items: items.map((line) => ({
+            productId: `p-${line.sku}`,
+            name: line.name ?? line.sku,
+            unitPrice: '10.00',
+            ...line,
+          })),
+        }
       : {}),
   });
   const orderId = `ord_${randomUUID().replaceAll('-', '').slice(0, 20)}`;

@@ -7,7 +7,6 @@ const text = (max: number) =>
   z
     .string()
     .max(max)
-    // eslint-disable-next-line no-control-regex
     .regex(/^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/, 'must not contain control characters');
 
 const money = z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"');

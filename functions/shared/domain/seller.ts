@@ -5,8 +5,16 @@ export const sellerSettingsSchema = z.object({
   originCountry: z.string().regex(/^[A-Z]{2}$/),
   releaseMode: z.enum(['auto', 'manual']).default('auto'),
   reviewThreshold: z.string().regex(MONEY_PATTERN).default('1000.00'),
-  holdTimeoutHours: z.number().positive().max(24 * 365).default(168),
-  releaseSlaHours: z.number().positive().max(24 * 365).default(24),
+  holdTimeoutHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(168),
+  releaseSlaHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(24),
 });
 export type SellerSettings = z.infer<typeof sellerSettingsSchema>;
 

@@ -19,7 +19,8 @@ export interface LabelRequest {
 
 export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception'>;
 
-export type TrackingStatus = { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
+export type TrackingStatus =
+  { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
 
 export interface Carrier {
   buyLabel(request: LabelRequest): Promise<Label>;
@@ -49,7 +50,9 @@ export const sandboxCarrier: Carrier = {
   async buyLabel(request) {
     maybeInjectFault('carrier.buyLabel');
     const key = keys.label(request.idempotencyKey);
-    const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
+    );
     if (Item) return Item.label as Label;
     const digest = createHash('sha256').update(request.idempotencyKey).digest('hex').toUpperCase();
     const shippedAt = nowIso();
@@ -71,7 +74,9 @@ export const sandboxCarrier: Carrier = {
       return label;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item: first } = await documents.send(new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }));
+      const { Item: first } = await documents.send(
+        new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
+      );
       return first!.label as Label;
     }
   },

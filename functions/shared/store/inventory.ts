@@ -18,7 +18,9 @@ export async function getStock(sellerId: string, sku: string): Promise<Stock | u
   const { Item } = await documents.send(
     new GetCommand({ TableName: tableName(), Key: keys.stock(sellerId, sku), ConsistentRead: true }),
   );
-  return Item ? { sku, available: Item.available as number, reserved: (Item.reserved as number) ?? 0 } : undefined;
+  return Item
+    ? { sku, available: Item.available as number, reserved: (Item.reserved as number) ?? 0 }
+    : undefined;
 }
 
 /** Sets the stock on hand that is free to reserve; what is reserved stays reserved. */
@@ -27,7 +29,8 @@ export async function setStock(sellerId: string, sku: string, available: number)
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.stock(sellerId, sku),
-      UpdateExpression: 'SET available = :available, reserved = if_not_exists(reserved, :zero), updatedAt = :at',
+      UpdateExpression:
+        'SET available = :available, reserved = if_not_exists(reserved, :zero), updatedAt = :at',
       ExpressionAttributeValues: { ':available': available, ':zero': 0, ':at': nowIso() },
       ReturnValues: 'ALL_NEW',
     }),

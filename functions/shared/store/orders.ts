@@ -13,7 +13,17 @@ const IDEMPOTENCY_TTL_SECONDS = 30 * 24 * 3600;
 type StoredOrder = Order & Record<string, unknown>;
 
 function strip(item: Record<string, unknown>): Order {
-  const { PK: _pk, SK: _sk, GSI1PK: _1, GSI1SK: _2, GSI2PK: _3, GSI2SK: _4, GSI4PK: _5, GSI4SK: _6, ...order } = item;
+  const {
+    PK: _pk,
+    SK: _sk,
+    GSI1PK: _1,
+    GSI1SK: _2,
+    GSI2PK: _3,
+    GSI2SK: _4,
+    GSI4PK: _5,
+    GSI4SK: _6,
+    ...order
+  } = item;
   return order as unknown as Order;
 }
 
@@ -137,11 +147,24 @@ export function transitionUpdate(
   order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>,
   to: OrderStatus,
   options: TransitionOptions,
-): UpdateCommandInput & { UpdateExpression: string; ConditionExpression: string; Key: Record<string, string> } {
+): UpdateCommandInput & {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  Key: Record<string, string>;
+} {
   const at = nowIso();
   const from = (options.from ?? allowedFrom(to)).filter((status) => allowedFrom(to).includes(status));
-  const entry: HistoryEntry = { status: to, at, actor: options.actor, ...(options.reason ? { reason: options.reason } : {}) };
-  const names: Record<string, string> = { '#status': 'status', '#history': 'history', '#updatedAt': 'updatedAt' };
+  const entry: HistoryEntry = {
+    status: to,
+    at,
+    actor: options.actor,
+    ...(options.reason ? { reason: options.reason } : {}),
+  };
+  const names: Record<string, string> = {
+    '#status': 'status',
+    '#history': 'history',
+    '#updatedAt': 'updatedAt',
+  };
   const values: Record<string, unknown> = {
     ':to': to,
     ':entry': [entry],
@@ -196,7 +219,11 @@ function indexValues(order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>, t
  * Moves an order to `to`. A retry of a transition that already happened (same target status) returns
  * the order unchanged, without a second history entry; any other refusal is an IllegalTransitionError.
  */
-export async function transition(orderId: string, to: OrderStatus, options: TransitionOptions): Promise<Order> {
+export async function transition(
+  orderId: string,
+  to: OrderStatus,
+  options: TransitionOptions,
+): Promise<Order> {
   const order = await requireOrder(orderId);
   if (order.status === to) return order;
   try {

@@ -12,7 +12,9 @@ export const hashApiKey = (apiKey: string): string => createHash('sha256').updat
 export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
 
 export async function getSeller(sellerId: string): Promise<Seller | undefined> {
-  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: keys.seller(sellerId) }));
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.seller(sellerId) }),
+  );
   if (!Item) return undefined;
   const { PK: _pk, SK: _sk, ...seller } = Item;
   return seller as Seller;
@@ -30,7 +32,9 @@ export async function putSeller(
     webhookSecrets: input.webhookSecrets,
     createdAt: nowIso(),
   };
-  await documents.send(new PutCommand({ TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } }));
+  await documents.send(
+    new PutCommand({ TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } }),
+  );
   return seller;
 }
 

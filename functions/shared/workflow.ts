@@ -1,0 +1,84 @@
+import {
+  ExecutionAlreadyExists,
+  InvalidToken,
+  SendTaskSuccessCommand,
+  StartExecutionCommand,
+  StopExecutionCommand,
+  TaskDoesNotExist,
+  TaskTimedOut,
+  ExecutionDoesNotExist,
+} from '@aws-sdk/client-sfn';
+import { sfn } from './clients.js';
+import { ENV, requireEnv } from './config.js';
+import type { Order } from './domain/order.js';
+
+/** Where a seller's retry resumes: the step that failed. */
+export type ResumeAt = 'ReserveStock' | 'ReleaseOrder';
+
+export interface ExecutionInput {
+  orderId: string;
+  sellerId: string;
+  attempt: number;
+  resumeAt?: ResumeAt;
+}
+
+/** The first execution is named after the order, so a second start of the same order cannot run it twice. */
+export const executionName = (orderId: string, attempt: number): string =>
+  attempt <= 1 ? orderId : `${orderId}-${attempt}`;
+
+export function executionArn(name: string): string {
+  return requireEnv(ENV.stateMachineArn).replace(':stateMachine:', ':execution:') + `:${name}`;
+}
+
+/**
+ * Starts the order's execution. Starting one that exists already (a duplicate webhook, a crash
+ * between the order write and this call being recovered) is not an error: the name dedupes it.
+ */
+export async function startExecution(
+  order: Pick<Order, 'orderId' | 'sellerId'>,
+  attempt = 1,
+  resumeAt?: ResumeAt,
+): Promise<{ executionArn: string; started: boolean }> {
+  const name = executionName(order.orderId, attempt);
+  const input: ExecutionInput = {
+    orderId: order.orderId,
+    sellerId: order.sellerId,
+    attempt,
+    ...(resumeAt ? { resumeAt } : {}),
+  };
+  try {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: requireEnv(ENV.stateMachineArn),
+        name,
+        input: JSON.stringify(input),
+      }),
+    );
+    return { executionArn: executionArn!, started: true };
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return { executionArn: executionArn(name), started: false };
+    throw error;
+  }
+}
+
+/** Hands a held order back to its waiting execution. False if the token is no longer waited on. */
+export async function sendRelease(taskToken: string, output: Record<string, unknown>): Promise<boolean> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(output) }));
+    return true;
+  } catch (error) {
+    if (error instanceof TaskDoesNotExist || error instanceof InvalidToken || error instanceof TaskTimedOut)
+      return false;
+    throw error;
+  }
+}
+
+/** Stops an order's execution (after a cancellation wrote its outcome); a finished one is left alone. */
+export async function stopExecution(name: string, cause: string): Promise<void> {
+  try {
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArn(name), cause }));
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return;
+    throw error;
+  }
+}
