@@ -44,5 +44,5 @@ export const handler = taskHandler(input, async ({ orderId, status, reason, erro
     1,
   );
   logger.info('order marked', { status, reason: why });
-  return { status: order.status, reason: why };
+  return { status: order.status, reason: why, at: order.updatedAt };
 });
