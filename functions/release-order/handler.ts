@@ -1,10 +1,19 @@
 import type { Order } from '../shared/domain/order.js';
+import type { OrderStatus } from '../shared/domain/status.js';
 import { nowIso } from '../shared/clock.js';
 import { OrderCancelledError, ReleaseRejectedError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/logger.js';
 import { getReservation } from '../shared/store/inventory.js';
 import { requireOrder, transition } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
+
+const ALREADY_RELEASED: readonly OrderStatus[] = [
+  'RELEASED',
+  'SHIPPED',
+  'IN_TRANSIT',
+  'DELIVERED',
+  'DELIVERY_EXCEPTION',
+];
 
 /** The checks an order must pass before it is picked; the first failure is the reason. */
 export function releaseProblem(order: Order, reservationState: string | undefined): string | undefined {
@@ -19,7 +28,7 @@ export function releaseProblem(order: Order, reservationState: string | undefine
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
-  if (order.status === 'RELEASED' || order.status === 'SHIPPED') return { status: order.status };
+  if (ALREADY_RELEASED.includes(order.status)) return { status: order.status };
   const problem = releaseProblem(order, (await getReservation(orderId))?.state);
   if (problem) {
     logger.warn('release rejected', { reason: problem });

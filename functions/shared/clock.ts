@@ -17,5 +17,6 @@ export function addBusinessMs(fromIso: string, businessMs: number): string {
   return new Date(Date.parse(fromIso) + scaledMs(businessMs)).toISOString();
 }
 
-export const HOUR_MS = 3_600_000;
+export const MINUTE_MS = 60_000;
+export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;

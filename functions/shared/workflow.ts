@@ -1,4 +1,5 @@
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   InvalidToken,
   SendTaskSuccessCommand,
@@ -79,6 +80,17 @@ export async function stopExecution(name: string, cause: string): Promise<void> 
     await sfn.send(new StopExecutionCommand({ executionArn: executionArn(name), cause }));
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return;
+    throw error;
+  }
+}
+
+/** Is the order's current execution still running? A missing one is not. */
+export async function isExecutionRunning(name: string): Promise<boolean> {
+  try {
+    const { status } = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(name) }));
+    return status === 'RUNNING';
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return false;
     throw error;
   }
 }
