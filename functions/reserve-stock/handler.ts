@@ -26,5 +26,6 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   metrics.addMetric('StockReserved', 'Count', 1);
   if (!reason) return { hold: false };
   const holdTimeoutSeconds = Math.max(1, Math.round(scaledMs(seller.holdTimeoutHours * HOUR_MS) / 1000));
-  return { hold: true, holdReason: reason, holdTimeoutSeconds };
+  // AwaitRelease reads this as its input; see the state's Comment for why it is called Payload.
+  return { hold: true, Payload: { orderId, reason, timeoutSeconds: holdTimeoutSeconds } };
 });

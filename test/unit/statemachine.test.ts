@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import aslValidator from 'asl-validator';
+import { StateMachine, type EventLog } from 'aws-local-stepfunctions';
+import { describe, expect, it } from 'vitest';
+
+const raw = readFileSync(
+  new URL('../../workflows/order-fulfillment/statemachine.asl.json', import.meta.url),
+  'utf8',
+);
+const placeholders = [...new Set([...raw.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]!))];
+const bound = raw.replace(/\$\{(\w+)\}/g, (_, name: string) =>
+  name.endsWith('Url')
+    ? `https://sqs.us-east-1.amazonaws.com/123456789012/${name}`
+    : `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+);
+const definition = JSON.parse(bound);
+type State = {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
+  Retry?: {
+    ErrorEquals: string[];
+    MaxDelaySeconds?: number;
+    JitterStrategy?: string;
+    MaxAttempts?: number;
+  }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+};
+const states = definition.States as Record<string, State>;
+const taskStates = Object.entries(states).filter(([, state]) => state.Type === 'Task');
+
+/** Stub outputs for every task: enough to drive each path through the real definition. */
+type Scenario = {
+  hold?: boolean;
+  fail?: Record<string, { error: string; times: number }>;
+  resumeAt?: string;
+};
+
+function stubTasks(scenario: Scenario) {
+  const calls = new Map<string, number>();
+  const outputs: Record<string, unknown> = {
+    ReserveStock: scenario.hold
+      ? { hold: true, Payload: { orderId: 'ord_1', reason: 'manual_release_mode', timeoutSeconds: 60 } }
+      : { hold: false },
+    MarkFailedToRelease: {
+      status: 'FAILED_TO_RELEASE',
+      reason: 'address_undeliverable',
+      at: '2026-01-01T00:00:00Z',
+    },
+    GenerateLabel: { status: 'SHIPPED', nextPollAt: new Date(Date.now() - 1000).toISOString() },
+    PollDelivery: { status: 'DELIVERED' },
+  };
+  return Object.fromEntries(
+    taskStates.map(([name]) => [
+      name,
+      async () => {
+        const count = (calls.get(name) ?? 0) + 1;
+        calls.set(name, count);
+        const fault = scenario.fail?.[name];
+        if (fault && count <= fault.times) {
+          const error = new Error(JSON.stringify({ errorType: fault.error, errorMessage: 'forced by test' }));
+          error.name = fault.error;
+          throw error;
+        }
+        return (outputs[name] ?? { status: 'ok' }) as never;
+      },
+    ]),
+  );
+}
+
+async function run(scenario: Scenario) {
+  const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+  const execution = machine.run(
+    {
+      orderId: 'ord_1',
+      sellerId: 'demo',
+      attempt: 1,
+      ...(scenario.resumeAt ? { resumeAt: scenario.resumeAt } : {}),
+    },
+    {
+      overrides: {
+        taskResourceLocalHandlers: stubTasks(scenario),
+        retryIntervalOverrides: Object.fromEntries(taskStates.map(([name]) => [name, 0])),
+        waitTimeOverrides: { WaitForDelivery: 0 },
+      },
+      context: { Task: { Token: 'token' } },
+    },
+  );
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) events.push(event);
+  })();
+  const output = await execution.result;
+  await collecting;
+  const entered = events.flatMap((event) => (event.type === 'StateEntered' ? [event.state.name] : []));
+  return { output, events, entered };
+}
+
+/** Faults that make a run reach `state` at all. */
+const REACH: Record<string, Scenario> = {
+  MarkPaymentFailed: { fail: { VerifyPayment: { error: 'PaymentDeclined', times: 99 } } },
+  MarkOutOfStock: { fail: { ReserveStock: { error: 'OutOfStock', times: 99 } } },
+  AwaitRelease: { hold: true },
+  ExpireHold: { hold: true, fail: { AwaitRelease: { error: 'States.Timeout', times: 99 } } },
+  MarkFailedToRelease: { fail: { ReleaseOrder: { error: 'ReleaseRejected', times: 99 } } },
+  SendToReleaseDlq: { fail: { ReleaseOrder: { error: 'ReleaseRejected', times: 99 } } },
+};
+
+describe('the order-fulfillment state machine definition', () => {
+  it('is accepted by asl-validator once its placeholders are bound', () => {
+    const { isValid, errorsText } = aslValidator(definition);
+
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+    expect(placeholders.sort()).toEqual([
+      'AwaitReleaseFunctionArn',
+      'GenerateLabelFunctionArn',
+      'MarkStatusFunctionArn',
+      'PollDeliveryFunctionArn',
+      'ReleaseDlqUrl',
+      'ReleaseOrderFunctionArn',
+      'ReserveStockFunctionArn',
+      'VerifyPaymentFunctionArn',
+    ]);
+  });
+
+  it('gives every task a timeout, the callback state included, and every retry a capped, jittered backoff', () => {
+    for (const [name, state] of taskStates) {
+      expect(state.TimeoutSeconds ?? state.TimeoutSecondsPath, name).toBeDefined();
+      for (const retrier of state.Retry ?? []) {
+        expect(retrier.MaxDelaySeconds, name).toBeGreaterThan(0);
+        expect(retrier.JitterStrategy, name).toBe('FULL');
+        expect(retrier.MaxAttempts, name).toBeGreaterThan(1);
+      }
+    }
+    expect(states.AwaitRelease?.Resource).toMatch(/waitForTaskToken$/);
+  });
+
+  it('takes the happy path in 10 state transitions with one delivery poll', async () => {
+    const { entered } = await run({});
+
+    expect(entered).toEqual([
+      'Route',
+      'VerifyPayment',
+      'ReserveStock',
+      'HoldGate',
+      'ReleaseOrder',
+      'GenerateLabel',
+      'WaitForDelivery',
+      'PollDelivery',
+      'DeliveryState',
+      'Delivered',
+    ]);
+  });
+
+  it.each([
+    ['ReserveStock', 'VerifyPayment'],
+    ['ReleaseOrder', 'ReserveStock'],
+  ])('resumes a retry at %s without re-running %s', async (resumeAt, skipped) => {
+    const { entered } = await run({ resumeAt });
+
+    expect(entered.slice(0, 3)).toEqual(['Route', 'Resume', resumeAt]);
+    expect(entered).not.toContain(skipped);
+    expect(entered.at(-1)).toBe('Delivered');
+  });
+
+  const retryCases = taskStates.flatMap(([name, state]) =>
+    (state.Retry ?? []).flatMap((retrier) => retrier.ErrorEquals.map((error) => [name, error] as const)),
+  );
+  it.each(retryCases)('%s retries %s and carries on', async (name, error) => {
+    const reach = REACH[name] ?? {};
+    const { events, entered } = await run({ ...reach, fail: { ...reach.fail, [name]: { error, times: 1 } } });
+
+    const retried = events.filter((event) => event.type === 'StateRetried' && event.state.name === name);
+    expect(retried).toHaveLength(1);
+    expect(entered.filter((state) => state === name)).toHaveLength(1);
+    expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+
+  const catchCases = taskStates.flatMap(([name, state]) =>
+    (state.Catch ?? []).flatMap((catcher) =>
+      catcher.ErrorEquals.map((error) => [name, error, catcher.Next] as const),
+    ),
+  );
+  it.each(catchCases)('%s catches %s and goes to %s', async (name, error, next) => {
+    const reach = REACH[name] ?? {};
+    const { events, entered } = await run({
+      ...reach,
+      fail: { ...reach.fail, [name]: { error, times: 99 } },
+    });
+
+    const caught = events.findIndex((event) => event.type === 'StateCaught' && event.state.name === name);
+    expect(caught).toBeGreaterThanOrEqual(0);
+    expect(entered[entered.indexOf(name) + 1]).toBe(next);
+    expect(events.at(-1)?.type).toBe('ExecutionSucceeded');
+  });
+
+  it('covers every Retry and Catch rule with the cases above', () => {
+    const rules = taskStates.reduce(
+      (sum, [, state]) => sum + (state.Retry?.length ?? 0) + (state.Catch?.length ?? 0),
+      0,
+    );
+    const covered = new Set([
+      ...retryCases.map(([name]) => `${name}:retry`),
+      ...catchCases.map(([name, , next]) => `${name}:catch:${next}`),
+    ]);
+    const expected = taskStates.flatMap(([name, state]) => [
+      ...(state.Retry ?? []).map(() => `${name}:retry`),
+      ...(state.Catch ?? []).map((catcher) => `${name}:catch:${catcher.Next}`),
+    ]);
+    expect(new Set(expected)).toEqual(covered);
+    expect(rules).toBeGreaterThan(10);
+  });
+});
