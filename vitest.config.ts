@@ -8,6 +8,15 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts'],
           environment: 'node',
+          env: {
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'unit',
+            AWS_SECRET_ACCESS_KEY: 'unit',
+            ORDERS_TABLE: 'orders-unit',
+            STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:orderflow',
+            POWERTOOLS_LOG_LEVEL: 'ERROR',
+            POWERTOOLS_METRICS_DISABLED: 'true',
+          },
         },
       },
       {

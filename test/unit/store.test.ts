@@ -1,0 +1,188 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { reserveStock } from '../../functions/shared/store/inventory.js';
+import { transition } from '../../functions/shared/store/orders.js';
+import { handler as verifyPayment } from '../../functions/verify-payment/handler.js';
+import { handler as generateLabel } from '../../functions/generate-label/handler.js';
+import { newOrder } from '../support/orders.js';
+import { lambdaContext } from '../support/lambda.js';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+afterEach(() => dynamo.reset());
+
+const conditionFailed = () => new ConditionalCheckFailedException({ message: 'condition', $metadata: {} });
+const cancelled = (codes: string[]) =>
+  new TransactionCanceledException({
+    message: 'cancelled',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+
+describe('status transitions', () => {
+  it('write one conditional update built from the transition table', async () => {
+    const order = newOrder();
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(UpdateCommand).resolves({ Attributes: { ...order, status: 'CANCELLED' } });
+
+    await transition(order.orderId, 'CANCELLED', { actor: 'seller', reason: 'customer asked' });
+
+    const [update] = dynamo.commandCalls(UpdateCommand);
+    const input = update!.args[0].input;
+    expect(input.ConditionExpression).toMatch(/^#status IN \(/);
+    expect(
+      Object.entries(input.ExpressionAttributeValues!)
+        .filter(([key]) => key.startsWith(':from'))
+        .map(([, v]) => v),
+    ).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'ON_HOLD',
+      'OUT_OF_STOCK',
+      'FAILED_TO_RELEASE',
+    ]);
+    expect(input.ExpressionAttributeValues![':entry']).toEqual([
+      expect.objectContaining({ status: 'CANCELLED', actor: 'seller', reason: 'customer asked' }),
+    ]);
+    // A final status leaves the sweeper's index of open orders.
+    expect(input.UpdateExpression).toMatch(/ REMOVE #rm0_0, #rm1_0$/);
+    expect([input.ExpressionAttributeNames!['#rm0_0'], input.ExpressionAttributeNames!['#rm1_0']]).toEqual([
+      'GSI4PK',
+      'GSI4SK',
+    ]);
+  });
+
+  it('treat a repeat of a transition that already happened as done, without a second history entry', async () => {
+    const order = newOrder();
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: order })
+      .resolves({ Item: { ...order, status: 'PAYMENT_VERIFIED' } });
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+
+    const result = await transition(order.orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+
+    expect(result.status).toBe('PAYMENT_VERIFIED');
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('refuse an illegal transition whoever asks', async () => {
+    const order = { ...newOrder(), status: 'RELEASED' };
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(UpdateCommand).rejects(conditionFailed());
+
+    await expect(transition(order.orderId, 'CANCELLED', { actor: 'seller' })).rejects.toMatchObject({
+      name: 'IllegalTransition',
+      from: 'RELEASED',
+      to: 'CANCELLED',
+    });
+  });
+});
+
+describe('stock reservation', () => {
+  it('is one transaction: the status, the reservation and one guarded decrement per SKU', async () => {
+    const order = {
+      ...newOrder({
+        items: [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+          { sku: 'A', quantity: 1 },
+        ],
+      }),
+      status: 'PAYMENT_VERIFIED',
+    };
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: order })
+      .resolves({ Item: { ...order, status: 'STOCK_RESERVED' } });
+    dynamo.on(TransactWriteCommand).resolves({});
+
+    await reserveStock(order.orderId);
+
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    expect(items).toHaveLength(4);
+    const stock = items.slice(2).map((item) => item.Update!);
+    expect(
+      stock.map((update) => [
+        update.Key!.SK,
+        update.ExpressionAttributeValues![':q'],
+        update.ConditionExpression,
+      ]),
+    ).toEqual([
+      ['SKU#A', 3, 'available >= :q'],
+      ['SKU#B', 1, 'available >= :q'],
+    ]);
+  });
+
+  it('names the short SKUs when the transaction is cancelled on their conditions', async () => {
+    const order = {
+      ...newOrder({
+        items: [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+        ],
+      }),
+      status: 'PAYMENT_VERIFIED',
+    };
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['None', 'None', 'None', 'ConditionalCheckFailed']));
+
+    await expect(reserveStock(order.orderId)).rejects.toMatchObject({ name: 'OutOfStock', skus: ['B'] });
+  });
+
+  it('retries a transaction that conflicted with another and then succeeds', async () => {
+    const order = { ...newOrder(), status: 'PAYMENT_VERIFIED' };
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: order })
+      .resolves({ Item: { ...order, status: 'STOCK_RESERVED' } });
+    dynamo
+      .on(TransactWriteCommand)
+      .rejectsOnce(cancelled(['None', 'None', 'TransactionConflict']))
+      .resolves({});
+
+    const reserved = await reserveStock(order.orderId);
+
+    expect(reserved.status).toBe('STOCK_RESERVED');
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+  });
+});
+
+describe('task handlers', () => {
+  it('verify-payment lets a decline through to the state machine and writes nothing', async () => {
+    const order = newOrder({ payment: { provider: 'sandbox', reference: 'decline_card', amount: '12.50' } });
+    dynamo.on(GetCommand).resolves({ Item: order });
+
+    await expect(verifyPayment({ orderId: order.orderId }, lambdaContext())).rejects.toMatchObject({
+      name: 'PaymentDeclined',
+    });
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+  });
+
+  it('verify-payment rejects input without an order id', async () => {
+    await expect(verifyPayment({}, lambdaContext())).rejects.toThrow();
+    expect(dynamo.calls()).toHaveLength(0);
+  });
+
+  it('generate-label does not buy a second label for an order that has one', async () => {
+    const order = {
+      ...newOrder(),
+      status: 'SHIPPED',
+      shipment: { estimatedDeliveryAt: '2026-01-04T00:00:00.000Z', trackingNumber: 'SBX1' },
+    };
+    dynamo.on(GetCommand).resolves({ Item: order });
+
+    const result = await generateLabel({ orderId: order.orderId }, lambdaContext());
+
+    expect(result).toEqual({ status: 'SHIPPED', nextPollAt: '2026-01-04T00:00:00.000Z' });
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
+  });
+});
