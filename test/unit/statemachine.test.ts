@@ -96,7 +96,9 @@ async function run(scenario: Scenario) {
   })();
   const output = await execution.result;
   await collecting;
-  const entered = events.flatMap((event) => (event.type === 'StateEntered' && event.state ? [event.state.name] : []));
+  const entered = events.flatMap((event) =>
+    event.type === 'StateEntered' && event.state ? [event.state.name] : [],
+  );
   return { output, events, entered };
 }
 
