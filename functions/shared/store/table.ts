@@ -15,7 +15,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
  */
 export async function transactWrite(
   items: TransactItem[],
-  attempts = 8,
+  attempts = 15,
 ): Promise<{ ok: true } | { ok: false; reasons: string[] }> {
   for (let attempt = 1; ; attempt++) {
     try {
