@@ -1,0 +1,27 @@
+import { addApiKey, getSeller, putSeller } from '../../functions/shared/store/sellers.js';
+import { setStock } from '../../functions/shared/store/inventory.js';
+
+/** The design's two local sellers, so tenant isolation can be tried from the first minute. */
+export const LOCAL_SELLERS = [
+  { sellerId: 'demo', apiKey: 'demo-api-key', webhookSecret: 'demo-webhook-secret', originCountry: 'US' },
+  { sellerId: 'acme', apiKey: 'acme-api-key', webhookSecret: 'acme-webhook-secret', originCountry: 'DE' },
+] as const;
+
+export const LOCAL_STOCK = { demo: { 'MUG-RED': 100, 'TEE-BLK-M': 50, 'POSTER-A2': 10 } } as const;
+
+/** Seeds sellers and stock on first start only: a restart never resets what the user changed. */
+export async function seed(): Promise<boolean> {
+  if (await getSeller('demo')) return false;
+  for (const seller of LOCAL_SELLERS) {
+    await putSeller({
+      sellerId: seller.sellerId,
+      originCountry: seller.originCountry,
+      webhookSecrets: [seller.webhookSecret],
+    });
+    await addApiKey(seller.sellerId, seller.apiKey);
+  }
+  for (const [sellerId, stock] of Object.entries(LOCAL_STOCK)) {
+    for (const [sku, available] of Object.entries(stock)) await setStock(sellerId, sku, available);
+  }
+  return true;
+}
