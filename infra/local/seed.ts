@@ -12,16 +12,17 @@ export const LOCAL_STOCK = { demo: { 'MUG-RED': 100, 'TEE-BLK-M': 50, 'POSTER-A2
 /** Seeds sellers and stock on first start only: a restart never resets what the user changed. */
 export async function seed(): Promise<boolean> {
   if (await getSeller('demo')) return false;
-  for (const seller of LOCAL_SELLERS) {
+  for (const [sellerId, stock] of Object.entries(LOCAL_STOCK)) {
+    for (const [sku, available] of Object.entries(stock)) await setStock(sellerId, sku, available);
+  }
+  // demo's profile is written last: it is the marker that seeding finished.
+  for (const seller of [...LOCAL_SELLERS].reverse()) {
+    await addApiKey(seller.sellerId, seller.apiKey);
     await putSeller({
       sellerId: seller.sellerId,
       originCountry: seller.originCountry,
       webhookSecrets: [seller.webhookSecret],
     });
-    await addApiKey(seller.sellerId, seller.apiKey);
-  }
-  for (const [sellerId, stock] of Object.entries(LOCAL_STOCK)) {
-    for (const [sku, available] of Object.entries(stock)) await setStock(sellerId, sku, available);
   }
   return true;
 }
