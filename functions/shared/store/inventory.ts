@@ -4,7 +4,7 @@ import { nowIso } from '../clock.js';
 import { quantitiesBySku, type Order } from '../domain/order.js';
 import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
-import { requireOrder, transitionUpdate, type TransitionOptions } from './orders.js';
+import { logTransition, requireOrder, transitionUpdate, type TransitionOptions } from './orders.js';
 import { keys } from './schema.js';
 import { tableName, transactWrite, type TransactItem } from './table.js';
 
@@ -79,7 +79,10 @@ export async function reserveStock(orderId: string, actor: Actor = 'workflow'): 
     ),
   ];
   const result = await transactWrite(items);
-  if (result.ok) return requireOrder(orderId);
+  if (result.ok) {
+    logTransition(order, 'STOCK_RESERVED', { actor });
+    return requireOrder(orderId);
+  }
   const current = await requireOrder(orderId);
   if (current.status === 'STOCK_RESERVED' || current.status === 'ON_HOLD') return current;
   if (current.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
@@ -132,7 +135,10 @@ export async function transitionWithStock(
     );
   }
   const result = await transactWrite(items);
-  if (result.ok) return requireOrder(orderId);
+  if (result.ok) {
+    logTransition(order, to, options);
+    return requireOrder(orderId);
+  }
   const current = await requireOrder(orderId);
   if (current.status === to) return current;
   throw new IllegalTransitionError(orderId, current.status, to);

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
+import { logger } from '../logger.js';
 import { nowIso } from '../clock.js';
 import type { HistoryEntry, Order } from '../domain/order.js';
 import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
@@ -215,6 +216,21 @@ function indexValues(order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>, t
   return { ':gsi2pk': status.GSI2PK, ':gsi4pk': open.GSI4PK, ':gsi4sk': open.GSI4SK };
 }
 
+/** One structured line per status change: what people and log queries follow an order by. */
+export function logTransition(
+  order: Pick<Order, 'orderId' | 'sellerId'>,
+  to: OrderStatus,
+  options: TransitionOptions,
+): void {
+  logger.info('status changed', {
+    orderId: order.orderId,
+    sellerId: order.sellerId,
+    status: to,
+    actor: options.actor,
+    ...(options.reason ? { reason: options.reason } : {}),
+  });
+}
+
 /**
  * Moves an order to `to`. A retry of a transition that already happened (same target status) returns
  * the order unchanged, without a second history entry; any other refusal is an IllegalTransitionError.
@@ -230,6 +246,7 @@ export async function transition(
     const { Attributes } = await documents.send(
       new UpdateCommand({ ...transitionUpdate(order, to, options), ReturnValues: 'ALL_NEW' }),
     );
+    logTransition(order, to, options);
     return strip(Attributes as StoredOrder);
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
