@@ -1,0 +1,57 @@
+import { resolve } from 'node:path';
+
+/** Local runtime settings: the design's defaults, each overridable by an environment variable. */
+export interface LocalConfig {
+  /** The HTTP API. */
+  port: number;
+  host: string;
+  dynamoDbPort: number;
+  sqsPort: number;
+  stepFunctionsPort: number;
+  /** DynamoDB Local's files, the SQS emulator's and the executions'. */
+  dataDir: string;
+  /** How many times faster than real time waits, transit and hold timeouts run; 1 is real time. */
+  timeScale: number;
+  /** How often the delivery sweeper runs, in real milliseconds. */
+  sweepIntervalMs: number;
+  tableName: string;
+  releaseDlqName: string;
+}
+
+function intFrom(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new Error(`${name} must be a port number, got ${raw}`);
+  return value;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+/**
+ * 10,000× makes a standard domestic order (3 days in transit) arrive in about 26 s, and a 168 h hold
+ * expire after about a minute.
+ */
+export const DEFAULT_TIME_SCALE = 10_000;
+
+export function loadLocalConfig(): LocalConfig {
+  return {
+    port: intFrom('PORT', 3000),
+    host: process.env.HOST ?? '127.0.0.1',
+    dynamoDbPort: intFrom('ORDERFLOW_DYNAMODB_PORT', 8000),
+    sqsPort: intFrom('ORDERFLOW_SQS_PORT', 9324),
+    stepFunctionsPort: intFrom('ORDERFLOW_SFN_PORT', 8083),
+    dataDir: resolve(process.env.ORDERFLOW_DATA_DIR ?? '.data'),
+    timeScale: positive('ORDERFLOW_TIME_SCALE', DEFAULT_TIME_SCALE),
+    sweepIntervalMs: positive('ORDERFLOW_SWEEP_INTERVAL_MS', 30_000),
+    tableName: process.env.ORDERS_TABLE ?? 'orderflow',
+    releaseDlqName: 'orderflow-release-dlq',
+  };
+}
