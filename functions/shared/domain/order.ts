@@ -103,6 +103,8 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   orderId: string;
   sellerId: string;
   source: OrderSource;
+  /** The storefront's human order name (Shopify's "#1001"), beside its id in externalOrderId. */
+  externalOrderName?: string;
   payment: OrderInput['payment'] & { financialStatus?: string };
   /** Sum of the lines, a decimal string. */
   total: string;

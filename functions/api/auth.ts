@@ -1,0 +1,49 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Seller } from '../shared/domain/seller.js';
+import { metrics } from '../shared/logger.js';
+import { getSeller, sellerIdForApiKey } from '../shared/store/sellers.js';
+import { ApiError, header, type ApiEvent } from './http.js';
+import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
+
+export type Auth = 'sellerApiKey' | 'shopifyHmac' | 'orderflowSignature' | 'none';
+
+export const SELLER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const BEARER = /^Bearer ([\x21-\x7e]{8,512})$/i;
+
+const unauthorized = (message: string, challenge?: string) =>
+  new ApiError(401, 'unauthorized', message, undefined, challenge ? { 'www-authenticate': challenge } : undefined);
+
+/** The seller whose API key is in `Authorization: Bearer …`; the key is looked up by its hash only. */
+export async function authenticateSeller(event: ApiEvent): Promise<string> {
+  const apiKey = BEARER.exec(header(event, 'authorization') ?? '')?.[1];
+  const sellerId = apiKey ? await sellerIdForApiKey(apiKey) : undefined;
+  if (!sellerId) throw unauthorized('a valid API key is required (Authorization: Bearer <key>)', 'Bearer');
+  return sellerId;
+}
+
+/**
+ * The seller a webhook claims to come from, if its signature over the raw body matches one of that
+ * seller's secrets. Unknown sellers and bad signatures get the same answer.
+ */
+export async function authenticateWebhook(
+  event: ApiEvent,
+  rawBody: Buffer,
+  scheme: 'shopifyHmac' | 'orderflowSignature',
+): Promise<Seller> {
+  const sellerId = event.pathParameters?.sellerId ?? '';
+  const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSeller(sellerId) : undefined;
+  const secrets = seller?.webhookSecrets ?? [];
+  const valid =
+    scheme === 'shopifyHmac'
+      ? verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets)
+      : verifyOrderflowSignature(rawBody, header(event, 'x-orderflow-signature'), secrets);
+  if (!seller || !valid) {
+    metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
+    throw unauthorized(
+      scheme === 'shopifyHmac'
+        ? 'the X-Shopify-Hmac-Sha256 signature does not match'
+        : 'the X-Orderflow-Signature is missing, stale or does not match',
+    );
+  }
+  return seller;
+}

@@ -1,0 +1,61 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Order } from '../shared/domain/order.js';
+
+/** One row per order, RFC 4180 (CRLF, quotes doubled), for spreadsheets and accounting tools. */
+export const CSV_COLUMNS = [
+  'orderId',
+  'externalOrderId',
+  'createdAt',
+  'status',
+  'source',
+  'region',
+  'customerName',
+  'customerEmail',
+  'shipToName',
+  'shipToCity',
+  'shipToPostalCode',
+  'shipToCountry',
+  'shippingMethod',
+  'currency',
+  'total',
+  'items',
+  'trackingNumber',
+] as const;
+
+/**
+ * Spreadsheets run a cell that starts with = + - @ (or a tab or CR) as a formula; customer-supplied
+ * text is prefixed with an apostrophe so an export can never carry one (OWASP "CSV injection").
+ */
+export function neutralizeFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export function orderRow(order: Order): Record<(typeof CSV_COLUMNS)[number], string> {
+  return {
+    orderId: order.orderId,
+    externalOrderId: neutralizeFormula(order.externalOrderId ?? ''),
+    createdAt: order.createdAt,
+    status: order.status,
+    source: order.source,
+    region: order.region,
+    customerName: neutralizeFormula(order.customer.name),
+    customerEmail: neutralizeFormula(order.customer.email),
+    shipToName: neutralizeFormula(order.shippingAddress.name),
+    shipToCity: neutralizeFormula(order.shippingAddress.city),
+    shipToPostalCode: neutralizeFormula(order.shippingAddress.postalCode),
+    shipToCountry: order.shippingAddress.country,
+    shippingMethod: order.shippingMethod,
+    currency: order.currency,
+    total: order.total,
+    items: order.items.map((line) => `${line.sku} x${line.quantity}`).join('; '),
+    trackingNumber: order.shipment?.trackingNumber ?? '',
+  };
+}
+
+export function ordersCsv(orders: readonly Order[]): string {
+  return stringify(orders.map(orderRow), {
+    header: true,
+    columns: [...CSV_COLUMNS],
+    record_delimiter: 'windows',
+  });
+}

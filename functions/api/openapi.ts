@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import type { HeaderDoc, ResponseDoc, Route } from './route.js';
+import { errorSchema } from './schemas.js';
+
+/**
+ * The OpenAPI 3.1 document, generated from the same route table the router uses and the same zod
+ * schemas the handlers validate with, so the document cannot describe a route or field that is not there.
+ */
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+const SECURITY: Record<Route['auth'], Record<string, string[]>[]> = {
+  sellerApiKey: [{ sellerApiKey: [] }],
+  shopifyHmac: [{ shopifyHmac: [] }],
+  orderflowSignature: [{ orderflowSignature: [] }],
+  none: [],
+};
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
+
+function responseObject(doc: ResponseDoc) {
+  if (!doc.schema) return errorResponse(doc.description);
+  return {
+    description: doc.description,
+    content: { [doc.contentType ?? 'application/json']: { schema: jsonSchema(doc.schema, 'output') } },
+  };
+}
+
+function parameters(route: Route) {
+  const path = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  const querySchema = route.query ? jsonSchema(route.query, 'input') : undefined;
+  const properties = (querySchema?.properties ?? {}) as Record<string, JsonSchema>;
+  const query = Object.entries(properties).map(([name, schema]) => {
+    const { description, ...rest } = schema;
+    return { name, in: 'query', required: false, ...(description ? { description } : {}), schema: rest };
+  });
+  const headers = (route.headers ?? []).map((doc: HeaderDoc) => ({
+    name: doc.name,
+    in: 'header',
+    required: doc.required ?? false,
+    description: doc.description,
+    schema: { type: 'string' },
+  }));
+  return [...path, ...query, ...headers];
+}
+
+function operation(route: Route) {
+  const responses: Record<string, unknown> = {};
+  for (const [status, doc] of Object.entries(route.responses)) responses[status] = responseObject(doc);
+  if (route.body || route.query || route.path.includes('{')) {
+    responses['400'] ??= errorResponse('invalid input; `details` lists the failing fields');
+  }
+  if (route.auth !== 'none') responses['401'] ??= errorResponse('missing or invalid credentials or signature');
+  if (route.body) {
+    responses['413'] ??= errorResponse('body over 256 KB');
+    responses['415'] ??= errorResponse('body is not application/json');
+  }
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    security: SECURITY[route.auth],
+    parameters: parameters(route),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: !route.bodyOptional,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+export function openApiDocument(routes: readonly Route[]) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method.toLowerCase()] = operation(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'orderflow',
+      version: '1.0.0',
+      description: 'Order intake (storefront webhooks) and the seller API of orderflow.',
+    },
+    paths,
+    components: {
+      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      securitySchemes: {
+        sellerApiKey: { type: 'http', scheme: 'bearer', description: 'a seller API key' },
+        shopifyHmac: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Shopify-Hmac-Sha256',
+          description: 'base64 HMAC-SHA256 of the raw body with the seller webhook secret',
+        },
+        orderflowSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Orderflow-Signature',
+          description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
+        },
+      },
+    },
+  };
+}

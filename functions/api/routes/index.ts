@@ -1,0 +1,67 @@
+import { tableReachable } from '../../shared/store/health.js';
+import { ApiError, json } from '../http.js';
+import { openApiDocument } from '../openapi.js';
+import { defineRoute, type Route } from '../route.js';
+import { healthSchema, openApiDocumentSchema } from '../schemas.js';
+import { getStockRoute, putStockRoute } from './inventory.js';
+import {
+  bulkReleaseRoute,
+  cancelOrderRoute,
+  createOrderRoute,
+  exportOrdersRoute,
+  getOrderRoute,
+  patchOrderRoute,
+  releaseOrderRoute,
+  retryOrderRoute,
+  searchOrdersRoute,
+} from './orders.js';
+import { genericWebhook, shopifyWebhook } from './webhooks.js';
+
+const healthRoute = defineRoute({
+  method: 'GET',
+  path: '/health',
+  operationId: 'health',
+  summary: 'Ready when the order table answers',
+  tag: 'system',
+  auth: 'none',
+  responses: {
+    200: { description: 'ready', schema: healthSchema },
+    503: { description: 'the order table does not answer' },
+  },
+  async handle() {
+    if (!(await tableReachable())) throw new ApiError(503, 'unavailable', 'the order table does not answer');
+    return json(200, { status: 'ok' });
+  },
+});
+
+const openApiRoute = defineRoute({
+  method: 'GET',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  summary: 'This API described in OpenAPI 3.1',
+  tag: 'system',
+  auth: 'none',
+  responses: { 200: { description: 'the OpenAPI document', schema: openApiDocumentSchema } },
+  async handle() {
+    return json(200, openApiDocument(routes));
+  },
+});
+
+/** Every route the API serves: the router's table and the source of /openapi.json. */
+export const routes: readonly Route[] = [
+  healthRoute,
+  openApiRoute,
+  shopifyWebhook,
+  genericWebhook,
+  createOrderRoute,
+  searchOrdersRoute,
+  exportOrdersRoute,
+  getOrderRoute,
+  patchOrderRoute,
+  cancelOrderRoute,
+  releaseOrderRoute,
+  bulkReleaseRoute,
+  retryOrderRoute,
+  putStockRoute,
+  getStockRoute,
+];

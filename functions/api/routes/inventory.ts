@@ -1,0 +1,51 @@
+import { skuSchema } from '../../shared/domain/order.js';
+import { getStock, setStock } from '../../shared/store/inventory.js';
+import { ApiError, json, validate } from '../http.js';
+import { defineRoute } from '../route.js';
+import { stockBodySchema, stockSchema } from '../schemas.js';
+
+/** The SKU in the path; a client that percent-encoded it gets the same SKU back. */
+function skuParam(value: string | undefined): string {
+  let sku = value ?? '';
+  if (sku.includes('%')) {
+    try {
+      sku = decodeURIComponent(sku);
+    } catch {
+      // left as sent; the pattern below refuses it
+    }
+  }
+  return validate(skuSchema, sku, 'path');
+}
+
+export const putStockRoute = defineRoute({
+  method: 'PUT',
+  path: '/inventory/{sku}',
+  operationId: 'setStock',
+  summary: 'Set the stock on hand that is free to reserve (reserved units stay reserved)',
+  tag: 'inventory',
+  auth: 'sellerApiKey',
+  body: stockBodySchema,
+  responses: { 200: { description: 'the stock after the change', schema: stockSchema } },
+  async handle({ params, sellerId, body }) {
+    return json(200, await setStock(sellerId, skuParam(params.sku), body.available));
+  },
+});
+
+export const getStockRoute = defineRoute({
+  method: 'GET',
+  path: '/inventory/{sku}',
+  operationId: 'getStock',
+  summary: 'Stock of one SKU',
+  tag: 'inventory',
+  auth: 'sellerApiKey',
+  responses: {
+    200: { description: 'available and reserved units', schema: stockSchema },
+    404: { description: 'this seller has no stock record for the SKU' },
+  },
+  async handle({ params, sellerId }) {
+    const sku = skuParam(params.sku);
+    const stock = await getStock(sellerId, sku);
+    if (!stock) throw new ApiError(404, 'not_found', `no stock record for ${sku}`);
+    return json(200, stock);
+  },
+});

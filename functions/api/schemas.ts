@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import {
+  addressSchema,
+  historyEntrySchema,
+  MAX_LINES,
+  orderInputSchema,
+  skuSchema,
+  SHIPPING_METHODS,
+  ORDER_SOURCES,
+} from '../shared/domain/order.js';
+import { ORDER_STATUSES } from '../shared/domain/status.js';
+
+/**
+ * The API's request and response shapes. Request bodies build on the domain schemas (the source of
+ * truth); responses are described here so that /openapi.json and the tests share one definition.
+ */
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+const isCountry = (code: string) => regionNames.of(code) !== code;
+
+/** The generic order body, with currency and country checked against the real code lists. */
+export const orderBodySchema = orderInputSchema.superRefine((order, context) => {
+  if (!CURRENCIES.has(order.currency)) {
+    context.addIssue({ code: 'custom', path: ['currency'], message: 'must be a current ISO 4217 currency code' });
+  }
+  if (!isCountry(order.shippingAddress.country)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['shippingAddress', 'country'],
+      message: 'must be an ISO 3166-1 alpha-2 country code',
+    });
+  }
+});
+
+export const addressPatchSchema = z.strictObject({
+  shippingAddress: addressSchema.superRefine((address, context) => {
+    if (!isCountry(address.country)) {
+      context.addIssue({ code: 'custom', path: ['country'], message: 'must be an ISO 3166-1 alpha-2 country code' });
+    }
+  }),
+});
+
+export const reasonBodySchema = z.strictObject({
+  reason: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain control characters')
+    .optional(),
+});
+
+export const ORDER_ID_PATTERN = /^ord_[A-Za-z0-9]{8,64}$/;
+export const orderIdSchema = z.string().regex(ORDER_ID_PATTERN, 'must be an order id such as "ord_…"');
+
+export const MAX_BULK_RELEASE = 100;
+export const bulkReleaseSchema = z.strictObject({
+  orderIds: z.array(z.string().max(100)).min(1).max(MAX_BULK_RELEASE),
+});
+
+export const stockBodySchema = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
+
+// ---- responses -------------------------------------------------------------------------------------
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export const orderViewSchema = z.object({
+  orderId: z.string(),
+  sellerId: z.string(),
+  source: z.enum(ORDER_SOURCES),
+  externalOrderId: z.string().optional(),
+  externalOrderName: z.string().optional(),
+  channel: z.string(),
+  customer: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }),
+  shippingAddress: addressSchema,
+  items: z
+    .array(
+      z.object({
+        sku: skuSchema,
+        productId: z.string(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unitPrice: z.string(),
+      }),
+    )
+    .max(MAX_LINES),
+  currency: z.string(),
+  payment: z.object({
+    provider: z.string(),
+    reference: z.string(),
+    amount: z.string(),
+    financialStatus: z.string().optional(),
+  }),
+  shippingMethod: z.enum(SHIPPING_METHODS),
+  discountCodes: z.array(z.string()),
+  tags: z.array(z.string()),
+  notes: z.string(),
+  total: z.string().describe('sum of the lines, a decimal string'),
+  region: z.enum(['domestic', 'international']),
+  status: z.enum(ORDER_STATUSES),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  history: z.array(historyEntrySchema),
+  hold: z.object({ reason: z.string(), since: z.string(), expiresAt: z.string() }).optional(),
+  release: z.object({ releasedAt: z.string().optional(), failureReason: z.string().optional() }).optional(),
+  shipment: z
+    .object({
+      carrier: z.string(),
+      service: z.string(),
+      trackingNumber: z.string(),
+      labelId: z.string(),
+      shippedAt: z.string(),
+      estimatedDeliveryAt: z.string(),
+      polls: z.number(),
+      deliveredAt: z.string().optional(),
+      exception: z.string().optional(),
+    })
+    .optional(),
+  workflow: z.object({ executionName: z.string(), attempt: z.number(), startedAt: z.string().optional() }),
+});
+
+export const webhookAcceptedSchema = z.object({
+  orderId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  duplicate: z.boolean(),
+});
+
+export const orderPageSchema = z.object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() });
+
+export const stockSchema = z.object({ sku: z.string(), available: z.number().int(), reserved: z.number().int() });
+
+export const releaseAcceptedSchema = z.object({ orderId: z.string(), status: z.enum(ORDER_STATUSES) });
+
+export const retryAcceptedSchema = z.object({
+  orderId: z.string(),
+  status: z.enum(ORDER_STATUSES),
+  attempt: z.number().int(),
+  executionName: z.string(),
+});
+
+export const bulkReleaseResultSchema = z.object({
+  results: z.array(
+    z.object({
+      orderId: z.string(),
+      statusCode: z.number().int(),
+      status: z.enum(ORDER_STATUSES).optional(),
+      error: errorSchema.shape.error.optional(),
+    }),
+  ),
+});
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.literal('3.1.0'),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});

@@ -1,0 +1,111 @@
+import { regionOf, type Address, type Order } from '../shared/domain/order.js';
+import { canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
+import { IllegalTransitionError } from '../shared/errors.js';
+import { logger } from '../shared/logger.js';
+import { claimRetry, markWorkflowStarted, restoreHoldToken, takeHoldToken } from '../shared/store/executions.js';
+import { transitionWithStock } from '../shared/store/inventory.js';
+import { getOrder, requireOrder, updateOrder } from '../shared/store/orders.js';
+import { getSeller } from '../shared/store/sellers.js';
+import { sendRelease, startExecution, stopExecution } from '../shared/workflow.js';
+import { ApiError } from './http.js';
+
+/** What a seller (or a storefront's cancel webhook) can do to an order once it exists. */
+
+/** The order as clients see it: never the hold's task token, which would let anyone release it. */
+export function publicOrder(order: Order): Order {
+  if (!order.hold?.taskToken) return order;
+  const { taskToken: _token, ...hold } = order.hold;
+  return { ...order, hold };
+}
+
+/**
+ * Cancels an order that is not yet released, returning any reserved stock in the same transaction,
+ * then stops its execution. Re-reads once if the order moved on between the read and the write.
+ */
+export async function cancelOrder(order: Order, actor: Actor, reason: string): Promise<Order> {
+  let current = order;
+  for (let attempt = 0; ; attempt++) {
+    if (!canTransition(current.status, 'CANCELLED')) {
+      throw new IllegalTransitionError(current.orderId, current.status, 'CANCELLED');
+    }
+    try {
+      const cancelled = await transitionWithStock(current.orderId, 'CANCELLED', {
+        actor,
+        reason,
+        stock: 'return',
+        remove: current.hold?.taskToken ? ['hold.taskToken'] : [],
+      });
+      await stopExecution(cancelled.workflow.executionName, `cancelled by ${actor}: ${reason}`);
+      logger.info('order cancelled', { orderId: cancelled.orderId, actor });
+      return cancelled;
+    } catch (error) {
+      if (!(error instanceof IllegalTransitionError) || attempt >= 2) throw error;
+      current = await requireOrder(order.orderId);
+    }
+  }
+}
+
+/**
+ * Releases a held order: the token is removed with a conditional write first, so of two concurrent
+ * callers only one sends it. If sending fails, the token goes back for another try.
+ */
+export async function releaseHeldOrder(order: Order): Promise<Order> {
+  const taskToken = order.hold?.taskToken;
+  if (order.status !== 'ON_HOLD' || !taskToken) {
+    throw new ApiError(409, 'not_on_hold', `order ${order.orderId} is ${order.status}, not waiting for release`);
+  }
+  if (!(await takeHoldToken(order.orderId, taskToken))) {
+    throw new ApiError(409, 'not_on_hold', `order ${order.orderId} is already being released`);
+  }
+  let delivered: boolean;
+  try {
+    delivered = await sendRelease(taskToken, { releasedBy: 'seller' });
+  } catch (error) {
+    await restoreHoldToken(order.orderId, taskToken);
+    throw error;
+  }
+  if (!delivered) {
+    throw new ApiError(409, 'hold_expired', `order ${order.orderId} is no longer waiting for release`);
+  }
+  logger.info('release sent', { orderId: order.orderId });
+  return (await getOrder(order.orderId)) ?? order;
+}
+
+/** Starts the next execution of a FAILED_TO_RELEASE or OUT_OF_STOCK order at the step that failed. */
+export async function retryOrder(order: Order) {
+  if (order.status !== 'FAILED_TO_RELEASE' && order.status !== 'OUT_OF_STOCK') {
+    throw new ApiError(
+      409,
+      'not_retryable',
+      `order ${order.orderId} is ${order.status}; only FAILED_TO_RELEASE and OUT_OF_STOCK orders can be retried`,
+    );
+  }
+  const claim = await claimRetry(order);
+  await startExecution(claim.order, claim.attempt, claim.resumeAt);
+  await markWorkflowStarted(order.orderId, claim.executionName);
+  logger.info('retry started', { orderId: order.orderId, execution: claim.executionName });
+  return claim;
+}
+
+/** Before release, or while a release failed (say, on an undeliverable address), the address can change. */
+export const ADDRESS_EDITABLE: readonly OrderStatus[] = [
+  'PENDING',
+  'PAYMENT_VERIFIED',
+  'STOCK_RESERVED',
+  'ON_HOLD',
+  'OUT_OF_STOCK',
+  'FAILED_TO_RELEASE',
+];
+
+export async function fixShippingAddress(order: Order, shippingAddress: Address): Promise<Order> {
+  if (!ADDRESS_EDITABLE.includes(order.status)) {
+    throw new ApiError(
+      409,
+      'address_locked',
+      `order ${order.orderId} is ${order.status}; the address can change only before release or after a failed one`,
+    );
+  }
+  const seller = await getSeller(order.sellerId);
+  const region = seller ? regionOf(shippingAddress, seller.originCountry) : order.region;
+  return updateOrder(order.orderId, { shippingAddress, region }, { status: ADDRESS_EDITABLE });
+}

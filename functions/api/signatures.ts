@@ -1,0 +1,74 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** How far a signed webhook's timestamp may be from our clock, either way. */
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+const hmac = (secret: string, ...parts: (string | Buffer)[]): Buffer => {
+  const mac = createHmac('sha256', secret);
+  for (const part of parts) mac.update(part);
+  return mac.digest();
+};
+
+/** Equal-length buffers compared in constant time; a length mismatch is simply unequal. */
+function sameBytes(expected: Buffer, given: Buffer): boolean {
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/**
+ * Shopify: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body. Every current secret is
+ * tried, so a secret can be rotated without dropping deliveries.
+ */
+export function verifyShopifyHmac(
+  rawBody: Buffer,
+  header: string | undefined,
+  secrets: readonly string[],
+): boolean {
+  if (!header || !/^[A-Za-z0-9+/]{43}=$/.test(header.trim())) return false;
+  const given = Buffer.from(header.trim(), 'base64');
+  return secrets.some((secret) => sameBytes(hmac(secret, rawBody), given));
+}
+
+export interface OrderflowSignature {
+  timestamp: number;
+  signatures: Buffer[];
+}
+
+/** `t=<unix seconds>,v1=<hex>[,v1=<hex>…]`; anything else is no signature. */
+export function parseOrderflowSignature(header: string | undefined): OrderflowSignature | undefined {
+  if (!header || header.length > 1000) return undefined;
+  let timestamp: number | undefined;
+  const signatures: Buffer[] = [];
+  for (const part of header.split(',')) {
+    const [key, value = ''] = part.trim().split('=', 2) as [string, string?];
+    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
+    else if (key === 'v1' && /^[0-9a-f]{64}$/i.test(value)) signatures.push(Buffer.from(value, 'hex'));
+  }
+  return timestamp === undefined || signatures.length === 0 ? undefined : { timestamp, signatures };
+}
+
+/**
+ * Generic webhooks: `X-Orderflow-Signature` signs `<t>.<raw body>`, and `t` must lie within the tolerance
+ * window, so a captured delivery cannot be replayed later.
+ */
+export function verifyOrderflowSignature(
+  rawBody: Buffer,
+  header: string | undefined,
+  secrets: readonly string[],
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
+  const parsed = parseOrderflowSignature(header);
+  if (!parsed || Math.abs(nowSeconds - parsed.timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
+  return secrets.some((secret) => {
+    const expected = hmac(secret, `${parsed.timestamp}.`, rawBody);
+    return parsed.signatures.some((given) => sameBytes(expected, given));
+  });
+}
+
+/** The header a sender puts on a generic webhook (for senders, the docs and tests). */
+export function signOrderflowWebhook(
+  rawBody: string | Buffer,
+  secret: string,
+  timestamp = Math.floor(Date.now() / 1000),
+): string {
+  return `t=${timestamp},v1=${hmac(secret, `${timestamp}.`, rawBody).toString('hex')}`;
+}

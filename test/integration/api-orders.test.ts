@@ -1,0 +1,397 @@
+import { SendTaskSuccessCommand, StopExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getStock } from '../../functions/shared/store/inventory.js';
+import { getOrder } from '../../functions/shared/store/orders.js';
+import { orderInput } from '../support/orders.js';
+import { orderIn } from '../support/order-states.js';
+import { call, sellerClient } from '../support/http.js';
+import { DEMO, seedSellers } from '../support/sellers.js';
+import { mockStepFunctions, STATE_MACHINE_ARN } from '../support/step-functions.js';
+import { countItems } from '../support/table.js';
+
+const stepFunctions = mockStepFunctions();
+const demo = sellerClient(DEMO.apiKey);
+const executionArn = (name: string) => `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+
+beforeAll(seedSellers);
+afterEach(() => stepFunctions.reset());
+
+describe('POST /orders', () => {
+  it('creates the order, starts its execution named after it and records the start', async () => {
+    const input = orderInput({ externalOrderId: 'manual-1' });
+
+    const created = await demo.post('/orders', input);
+
+    expect(created.statusCode).toBe(201);
+    const { orderId } = created.json;
+    expect(created.json).toMatchObject({ status: 'PENDING', source: 'api', total: '12.50', region: 'domestic' });
+    expect(stepFunctions.executions()).toEqual([
+      { name: orderId, input: { orderId, sellerId: 'demo', attempt: 1 } },
+    ]);
+    const stored = await getOrder(orderId);
+    expect(stored?.workflow.startedAt).toBeDefined();
+    expect(stored?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'seller' })]);
+  });
+
+  it('answers a repeated Idempotency-Key or external id with the first order (200) and starts nothing new', async () => {
+    const input = orderInput();
+    const first = await demo.post('/orders', input, { 'Idempotency-Key': 'key-1' });
+
+    const sameKey = await demo.post('/orders', orderInput(), { 'Idempotency-Key': 'key-1' });
+    const sameExternalId = await demo.post('/orders', input, { 'Idempotency-Key': 'key-2' });
+
+    expect(first.statusCode).toBe(201);
+    expect([sameKey.statusCode, sameExternalId.statusCode]).toEqual([200, 200]);
+    expect(sameKey.json.orderId).toBe(first.json.orderId);
+    expect(sameExternalId.json.orderId).toBe(first.json.orderId);
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('refuses an unknown SKU with the failing line and writes nothing', async () => {
+    const before = await countItems();
+    const input = orderInput({
+      items: [
+        { sku: 'MUG-RED', productId: 'p', name: 'Mug', quantity: 1, unitPrice: '1.00' },
+        { sku: 'NO-SUCH-SKU', productId: 'p', name: 'Ghost', quantity: 1, unitPrice: '1.00' },
+      ],
+    });
+
+    const answer = await demo.post('/orders', input);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error).toMatchObject({
+      code: 'unknown_sku',
+      details: [{ field: 'items.1.sku', message: 'unknown SKU NO-SUCH-SKU' }],
+    });
+    expect(await countItems()).toBe(before);
+    expect(stepFunctions.started.size).toBe(0);
+  });
+
+  it('reports every failing field of an invalid body', async () => {
+    const answer = await demo.post('/orders', { ...orderInput(), currency: 'usd', items: [], extra: 1 });
+
+    expect(answer.statusCode).toBe(400);
+    const fields = answer.json.error.details.map((detail: { field: string }) => detail.field);
+    expect(fields).toEqual(expect.arrayContaining(['currency', 'items', '(body)']));
+  });
+
+  it('needs a valid API key, JSON and a sane size', async () => {
+    const body = orderInput();
+    const noKey = await call({ method: 'POST', path: '/orders', body });
+    const badKey = await sellerClient('not-a-real-key').post('/orders', body);
+    const notJson = await demo.post('/orders', JSON.stringify(body), { 'content-type': 'text/plain' });
+    const huge = await demo.post('/orders', JSON.stringify({ ...body, notes: 'x'.repeat(300 * 1024) }));
+    const broken = await demo.post('/orders', '{"customer":');
+
+    expect(noKey.statusCode).toBe(401);
+    expect(noKey.headers['www-authenticate']).toBe('Bearer');
+    expect(badKey.statusCode).toBe(401);
+    expect(notJson.statusCode).toBe(415);
+    expect(huge.statusCode).toBe(413);
+    expect(broken.json.error.code).toBe('invalid_json');
+  });
+});
+
+describe('GET /orders/{orderId}', () => {
+  it('returns the order with its history and hold, never the task token', async () => {
+    const held = await orderIn('ON_HOLD', { taskToken: 'secret-token' });
+
+    const answer = await demo.get(`/orders/${held.orderId}`);
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.history.map((entry: { status: string }) => entry.status)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'ON_HOLD',
+    ]);
+    expect(answer.json.hold).toMatchObject({ reason: 'manual_release_mode' });
+    expect(answer.body).not.toContain('secret-token');
+  });
+
+  it('is 404 for an unknown or malformed id', async () => {
+    expect((await demo.get('/orders/ord_doesnotexist000')).statusCode).toBe(404);
+    expect((await demo.get('/orders/not%20an%20id')).json.error.code).toBe('not_found');
+  });
+});
+
+describe('PATCH /orders/{orderId}', () => {
+  const address = {
+    name: 'Ada Lovelace',
+    line1: '10 Rue de la Paix',
+    city: 'Paris',
+    postalCode: '75002',
+    country: 'FR',
+  };
+
+  it('fixes the address before release and recomputes the region from the seller origin', async () => {
+    const order = await orderIn('STOCK_RESERVED');
+
+    const answer = await demo.patch(`/orders/${order.orderId}`, { shippingAddress: address });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.shippingAddress).toEqual({ ...address, line2: '', region: '' });
+    expect(answer.json.region).toBe('international');
+    expect((await getOrder(order.orderId))?.region).toBe('international');
+  });
+
+  it('fixes the address of a FAILED_TO_RELEASE order', async () => {
+    const order = await orderIn('FAILED_TO_RELEASE');
+
+    const answer = await demo.patch(`/orders/${order.orderId}`, { shippingAddress: { ...address, country: 'US' } });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.region).toBe('domestic');
+  });
+
+  it('is 409 once released and 400 for a bad address', async () => {
+    const released = await orderIn('RELEASED');
+    const pending = await orderIn('PENDING');
+
+    const late = await demo.patch(`/orders/${released.orderId}`, { shippingAddress: address });
+    const badPostalCode = await demo.patch(`/orders/${pending.orderId}`, {
+      shippingAddress: { ...address, postalCode: '' },
+    });
+    const noSuchCountry = await demo.patch(`/orders/${pending.orderId}`, {
+      shippingAddress: { ...address, country: 'ZZ' },
+    });
+
+    expect(late.statusCode).toBe(409);
+    expect(late.json.error.code).toBe('address_locked');
+    expect(badPostalCode.json.error.details).toEqual([
+      { field: 'shippingAddress.postalCode', message: 'must be a postal code' },
+    ]);
+    expect(noSuchCountry.json.error.details).toEqual([
+      { field: 'shippingAddress.country', message: 'must be an ISO 3166-1 alpha-2 country code' },
+    ]);
+  });
+});
+
+describe('POST /orders/{orderId}/cancel', () => {
+  it('cancels, returns the reserved stock and stops the execution', async () => {
+    const before = (await getStock('demo', 'MUG-RED'))!;
+    const order = await orderIn('ON_HOLD');
+    expect((await getStock('demo', 'MUG-RED'))!.reserved).toBe(before.reserved + 1);
+
+    const answer = await demo.post(`/orders/${order.orderId}/cancel`, { reason: 'customer asked' });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.status).toBe('CANCELLED');
+    expect(answer.json.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'seller', reason: 'customer asked' });
+    expect(await getStock('demo', 'MUG-RED')).toEqual(before);
+    expect((await getOrder(order.orderId))?.hold?.taskToken).toBeUndefined();
+    const stops = stepFunctions.sfn.commandCalls(StopExecutionCommand);
+    expect(stops.map((stop) => stop.args[0].input.executionArn)).toEqual([executionArn(order.orderId)]);
+  });
+
+  it('cancels without a body', async () => {
+    const order = await orderIn('PENDING');
+
+    const answer = await demo.post(`/orders/${order.orderId}/cancel`);
+
+    expect(answer.statusCode).toBe(200);
+  });
+
+  it('is 409 once released or finished', async () => {
+    for (const status of ['RELEASED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const) {
+      const order = await orderIn(status);
+
+      const answer = await demo.post(`/orders/${order.orderId}/cancel`, {});
+
+      expect(answer.statusCode, status).toBe(409);
+      expect((await getOrder(order.orderId))?.status).toBe(status);
+    }
+    expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('POST /orders/{orderId}/release', () => {
+  it('sends the task token once, removes it, and answers 202', async () => {
+    const order = await orderIn('ON_HOLD', { taskToken: 'token-release-1' });
+
+    const answer = await demo.post(`/orders/${order.orderId}/release`);
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json).toEqual({ orderId: order.orderId, status: 'ON_HOLD' });
+    const sends = stepFunctions.sfn.commandCalls(SendTaskSuccessCommand);
+    expect(sends.map((send) => send.args[0].input)).toEqual([
+      { taskToken: 'token-release-1', output: JSON.stringify({ releasedBy: 'seller' }) },
+    ]);
+    expect((await getOrder(order.orderId))?.hold?.taskToken).toBeUndefined();
+  });
+
+  it('lets only one of two concurrent releases send the token', async () => {
+    const order = await orderIn('ON_HOLD');
+
+    const answers = await Promise.all([1, 2].map(() => demo.post(`/orders/${order.orderId}/release`)));
+
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 409]);
+    expect(stepFunctions.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('is 409 when the order is not held or the hold has expired', async () => {
+    const pending = await orderIn('PENDING');
+    const expired = await orderIn('ON_HOLD');
+    stepFunctions.sfn
+      .on(SendTaskSuccessCommand)
+      .rejects(new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} }));
+
+    const notHeld = await demo.post(`/orders/${pending.orderId}/release`);
+    const timedOut = await demo.post(`/orders/${expired.orderId}/release`);
+
+    expect(notHeld.json.error.code).toBe('not_on_hold');
+    expect(timedOut.statusCode).toBe(409);
+    expect(timedOut.json.error.code).toBe('hold_expired');
+  });
+
+  it('puts the token back when Step Functions cannot be reached, so the seller can try again', async () => {
+    const order = await orderIn('ON_HOLD', { taskToken: 'token-kept' });
+    stepFunctions.sfn.on(SendTaskSuccessCommand).rejectsOnce(new Error('socket hang up')).resolves({});
+
+    const failed = await demo.post(`/orders/${order.orderId}/release`);
+    const again = await demo.post(`/orders/${order.orderId}/release`);
+
+    expect(failed.statusCode).toBe(500);
+    expect(failed.body).not.toContain('socket');
+    expect(again.statusCode).toBe(202);
+  });
+});
+
+describe('POST /orders/release (bulk)', () => {
+  it('answers one result per id, in order', async () => {
+    const held = await orderIn('ON_HOLD');
+    const pending = await orderIn('PENDING');
+    const acmeHeld = await orderIn('ON_HOLD', { sellerId: 'acme' });
+
+    const answer = await demo.post('/orders/release', {
+      orderIds: [held.orderId, pending.orderId, 'ord_missing00000', acmeHeld.orderId, held.orderId],
+    });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.results).toEqual([
+      { orderId: held.orderId, statusCode: 202, status: 'ON_HOLD' },
+      { orderId: pending.orderId, statusCode: 409, error: expect.objectContaining({ code: 'not_on_hold' }) },
+      { orderId: 'ord_missing00000', statusCode: 404, error: expect.objectContaining({ code: 'not_found' }) },
+      { orderId: acmeHeld.orderId, statusCode: 404, error: expect.objectContaining({ code: 'not_found' }) },
+    ]);
+    expect(stepFunctions.sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
+  it('takes at most 100 ids', async () => {
+    const ids = Array.from({ length: 101 }, (_, index) => `ord_${String(index).padStart(12, '0')}`);
+
+    const answer = await demo.post('/orders/release', { orderIds: ids });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details[0].field).toBe('orderIds');
+  });
+});
+
+describe('POST /orders/{orderId}/retry', () => {
+  it('retries a FAILED_TO_RELEASE order as attempt 2 from ReleaseOrder', async () => {
+    const order = await orderIn('FAILED_TO_RELEASE');
+
+    const answer = await demo.post(`/orders/${order.orderId}/retry`);
+
+    expect(answer.statusCode).toBe(202);
+    const name = `${order.orderId}-2`;
+    expect(answer.json).toEqual({ orderId: order.orderId, status: 'FAILED_TO_RELEASE', attempt: 2, executionName: name });
+    expect(stepFunctions.executions()).toEqual([
+      { name, input: { orderId: order.orderId, sellerId: 'demo', attempt: 2, resumeAt: 'ReleaseOrder' } },
+    ]);
+    expect((await getOrder(order.orderId))?.workflow).toMatchObject({ attempt: 2, executionName: name });
+  });
+
+  it('retries an OUT_OF_STOCK order from ReserveStock, back in PAYMENT_VERIFIED', async () => {
+    const order = await orderIn('OUT_OF_STOCK');
+
+    const answer = await demo.post(`/orders/${order.orderId}/retry`);
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json.status).toBe('PAYMENT_VERIFIED');
+    expect(stepFunctions.executions()[0]?.input).toMatchObject({ attempt: 2, resumeAt: 'ReserveStock' });
+    const stored = await getOrder(order.orderId);
+    expect(stored?.history.at(-1)).toMatchObject({ status: 'PAYMENT_VERIFIED', actor: 'seller', reason: 'retry' });
+  });
+
+  it('lets only one of two concurrent retries start a run', async () => {
+    const order = await orderIn('FAILED_TO_RELEASE');
+
+    const answers = await Promise.all([1, 2].map(() => demo.post(`/orders/${order.orderId}/retry`)));
+
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 409]);
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('is 409 for an order that did not fail', async () => {
+    const order = await orderIn('PENDING');
+
+    const answer = await demo.post(`/orders/${order.orderId}/retry`);
+
+    expect(answer.statusCode).toBe(409);
+    expect(answer.json.error.code).toBe('not_retryable');
+  });
+});
+
+describe('inventory', () => {
+  it('sets and reads stock, keeping reserved units', async () => {
+    const put = await demo.put('/inventory/LAMP-01', { available: 12 });
+    const got = await demo.get('/inventory/LAMP-01');
+
+    expect(put.statusCode).toBe(200);
+    expect(got.json).toEqual({ sku: 'LAMP-01', available: 12, reserved: 0 });
+  });
+
+  it('refuses bad amounts and SKUs, and is 404 for a SKU never stocked', async () => {
+    expect((await demo.put('/inventory/LAMP-01', { available: -1 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/LAMP-01', { available: 1.5 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/LAMP-01', { available: '3' })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/bad%20sku', { available: 3 })).statusCode).toBe(400);
+    expect((await demo.get('/inventory/NEVER-STOCKED')).statusCode).toBe(404);
+  });
+});
+
+describe('system routes', () => {
+  it('GET /health is 200 when the table answers', async () => {
+    const answer = await call({ method: 'GET', path: '/health' });
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json).toEqual({ status: 'ok' });
+  });
+
+  it('answers unknown routes with 404 and known paths with the wrong method with 405', async () => {
+    const unknown = await call({ method: 'GET', path: '/nope' });
+    const wrongMethod = await call({ method: 'DELETE', path: '/orders/ord_123456789' });
+
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json.error.code).toBe('route_not_found');
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.headers.allow).toBe('GET, PATCH');
+  });
+
+  it('serves every documented operation (none is a route_not_found)', async () => {
+    const document = (await call({ method: 'GET', path: '/openapi.json' })).json;
+
+    for (const [path, operations] of Object.entries(document.paths as Record<string, object>)) {
+      for (const method of Object.keys(operations)) {
+        const concrete = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'sku' ? 'MUG-RED' : 'ord_123456789'));
+        const answer = await call({ method: method.toUpperCase(), path: concrete });
+
+        expect(answer.json?.error?.code, `${method} ${path}`).not.toBe('route_not_found');
+        expect(answer.statusCode, `${method} ${path}`).not.toBe(405);
+      }
+    }
+  });
+});
+
+describe('the stored order', () => {
+  it('is byte-identical to what was sent in free-text fields', async () => {
+    const name = 'Zoë Ångström 👩‍🚀 \u202Etxet';
+    const answer = await demo.post('/orders', orderInput({ notes: 'line one\nline two\ttab', customer: { name, email: 'zoe@example.com' } }));
+
+    const stored = await getOrder(answer.json.orderId);
+
+    expect(stored?.customer.name).toBe(name);
+    expect(stored?.notes).toBe('line one\nline two\ttab');
+  });
+});
