@@ -1,0 +1,736 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { HistoryEventType } from '@aws-sdk/client-sfn';
+import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
+import type { StateMachineDefinition } from './asl.js';
+import { apiError, ExecutionInterrupted } from './errors.js';
+import { historyEvent, payloadDetails, stateEventType, toWire, type HistoryEvent } from './history.js';
+import {
+  memoryStore,
+  type ExecutionRecord,
+  type ExecutionStatus,
+  type ExecutionStore,
+  type TaskOutcome,
+} from './store.js';
+import { bindTasks, TaskError, type LambdaHandler, type TaskRun, type TaskTokenWait } from './tasks.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Overrides = NonNullable<RunOptions['overrides']>;
+
+export interface EngineOptions {
+  /** The definition with its placeholders already bound. */
+  definition: StateMachineDefinition;
+  stateMachineArn: string;
+  roleArn?: string;
+  /** Lambda handlers by function ARN or name, for Lambda Tasks and `lambda:invoke` integrations. */
+  handlers?: Record<string, LambdaHandler>;
+  /** Where executions are kept; nothing survives the process without one. */
+  store?: ExecutionStore;
+  region?: string;
+  sqsEndpoint?: string;
+  /**
+   * Passed to aws-local-stepfunctions. `taskResourceLocalHandlers` replace the engine's own binding
+   * of those states (by state name); wait and retry overrides are in milliseconds.
+   */
+  overrides?: Overrides;
+  /** Lambda handlers running at once across all executions (default 64); the rest queue. */
+  maxConcurrentInvocations?: number;
+}
+
+export interface ExecutionDescription {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface ExecutionSummary {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: Date;
+  stopDate?: Date;
+}
+
+/** Stands in for `$$.Task.Token` while the library evaluates Parameters; swapped for a real token. */
+export const TASK_TOKEN_PLACEHOLDER = '__orderflow_local_task_token__';
+const TOKEN_SHAPE = /^AQ[A-Za-z0-9_-]{43}$/;
+const NAME_SHAPE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
+const MAX_INPUT_BYTES = 256 * 1024;
+/** Tokens remembered after their deadline, to answer TaskTimedOut rather than TaskDoesNotExist. */
+const TIMED_OUT_MEMORY = 10_000;
+
+interface TokenEntry {
+  token: string;
+  execution: Execution;
+  state: string;
+  settle(outcome: Outcome): void;
+  heartbeat?: () => void;
+}
+
+type Outcome = TaskOutcome;
+
+interface Execution {
+  record: ExecutionRecord;
+  /** Why new tasks must not start: stopped, or the engine is shutting down (then nothing more is recorded). */
+  interrupted: boolean;
+  detached: boolean;
+  abort?: () => void;
+  persisted: Promise<void>;
+  statesEntered: string[];
+  /** A caught state's exit is written when the next state is entered, whose input is its output. */
+  pendingExit?: { type: string; name: string };
+  tokens: Set<TokenEntry>;
+  /** An outcome sent (with the old token) before a resumed callback state asked again. */
+  buffered?: { state: string; outcome: Outcome };
+  finished: Promise<void>;
+  finish: () => void;
+}
+
+/**
+ * Runs one state machine definition with aws-local-stepfunctions, with the parts Step Functions adds
+ * around it: named executions and their dedupe rule, task tokens, stop, an AWS-shaped history, and
+ * durability (every state entry is persisted; a restart resumes each running execution in its state).
+ */
+export class StepFunctionsEngine {
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
+  private readonly executions = new Map<string, Execution>();
+  private readonly tokens = new Map<string, TokenEntry>();
+  /** Tokens issued before a restart, still honoured: they belong to the state the execution resumed in. */
+  private readonly resumedTokens = new Map<string, { execution: Execution; state: string }>();
+  private readonly timedOut = new Set<string>();
+  private readonly machines = new Map<string, StateMachine>();
+  private readonly tasks: ReturnType<typeof bindTasks>;
+  private readonly store: ExecutionStore;
+  private closed = false;
+
+  private constructor(private readonly options: EngineOptions) {
+    this.stateMachineArn = options.stateMachineArn;
+    this.stateMachineName = options.stateMachineArn.split(':').at(-1)!;
+    this.store = options.store ?? memoryStore();
+    this.tasks = bindTasks(
+      options.definition,
+      {
+        handlers: options.handlers ?? {},
+        region: options.region ?? 'us-east-1',
+        ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
+        maxConcurrentInvocations: options.maxConcurrentInvocations ?? 64,
+        tokenPlaceholder: TASK_TOKEN_PLACEHOLDER,
+      },
+      new Set(Object.keys(options.overrides?.taskResourceLocalHandlers ?? {})),
+    );
+    this.machine(options.definition.StartAt);
+  }
+
+  /** Opens the store and resumes every execution that was running when the last process ended. */
+  static async open(options: EngineOptions): Promise<StepFunctionsEngine> {
+    const engine = new StepFunctionsEngine(options);
+    const records = await engine.store.load();
+    for (const record of records) {
+      const execution = engine.track(record);
+      if (record.status === 'RUNNING') engine.resume(execution);
+    }
+    return engine;
+  }
+
+  executionArn(name: string): string {
+    return `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+  }
+
+  // ---- the API -----------------------------------------------------------------------------------
+
+  startExecution(request: { name?: string; input?: string; stateMachineArn?: string }): {
+    executionArn: string;
+    startDate: Date;
+  } {
+    this.assertOpen();
+    if (request.stateMachineArn !== undefined && request.stateMachineArn !== this.stateMachineArn) {
+      throw apiError.stateMachineDoesNotExist(request.stateMachineArn);
+    }
+    const name = request.name ?? randomUUID();
+    if (!NAME_SHAPE.test(name)) throw apiError.invalidName(name);
+    const input = request.input ?? '{}';
+    if (Buffer.byteLength(input) > MAX_INPUT_BYTES) throw apiError.invalidExecutionInput('input too large');
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(input) as Json;
+    } catch (error) {
+      throw apiError.invalidExecutionInput((error as Error).message);
+    }
+    const existing = this.executions.get(name);
+    if (existing) {
+      // AWS's rule: the same name and input while it runs is the same start; anything else is a conflict.
+      if (existing.record.status === 'RUNNING' && existing.record.input === input) {
+        return { executionArn: existing.record.executionArn, startDate: new Date(existing.record.startDate) };
+      }
+      throw apiError.executionAlreadyExists(existing.record.executionArn);
+    }
+    const record: ExecutionRecord = {
+      name,
+      executionArn: this.executionArn(name),
+      input,
+      status: 'RUNNING',
+      startDate: Date.now(),
+      history: [],
+    };
+    const execution = this.track(record);
+    this.record(execution, 'ExecutionStarted', {
+      input,
+      inputDetails: payloadDetails,
+      roleArn: this.roleArn,
+    });
+    this.persist(execution);
+    this.launch(execution, this.options.definition.StartAt, parsed);
+    return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
+  }
+
+  describeExecution(executionArn: string): ExecutionDescription {
+    const { record } = this.find(executionArn);
+    return {
+      executionArn: record.executionArn,
+      stateMachineArn: this.stateMachineArn,
+      name: record.name,
+      status: record.status,
+      startDate: new Date(record.startDate),
+      ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
+      input: record.input,
+      ...(record.output !== undefined ? { output: record.output } : {}),
+      ...(record.error !== undefined ? { error: record.error } : {}),
+      ...(record.cause !== undefined ? { cause: record.cause } : {}),
+    };
+  }
+
+  /** Newest first, as AWS lists them. */
+  listExecutions(
+    request: {
+      stateMachineArn?: string;
+      statusFilter?: ExecutionStatus;
+      maxResults?: number;
+      nextToken?: string;
+    } = {},
+  ): { executions: ExecutionSummary[]; nextToken?: string } {
+    if (request.stateMachineArn !== undefined && request.stateMachineArn !== this.stateMachineArn) {
+      throw apiError.stateMachineDoesNotExist(request.stateMachineArn);
+    }
+    const all = [...this.executions.values()]
+      .map((execution) => execution.record)
+      .filter((record) => !request.statusFilter || record.status === request.statusFilter)
+      .sort((a, b) => b.startDate - a.startDate || (a.name < b.name ? -1 : 1));
+    const { page, nextToken } = paginate(all, request.maxResults, request.nextToken);
+    return {
+      executions: page.map((record) => ({
+        executionArn: record.executionArn,
+        stateMachineArn: this.stateMachineArn,
+        name: record.name,
+        status: record.status,
+        startDate: new Date(record.startDate),
+        ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
+      })),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  /** Stops a running execution (ABORTED); a closed one is left as it is, and keeps its stop date. */
+  async stopExecution(executionArn: string, details: { error?: string; cause?: string } = {}): Promise<Date> {
+    const execution = this.find(executionArn);
+    if (execution.record.status !== 'RUNNING') return new Date(execution.record.stopDate ?? Date.now());
+    this.interrupt(execution, 'execution stopped');
+    this.record(execution, 'ExecutionAborted', {
+      ...(details.error !== undefined ? { error: details.error } : {}),
+      ...(details.cause !== undefined ? { cause: details.cause } : {}),
+    });
+    this.close(execution, 'ABORTED', {
+      ...(details.error !== undefined ? { error: details.error } : {}),
+      ...(details.cause !== undefined ? { cause: details.cause } : {}),
+    });
+    await execution.persisted;
+    return new Date(execution.record.stopDate!);
+  }
+
+  /** Resolves once the outcome is durable, so an acknowledged release survives a crash. */
+  async sendTaskSuccess(taskToken: string, output: string): Promise<void> {
+    let parsed: Json;
+    try {
+      parsed = JSON.parse(output) as Json;
+    } catch (error) {
+      throw apiError.invalidOutput((error as Error).message);
+    }
+    await this.deliver(taskToken, { output: parsed });
+  }
+
+  async sendTaskFailure(taskToken: string, error = '', cause = ''): Promise<void> {
+    await this.deliver(taskToken, { error, cause });
+  }
+
+  sendTaskHeartbeat(taskToken: string): void {
+    const entry = this.tokenEntry(taskToken);
+    if (!entry) {
+      if (this.resumedTokens.has(taskToken)) return;
+      throw this.unknownToken(taskToken);
+    }
+    entry.heartbeat?.();
+  }
+
+  getExecutionHistory(
+    executionArn: string,
+    request: {
+      maxResults?: number;
+      nextToken?: string;
+      reverseOrder?: boolean;
+      includeExecutionData?: boolean;
+    } = {},
+  ): { events: Record<string, unknown>[]; nextToken?: string } {
+    const { record } = this.find(executionArn);
+    const events = request.reverseOrder ? [...record.history].reverse() : record.history;
+    const { page, nextToken } = paginate(events, request.maxResults, request.nextToken);
+    return {
+      events: page.map((event) => toWire(event, request.includeExecutionData ?? true)),
+      ...(nextToken ? { nextToken } : {}),
+    };
+  }
+
+  describeStateMachine(stateMachineArn: string): Record<string, unknown> {
+    if (stateMachineArn !== this.stateMachineArn) throw apiError.stateMachineDoesNotExist(stateMachineArn);
+    return {
+      stateMachineArn,
+      name: this.stateMachineName,
+      status: 'ACTIVE',
+      definition: JSON.stringify(this.options.definition),
+      roleArn: this.roleArn,
+      type: 'STANDARD',
+      creationDate: 0,
+    };
+  }
+
+  // ---- for tests and the local runtime -----------------------------------------------------------
+
+  /** The raw history of an execution (epoch-millisecond timestamps). */
+  history(nameOrArn: string): HistoryEvent[] {
+    return this.find(nameOrArn).record.history;
+  }
+
+  /** How many StateEntered events the execution has had: Step Functions' state transitions. */
+  stateEnteredCount(nameOrArn: string): number {
+    return this.find(nameOrArn).statesEntered.length;
+  }
+
+  /** The states entered, in order (since this process started it or resumed it). */
+  statesEntered(nameOrArn: string): string[] {
+    return [...this.find(nameOrArn).statesEntered];
+  }
+
+  /** The token the execution's current callback state waits on, if any. */
+  taskToken(nameOrArn: string): string | undefined {
+    const execution = this.find(nameOrArn);
+    return [...execution.tokens].at(-1)?.token;
+  }
+
+  /** Resolves when the execution is no longer running; rejects after `timeoutMs` if given. */
+  async awaitExecution(nameOrArn: string, timeoutMs?: number): Promise<ExecutionDescription> {
+    const execution = this.find(nameOrArn);
+    if (timeoutMs === undefined) await execution.finished;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        execution.finished,
+        new Promise((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `execution ${execution.record.name} still running after ${timeoutMs} ms, in ${execution.record.currentState}`,
+                ),
+              ),
+            timeoutMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+    }
+    return this.describeExecution(execution.record.executionArn);
+  }
+
+  /** Every execution currently running. */
+  running(): string[] {
+    return [...this.executions.values()]
+      .filter((e) => e.record.status === 'RUNNING')
+      .map((e) => e.record.name);
+  }
+
+  /**
+   * Shuts down without ending anything: running executions stay RUNNING in the store and resume at
+   * the next start. Handlers already in flight finish on their own; their effects are idempotent.
+   */
+  async shutdown(): Promise<void> {
+    this.closed = true;
+    for (const execution of this.executions.values()) {
+      if (execution.record.status !== 'RUNNING' || execution.detached) continue;
+      execution.detached = true;
+      this.interrupt(execution, 'engine shut down');
+    }
+    await this.store.flush();
+  }
+
+  // ---- running executions ------------------------------------------------------------------------
+
+  private get roleArn(): string {
+    return this.options.roleArn ?? 'arn:aws:iam::000000000000:role/orderflow-local-state-machine';
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the Step Functions engine is shut down');
+  }
+
+  private track(record: ExecutionRecord): Execution {
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const execution: Execution = {
+      record,
+      interrupted: false,
+      detached: false,
+      persisted: Promise.resolve(),
+      statesEntered: [],
+      tokens: new Set(),
+      finished,
+      finish,
+    };
+    if (record.status !== 'RUNNING') finish();
+    this.executions.set(record.name, execution);
+    return execution;
+  }
+
+  private find(nameOrArn: string): Execution {
+    if (typeof nameOrArn !== 'string' || nameOrArn === '') throw apiError.invalidArn(nameOrArn);
+    const prefix = `${this.executionArn('')}`;
+    if (nameOrArn.startsWith('arn:')) {
+      if (!/^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[^:]+:[^:]+$/.test(nameOrArn)) {
+        throw apiError.invalidArn(nameOrArn);
+      }
+      const execution = nameOrArn.startsWith(prefix)
+        ? this.executions.get(nameOrArn.slice(prefix.length))
+        : undefined;
+      if (!execution) throw apiError.executionDoesNotExist(nameOrArn);
+      return execution;
+    }
+    const execution = this.executions.get(nameOrArn);
+    if (!execution) throw apiError.executionDoesNotExist(this.executionArn(nameOrArn));
+    return execution;
+  }
+
+  private machine(startAt: string): StateMachine {
+    let machine = this.machines.get(startAt);
+    if (!machine) {
+      if (!this.options.definition.States[startAt]) throw new Error(`no state ${startAt} in the definition`);
+      machine = new StateMachine({ ...this.options.definition, StartAt: startAt });
+      this.machines.set(startAt, machine);
+    }
+    return machine;
+  }
+
+  private resume(execution: Execution): void {
+    const { record } = execution;
+    const state = record.currentState ?? this.options.definition.StartAt;
+    const input = (record.currentState ? record.currentInput : JSON.parse(record.input)) as Json;
+    if (record.taskToken) {
+      this.resumedTokens.set(record.taskToken.token, { execution, state: record.taskToken.state });
+    }
+    if (record.taskToken?.outcome && record.taskToken.state === state) {
+      execution.buffered = { state, outcome: record.taskToken.outcome };
+    }
+    this.launch(execution, state, input);
+  }
+
+  private launch(execution: Execution, startAt: string, input: Json): void {
+    const { record } = execution;
+    const context = {
+      Execution: {
+        Id: record.executionArn,
+        Name: record.name,
+        Input: JSON.parse(record.input) as Json,
+        StartTime: new Date(record.startDate).toISOString(),
+        RoleArn: this.roleArn,
+      },
+      StateMachine: { Id: this.stateMachineArn, Name: this.stateMachineName },
+      Task: { Token: TASK_TOKEN_PLACEHOLDER },
+    };
+    const run: TaskRun = {
+      executionArn: record.executionArn,
+      context,
+      get interrupted() {
+        return execution.interrupted;
+      },
+      record: (type, details) => {
+        if (!execution.detached && record.status === 'RUNNING') this.record(execution, type, details);
+      },
+      entryPersisted: async () => {
+        await nextTurn();
+        await execution.persisted;
+      },
+      awaitTaskToken: (state, deadline, heartbeatSeconds) =>
+        this.issueToken(execution, state, deadline, heartbeatSeconds),
+    };
+    const handlers: NonNullable<Overrides['taskResourceLocalHandlers']> = {
+      ...this.options.overrides?.taskResourceLocalHandlers,
+    };
+    for (const [state, task] of this.tasks) handlers[state] = (taskInput) => task(run, taskInput as Json);
+    const { result, eventLogs, abort } = this.machine(startAt).run(input, {
+      overrides: { ...this.options.overrides, taskResourceLocalHandlers: handlers },
+      context,
+      noThrowOnAbort: true,
+    });
+    execution.abort = abort;
+    // Failures arrive through the event log; the rejected result only repeats them.
+    result.catch(() => undefined);
+    void (async () => {
+      for await (const event of eventLogs) {
+        if (execution.detached || record.status !== 'RUNNING') continue;
+        this.onEvent(execution, event);
+      }
+    })();
+  }
+
+  private onEvent(
+    execution: Execution,
+    event: Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'],
+  ): void {
+    if (!event || typeof event !== 'object') return;
+    const { record } = execution;
+    switch (event.type) {
+      case 'StateEntered': {
+        this.writePendingExit(execution, event.state.input);
+        const type = stateEventType(event.state.type, 'Entered');
+        if (type) {
+          this.record(execution, type, {
+            name: event.state.name,
+            input: JSON.stringify(event.state.input),
+            inputDetails: payloadDetails,
+          });
+        }
+        execution.statesEntered.push(event.state.name);
+        record.currentState = event.state.name;
+        record.currentInput = event.state.input;
+        this.persist(execution);
+        break;
+      }
+      case 'StateExited': {
+        const type = stateEventType(event.state.type, 'Exited');
+        if (type) {
+          this.record(execution, type, {
+            name: event.state.name,
+            output: JSON.stringify(event.state.output ?? null),
+            outputDetails: payloadDetails,
+          });
+        }
+        break;
+      }
+      case 'StateCaught':
+        execution.pendingExit = { type: event.state.type, name: event.state.name };
+        break;
+      case 'ExecutionSucceeded': {
+        const output = JSON.stringify(event.output ?? null);
+        this.record(execution, 'ExecutionSucceeded', { output, outputDetails: payloadDetails });
+        this.close(execution, 'SUCCEEDED', { output });
+        break;
+      }
+      case 'ExecutionFailed': {
+        const error = event.Error;
+        const cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? '');
+        this.record(execution, 'ExecutionFailed', { error, cause });
+        this.close(execution, 'FAILED', { error, cause });
+        break;
+      }
+      case 'ExecutionTimeout': {
+        const details = { error: 'States.Timeout', cause: 'The execution timed out.' };
+        this.record(execution, 'ExecutionTimedOut', details);
+        this.close(execution, 'TIMED_OUT', details);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  private writePendingExit(execution: Execution, output: unknown): void {
+    const pending = execution.pendingExit;
+    if (!pending) return;
+    execution.pendingExit = undefined;
+    const type = stateEventType(pending.type, 'Exited');
+    if (type) {
+      this.record(execution, type, {
+        name: pending.name,
+        output: JSON.stringify(output ?? null),
+        outputDetails: payloadDetails,
+      });
+    }
+  }
+
+  private record(execution: Execution, type: HistoryEventType, details?: Record<string, unknown>): void {
+    const { history } = execution.record;
+    history.push(historyEvent(history.length + 1, type, details));
+  }
+
+  private persist(execution: Execution): Promise<void> {
+    const saved = this.store.save(execution.record);
+    execution.persisted = saved;
+    saved.catch((error: unknown) => {
+      console.error(`local Step Functions: could not persist ${execution.record.name}:`, error);
+    });
+    return saved;
+  }
+
+  private close(
+    execution: Execution,
+    status: Exclude<ExecutionStatus, 'RUNNING'>,
+    result: { output?: string; error?: string; cause?: string },
+  ): void {
+    const { record } = execution;
+    record.status = status;
+    record.stopDate = Date.now();
+    Object.assign(record, result);
+    record.taskToken = undefined;
+    for (const entry of execution.tokens) this.tokens.delete(entry.token);
+    for (const [token, resumed] of this.resumedTokens)
+      if (resumed.execution === execution) this.resumedTokens.delete(token);
+    this.persist(execution);
+    execution.finish();
+  }
+
+  private interrupt(execution: Execution, reason: string): void {
+    execution.interrupted = true;
+    for (const entry of [...execution.tokens]) entry.settle({ error: 'States.Runtime', cause: reason });
+    execution.abort?.();
+  }
+
+  // ---- task tokens -------------------------------------------------------------------------------
+
+  private issueToken(
+    execution: Execution,
+    state: string,
+    deadline: number,
+    heartbeatSeconds: number | undefined,
+  ): TaskTokenWait {
+    const token = `AQ${randomBytes(32).toString('base64url')}`;
+    const previous = execution.record.taskToken;
+    // A resumed callback state keeps the deadline it had before the restart.
+    if (previous && previous.state === state && this.resumedTokens.has(previous.token)) {
+      deadline = Math.min(deadline, previous.deadline);
+    }
+    let resolve!: (output: Json) => void;
+    let reject!: (error: Error) => void;
+    const outcome = new Promise<Json>((res, rej) => ((resolve = res), (reject = rej)));
+    let heartbeatTimer: NodeJS.Timeout | undefined;
+    const clear = () => {
+      clearTimeout(deadlineTimer);
+      clearTimeout(heartbeatTimer);
+      this.tokens.delete(token);
+      execution.tokens.delete(entry);
+    };
+    const expire = (error: string, cause: string) => {
+      clear();
+      this.timedOut.add(token);
+      if (this.timedOut.size > TIMED_OUT_MEMORY) this.timedOut.delete(this.timedOut.values().next().value!);
+      reject(new TaskError(error, cause));
+    };
+    const entry: TokenEntry = {
+      token,
+      execution,
+      state,
+      settle: (result) => {
+        clear();
+        if ('output' in result) resolve(result.output as Json);
+        else if (execution.interrupted) reject(new ExecutionInterrupted(result.cause));
+        else reject(new TaskError(result.error, result.cause));
+      },
+    };
+    const deadlineTimer = setTimeout(
+      () => expire('States.Timeout', 'The task timed out waiting for a callback.'),
+      Math.max(0, deadline - Date.now()),
+    );
+    if (heartbeatSeconds) {
+      entry.heartbeat = () => {
+        clearTimeout(heartbeatTimer);
+        heartbeatTimer = setTimeout(
+          () => expire('States.HeartbeatTimeout', 'No heartbeat arrived in time.'),
+          heartbeatSeconds * 1000,
+        );
+      };
+      entry.heartbeat();
+    }
+    this.tokens.set(token, entry);
+    execution.tokens.add(entry);
+    execution.record.taskToken = { token, state, deadline };
+    this.persist(execution);
+    const buffered = execution.buffered;
+    if (buffered && buffered.state === state) {
+      execution.buffered = undefined;
+      entry.settle(buffered.outcome);
+    }
+    return {
+      token,
+      outcome,
+      cancel: () => {
+        clear();
+        if (execution.record.taskToken?.token === token) execution.record.taskToken = undefined;
+      },
+    };
+  }
+
+  private tokenEntry(token: string): TokenEntry | undefined {
+    const entry = this.tokens.get(token);
+    if (entry) return entry;
+    const resumed = this.resumedTokens.get(token);
+    if (!resumed) return undefined;
+    return [...resumed.execution.tokens].find((candidate) => candidate.state === resumed.state);
+  }
+
+  private unknownToken(token: string): Error {
+    if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return apiError.invalidToken();
+    if (this.timedOut.has(token)) return apiError.taskTimedOut();
+    return apiError.taskDoesNotExist();
+  }
+
+  private async deliver(token: string, outcome: Outcome): Promise<void> {
+    const entry = this.tokenEntry(token);
+    if (entry) {
+      const { execution } = entry;
+      // Written down before it is acted on: after a crash the resumed state finds it and moves on.
+      if (execution.record.taskToken) execution.record.taskToken.outcome = outcome;
+      const saved = this.persist(execution);
+      entry.settle(outcome);
+      await saved;
+      return;
+    }
+    const resumed = this.resumedTokens.get(token);
+    if (resumed && resumed.execution.record.status === 'RUNNING') {
+      // The resumed state has not asked for its new token yet: hand it this outcome when it does.
+      resumed.execution.buffered = { state: resumed.state, outcome };
+      if (resumed.execution.record.taskToken) resumed.execution.record.taskToken.outcome = outcome;
+      await this.persist(resumed.execution);
+      return;
+    }
+    throw this.unknownToken(token);
+  }
+}
+
+function paginate<T>(
+  items: readonly T[],
+  maxResults = 100,
+  nextToken?: string,
+): { page: T[]; nextToken?: string } {
+  const limit = maxResults > 0 ? Math.min(maxResults, 1000) : 100;
+  let start = 0;
+  if (nextToken !== undefined) {
+    start = Number(Buffer.from(nextToken, 'base64url').toString());
+    if (!Number.isInteger(start) || start < 0) throw apiError.validation('Invalid pagination token');
+  }
+  const page = items.slice(start, start + limit);
+  const more = start + limit < items.length;
+  return { page, ...(more ? { nextToken: Buffer.from(String(start + limit)).toString('base64url') } : {}) };
+}

@@ -1,0 +1,95 @@
+import { fileURLToPath } from 'node:url';
+import { startLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './index.js';
+import type { LambdaHandler } from './tasks.js';
+
+/** The order workflow's definition, as CDK deploys it. */
+export const ORDERFLOW_DEFINITION_PATH = fileURLToPath(
+  new URL('../../../workflows/order-fulfillment/statemachine.asl.json', import.meta.url),
+);
+export const ORDERFLOW_STATE_MACHINE_NAME = 'orderflow';
+const LOCAL_ACCOUNT = '000000000000';
+
+/**
+ * The workflow's task functions. Imported lazily: each handler module reads its configuration
+ * (table, endpoints, time scale) from process.env when it loads, so the caller sets that first.
+ */
+const TASK_FUNCTIONS = {
+  'verify-payment': () => import('../../../functions/verify-payment/handler.js'),
+  'reserve-stock': () => import('../../../functions/reserve-stock/handler.js'),
+  'await-release': () => import('../../../functions/await-release/handler.js'),
+  'release-order': () => import('../../../functions/release-order/handler.js'),
+  'generate-label': () => import('../../../functions/generate-label/handler.js'),
+  'poll-delivery': () => import('../../../functions/poll-delivery/handler.js'),
+  'mark-status': () => import('../../../functions/mark-status/handler.js'),
+} as const;
+
+export type OrderflowFunction = keyof typeof TASK_FUNCTIONS;
+export const ORDERFLOW_FUNCTIONS = Object.keys(TASK_FUNCTIONS) as OrderflowFunction[];
+
+export function orderflowFunctionArn(name: OrderflowFunction, region = 'us-east-1'): string {
+  return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:orderflow-${name}`;
+}
+
+/** The ARN the local engine gives the workflow; set STATE_MACHINE_ARN to it before handlers load. */
+export function orderflowStateMachineArn(region = 'us-east-1'): string {
+  return `arn:aws:states:${region}:${LOCAL_ACCOUNT}:stateMachine:${ORDERFLOW_STATE_MACHINE_NAME}`;
+}
+
+/** `verify-payment` → `VerifyPaymentFunctionArn`, the placeholder the ASL file uses for it. */
+function placeholder(name: OrderflowFunction): string {
+  return `${name
+    .split('-')
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join('')}FunctionArn`;
+}
+
+/** What CDK's definitionSubstitutions bind on AWS, bound to local ARNs and the emulator's queue. */
+export function orderflowSubstitutions(releaseDlqUrl: string, region = 'us-east-1'): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      ORDERFLOW_FUNCTIONS.map((name) => [placeholder(name), orderflowFunctionArn(name, region)]),
+    ),
+    ReleaseDlqUrl: releaseDlqUrl,
+  };
+}
+
+/** Imports the task handlers now (configuration must be in process.env), keyed by local ARN. */
+export async function loadOrderflowHandlers(region = 'us-east-1'): Promise<Record<string, LambdaHandler>> {
+  const entries = await Promise.all(
+    ORDERFLOW_FUNCTIONS.map(async (name) => {
+      const { handler } = await TASK_FUNCTIONS[name]();
+      return [orderflowFunctionArn(name, region), handler as unknown as LambdaHandler] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+export interface OrderflowStepFunctionsOptions extends Omit<
+  LocalStepFunctionsOptions,
+  'definition' | 'definitionPath' | 'substitutions' | 'stateMachineName'
+> {
+  /** The release DLQ's URL on the SQS emulator. */
+  releaseDlqUrl: string;
+  /** Replace or add handlers (by ARN or function name, e.g. `orderflow-verify-payment`) after the defaults. */
+  handlers?: Record<string, LambdaHandler>;
+}
+
+/**
+ * The order workflow on the local engine: the real ASL file with this project's handlers. Set the
+ * handlers' environment (ORDERS_TABLE, AWS_ENDPOINT_URL_*, STATE_MACHINE_ARN, ORDERFLOW_TIME_SCALE)
+ * before calling: this is when they are imported.
+ */
+export async function startOrderflowStepFunctions(
+  options: OrderflowStepFunctionsOptions,
+): Promise<LocalStepFunctions> {
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const { releaseDlqUrl, handlers, ...rest } = options;
+  return startLocalStepFunctions({
+    ...rest,
+    region,
+    definitionPath: ORDERFLOW_DEFINITION_PATH,
+    stateMachineName: ORDERFLOW_STATE_MACHINE_NAME,
+    substitutions: orderflowSubstitutions(releaseDlqUrl, region),
+    handlers: { ...(await loadOrderflowHandlers(region)), ...handlers },
+  });
+}

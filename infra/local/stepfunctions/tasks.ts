@@ -1,0 +1,447 @@
+import { randomUUID } from 'node:crypto';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { HistoryEventType } from '@aws-sdk/client-sfn';
+import type { Context } from 'aws-lambda';
+import { referencePath, taskStates, type StateMachineDefinition, type TaskStateDefinition } from './asl.js';
+import { ExecutionInterrupted } from './errors.js';
+import { payloadDetails } from './history.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** An in-process Lambda handler, as the function's module exports it (middy handlers included). */
+export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+/** What a Task needs from the execution it runs in. */
+export interface TaskRun {
+  readonly executionArn: string;
+  readonly context: Record<string, unknown>;
+  /** Set once the execution is stopped or the engine shuts down: no further task may start. */
+  readonly interrupted: boolean;
+  record(type: HistoryEventType, details?: Record<string, unknown>): void;
+  /** Resolves once the state entry that led here is durable, so a side effect never precedes it. */
+  entryPersisted(): Promise<void>;
+  /** A fresh task token for this state, and the outcome SendTaskSuccess/Failure will give it. */
+  awaitTaskToken(state: string, deadline: number, heartbeatSeconds: number | undefined): TaskTokenWait;
+}
+
+export interface TaskTokenWait {
+  token: string;
+  outcome: Promise<Json>;
+  /** Forgets the token: the state has moved on (failed before it was sent, or timed out). */
+  cancel(): void;
+}
+
+export interface TaskBindingOptions {
+  /** Lambda handlers by function ARN or function name. */
+  handlers: Record<string, LambdaHandler>;
+  region: string;
+  /** Endpoint for the `sqs:sendMessage` integration; the SDK's own configuration when absent. */
+  sqsEndpoint?: string;
+  /** At most this many Lambda handlers run at once, as a function's reserved concurrency would. */
+  maxConcurrentInvocations: number;
+  /** The placeholder the library puts where a Parameters template reads `$$.Task.Token`. */
+  tokenPlaceholder: string;
+}
+
+/** A Task state's work, given the execution and the state's effective input (after Parameters). */
+export type TaskFunction = (run: TaskRun, input: Json) => Promise<Json>;
+
+/** An error raised inside a Task, shaped the way Step Functions reports it (`Error` / `Cause`). */
+export class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}
+
+const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$/;
+const CALLBACK_SUFFIX = '.waitForTaskToken';
+const DEFAULT_TIMEOUT_SECONDS = 60;
+
+class Semaphore {
+  private active = 0;
+  private readonly queue: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.queue.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+/**
+ * Turns every Task state of a definition into a local function: Lambda ARNs and `lambda:invoke` call
+ * the registered handler in process, `sqs:sendMessage` calls the SQS endpoint, and `.waitForTaskToken`
+ * variants issue a token and wait for it. An unsupported resource fails here, when the engine starts,
+ * not in the middle of an execution.
+ */
+export function bindTasks(
+  definition: StateMachineDefinition,
+  options: TaskBindingOptions,
+  overridden: ReadonlySet<string> = new Set(),
+): Map<string, TaskFunction> {
+  const invoker = new LambdaInvoker(options);
+  let sqs: SQSClient | undefined;
+  const sqsClient = () =>
+    (sqs ??= new SQSClient({
+      region: options.region,
+      ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}),
+    }));
+  const bound = new Map<string, TaskFunction>();
+  for (const [name, state] of taskStates(definition)) {
+    if (overridden.has(name)) continue;
+    const resource = state.Resource;
+    const lambda = LAMBDA_ARN.exec(resource);
+    if (lambda) {
+      invoker.require(resource, name);
+      bound.set(
+        name,
+        timed(state, (run, input, timeout) => invoker.direct(run, resource, input, timeout)),
+      );
+      continue;
+    }
+    const integration = /^arn:aws[\w-]*:states:::([\w-]+):(\w+)(\.waitForTaskToken)?$/.exec(resource);
+    const service = integration ? `${integration[1]}:${integration[2]}` : undefined;
+    const effect: Effect | undefined =
+      service === 'lambda:invoke'
+        ? (input) => invoker.integration(input)
+        : service === 'sqs:sendMessage'
+          ? (input) => sendMessage(sqsClient(), input)
+          : undefined;
+    if (!integration || !effect) {
+      throw new Error(
+        `state ${name}: resource ${resource} is not supported locally; override the state to run it`,
+      );
+    }
+    const detail = { resourceType: integration[1]!, resource: integration[2]! };
+    bound.set(
+      name,
+      integration[3]
+        ? callback(name, state, detail, effect, options)
+        : timed(state, (run, input, timeout) => serviceTask(run, detail, effect, input, timeout, options)),
+    );
+  }
+  return bound;
+}
+
+type Effect = (input: Json) => Promise<Json>;
+type ResourceDetail = { resourceType: string; resource: string };
+
+/** The state's timeout exactly as the library computes it, so both agree on when it fires. */
+function timeoutSeconds(state: TaskStateDefinition, input: Json, context: unknown): number {
+  if (state.TimeoutSeconds) return state.TimeoutSeconds;
+  if (state.TimeoutSecondsPath) {
+    const value = referencePath(state.TimeoutSecondsPath, input, context);
+    if (typeof value === 'number' && value >= 1) return value;
+  }
+  return DEFAULT_TIMEOUT_SECONDS;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/**
+ * Runs a task under the state's timeout. The timer is set before the library sets its own, so it
+ * fires first: the timeout is recorded in the history and a late result is dropped, not recorded.
+ */
+function timed(
+  state: TaskStateDefinition,
+  work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
+): TaskFunction {
+  return (run, input) => {
+    if (run.interrupted) return Promise.reject(new ExecutionInterrupted('execution is no longer running'));
+    const seconds = timeoutSeconds(state, input, run.context);
+    let expired = false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => {
+        expired = true;
+        resolve(TIMED_OUT);
+      }, seconds * 1000);
+    });
+    const done = work(run, input, { seconds, expired: () => expired });
+    return Promise.race([done, timeout]).then(
+      (result) => {
+        clearTimeout(timer);
+        if (result === TIMED_OUT) throw new TaskError('States.Timeout', 'Task timed out.');
+        return result;
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        throw error;
+      },
+    );
+  };
+}
+
+function lambdaContext(functionName: string, arn: string, deadline: number): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: arn,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * A Lambda error as Step Functions reports it: `Error` is the function's error type and `Cause` the
+ * JSON the Lambda runtime writes for it (mark-status reads errorMessage out of that JSON).
+ */
+export function lambdaError(error: unknown): TaskError {
+  const errorType = error instanceof Error ? error.name || 'Error' : 'Error';
+  const errorMessage = error instanceof Error ? error.message : String(error);
+  const trace = error instanceof Error && error.stack ? error.stack.split('\n') : [];
+  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
+}
+
+/** What a Lambda returns crosses the wire as JSON; undefined becomes null, as on AWS. */
+function asJson(value: unknown): Json {
+  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
+}
+
+class LambdaInvoker {
+  private readonly byName = new Map<string, { handler: LambdaHandler; arn: string }>();
+  private readonly slots: Semaphore;
+
+  constructor(private readonly options: TaskBindingOptions) {
+    this.slots = new Semaphore(options.maxConcurrentInvocations);
+    for (const [key, handler] of Object.entries(options.handlers)) {
+      const name = LAMBDA_ARN.exec(key)?.[1] ?? key;
+      const arn = LAMBDA_ARN.test(key)
+        ? key
+        : `arn:aws:lambda:${options.region}:000000000000:function:${key}`;
+      this.byName.set(name, { handler, arn });
+    }
+  }
+
+  private find(functionRef: string): { name: string; handler: LambdaHandler; arn: string } | undefined {
+    const name = LAMBDA_ARN.exec(functionRef)?.[1] ?? functionRef.split(':')[0]!;
+    const found = this.byName.get(name);
+    return found && { name, ...found };
+  }
+
+  require(functionRef: string, state: string): void {
+    if (!this.find(functionRef)) throw new Error(`state ${state}: no handler registered for ${functionRef}`);
+  }
+
+  async invoke(functionRef: string, payload: Json, timeoutSeconds: number): Promise<Json> {
+    const target = this.find(functionRef);
+    if (!target) {
+      throw new TaskError(
+        'Lambda.ResourceNotFoundException',
+        `Function not found: ${functionRef} (Service: Lambda, Status Code: 404)`,
+      );
+    }
+    return this.slots.run(async () => {
+      const context = lambdaContext(target.name, target.arn, Date.now() + timeoutSeconds * 1000);
+      try {
+        return asJson(await target.handler(structuredClone(payload), context));
+      } catch (error) {
+        throw lambdaError(error);
+      }
+    });
+  }
+
+  /** A Task whose Resource is the function's ARN: the state input (after Parameters) is the event. */
+  async direct(
+    run: TaskRun,
+    arn: string,
+    input: Json,
+    timeout: { seconds: number; expired: () => boolean },
+  ): Promise<Json> {
+    await run.entryPersisted();
+    if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
+    run.record('LambdaFunctionScheduled', {
+      resource: arn,
+      input: JSON.stringify(input),
+      inputDetails: payloadDetails,
+      timeoutInSeconds: timeout.seconds,
+    });
+    run.record('LambdaFunctionStarted');
+    try {
+      const output = await this.invoke(arn, input, timeout.seconds);
+      if (timeout.expired()) return output;
+      run.record('LambdaFunctionSucceeded', {
+        output: JSON.stringify(output),
+        outputDetails: payloadDetails,
+      });
+      return output;
+    } catch (error) {
+      if (!timeout.expired() && error instanceof TaskError) {
+        run.record('LambdaFunctionFailed', { error: error.name, cause: error.message });
+      }
+      throw error;
+    } finally {
+      if (timeout.expired()) {
+        run.record('LambdaFunctionTimedOut', { error: 'States.Timeout', cause: 'Task timed out.' });
+      }
+    }
+  }
+
+  /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload; the result wraps it. */
+  async integration(input: Json): Promise<Json> {
+    const parameters = (input ?? {}) as { FunctionName?: unknown; Payload?: Json };
+    if (typeof parameters.FunctionName !== 'string') {
+      throw new TaskError('Lambda.InvalidParameterValueException', 'FunctionName is required');
+    }
+    const payload = await this.invoke(parameters.FunctionName, parameters.Payload ?? {}, 900);
+    return {
+      ExecutedVersion: '$LATEST',
+      Payload: payload,
+      StatusCode: 200,
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      SdkResponseMetadata: { RequestId: randomUUID() },
+    };
+  }
+}
+
+/** `sqs:sendMessage` as the optimized integration does it: an object MessageBody is sent as JSON. */
+async function sendMessage(client: SQSClient, input: Json): Promise<Json> {
+  const { QueueUrl, MessageBody, ...rest } = (input ?? {}) as Record<string, Json>;
+  try {
+    const sent = await client.send(
+      new SendMessageCommand({
+        ...(rest as object),
+        QueueUrl: QueueUrl as string,
+        MessageBody: typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody),
+      }),
+    );
+    return {
+      MessageId: sent.MessageId ?? null,
+      MD5OfMessageBody: sent.MD5OfMessageBody ?? null,
+      SdkHttpMetadata: { HttpStatusCode: 200 },
+      SdkResponseMetadata: { RequestId: sent.$metadata.requestId ?? randomUUID() },
+    };
+  } catch (error) {
+    const failure = error as Error & { $metadata?: { httpStatusCode?: number; requestId?: string } };
+    const status = failure.$metadata?.httpStatusCode;
+    if (status !== undefined) {
+      throw new TaskError(
+        'SQS.AmazonSQSException',
+        `${failure.message} (Service: AmazonSQS; Status Code: ${status}; Error Code: ${failure.name}; ` +
+          `Request ID: ${failure.$metadata?.requestId ?? 'null'}; Proxy: null)`,
+      );
+    }
+    throw new TaskError('SQS.SdkClientException', failure.message);
+  }
+}
+
+/** A service integration that returns as soon as the call does. */
+async function serviceTask(
+  run: TaskRun,
+  detail: ResourceDetail,
+  effect: Effect,
+  input: Json,
+  timeout: { seconds: number; expired: () => boolean },
+  options: TaskBindingOptions,
+): Promise<Json> {
+  await run.entryPersisted();
+  if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
+  run.record('TaskScheduled', {
+    ...detail,
+    region: options.region,
+    parameters: JSON.stringify(input),
+    timeoutInSeconds: timeout.seconds,
+  });
+  run.record('TaskStarted', detail);
+  try {
+    const output = await effect(input);
+    if (!timeout.expired()) run.record('TaskSucceeded', { ...detail, output: JSON.stringify(output) });
+    return output;
+  } catch (error) {
+    const failure = error instanceof TaskError ? error : new TaskError('States.TaskFailed', String(error));
+    if (!timeout.expired())
+      run.record('TaskFailed', { ...detail, error: failure.name, cause: failure.message });
+    throw failure;
+  } finally {
+    if (timeout.expired()) run.record('TaskTimedOut', { ...detail, error: 'States.Timeout', cause: '' });
+  }
+}
+
+function replaceToken(value: Json, placeholder: string, token: string): Json {
+  if (value === placeholder) return token;
+  if (Array.isArray(value)) return value.map((item) => replaceToken(item, placeholder, token));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, replaceToken(item, placeholder, token)]),
+    );
+  }
+  return value;
+}
+
+/**
+ * `.waitForTaskToken`: issue a token, put it where the Parameters template read `$$.Task.Token`, run
+ * the integration, then wait for SendTaskSuccess / SendTaskFailure, the timeout or the heartbeat.
+ * The token and its deadline exist from the first synchronous step, so the timer here fires before
+ * the library's and the history shows TaskTimedOut rather than a bare failure.
+ */
+function callback(
+  state: string,
+  definition: TaskStateDefinition & { HeartbeatSeconds?: number },
+  detail: ResourceDetail,
+  effect: Effect,
+  options: TaskBindingOptions,
+): TaskFunction {
+  return async (run, input) => {
+    if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
+    const seconds = timeoutSeconds(definition, input, run.context);
+    const wait = run.awaitTaskToken(state, Date.now() + seconds * 1000, definition.HeartbeatSeconds);
+    // Settled by the token, a stop, or the deadline; observed below, but never left unhandled.
+    wait.outcome.catch(() => undefined);
+    try {
+      await run.entryPersisted();
+      if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
+      const parameters = replaceToken(input, options.tokenPlaceholder, wait.token);
+      run.record('TaskScheduled', {
+        ...detail,
+        resource: `${detail.resource}${CALLBACK_SUFFIX}`,
+        region: options.region,
+        parameters: JSON.stringify(parameters),
+        timeoutInSeconds: seconds,
+        ...(definition.HeartbeatSeconds ? { heartbeatInSeconds: definition.HeartbeatSeconds } : {}),
+      });
+      const callbackDetail = { ...detail, resource: `${detail.resource}${CALLBACK_SUFFIX}` };
+      run.record('TaskStarted', callbackDetail);
+      try {
+        const submitted = await effect(parameters);
+        run.record('TaskSubmitted', { ...callbackDetail, output: JSON.stringify(submitted) });
+      } catch (error) {
+        const failure =
+          error instanceof TaskError ? error : new TaskError('States.TaskFailed', String(error));
+        run.record('TaskFailed', { ...callbackDetail, error: failure.name, cause: failure.message });
+        throw failure;
+      }
+      try {
+        const output = await wait.outcome;
+        run.record('TaskSucceeded', { ...callbackDetail, output: JSON.stringify(output) });
+        return output;
+      } catch (error) {
+        if (
+          error instanceof TaskError &&
+          error.name.startsWith('States.') &&
+          error.name.endsWith('Timeout')
+        ) {
+          run.record('TaskTimedOut', { ...callbackDetail, error: error.name, cause: error.message });
+        } else if (error instanceof TaskError) {
+          run.record('TaskFailed', { ...callbackDetail, error: error.name, cause: error.message });
+        }
+        throw error;
+      }
+    } finally {
+      wait.cancel();
+    }
+  };
+}
