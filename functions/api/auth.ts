@@ -11,7 +11,13 @@ export const SELLER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const BEARER = /^Bearer ([\x21-\x7e]{8,512})$/i;
 
 const unauthorized = (message: string, challenge?: string) =>
-  new ApiError(401, 'unauthorized', message, undefined, challenge ? { 'www-authenticate': challenge } : undefined);
+  new ApiError(
+    401,
+    'unauthorized',
+    message,
+    undefined,
+    challenge ? { 'www-authenticate': challenge } : undefined,
+  );
 
 /** The seller whose API key is in `Authorization: Bearer …`; the key is looked up by its hash only. */
 export async function authenticateSeller(event: ApiEvent): Promise<string> {

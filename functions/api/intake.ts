@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { nowIso } from '../shared/clock.js';
-import { orderTotal, regionOf, type Order, type OrderInput, type OrderSource } from '../shared/domain/order.js';
+import {
+  orderTotal,
+  regionOf,
+  type Order,
+  type OrderInput,
+  type OrderSource,
+} from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { markWorkflowStarted } from '../shared/store/executions.js';
@@ -49,7 +55,8 @@ async function requireKnownSkus(sellerId: string, input: OrderInput, itemsField:
   const problems: FieldProblem[] = input.items.flatMap((line, index) =>
     known.get(line.sku) ? [] : [{ field: `${itemsField}.${index}.sku`, message: `unknown SKU ${line.sku}` }],
   );
-  if (problems.length) throw badRequest('unknown_sku', 'the order names SKUs this seller does not stock', problems);
+  if (problems.length)
+    throw badRequest('unknown_sku', 'the order names SKUs this seller does not stock', problems);
 }
 
 function buildOrder(intake: Intake): Order {
@@ -62,7 +69,10 @@ function buildOrder(intake: Intake): Order {
     orderId,
     sellerId: seller.sellerId,
     source,
-    payment: { ...input.payment, ...(intake.financialStatus ? { financialStatus: intake.financialStatus } : {}) },
+    payment: {
+      ...input.payment,
+      ...(intake.financialStatus ? { financialStatus: intake.financialStatus } : {}),
+    },
     total: orderTotal(input.items),
     region: regionOf(input.shippingAddress, seller.originCountry),
     status: 'PENDING',

@@ -62,7 +62,8 @@ function operation(route: Route) {
   if (route.body || route.query || route.path.includes('{')) {
     responses['400'] ??= errorResponse('invalid input; `details` lists the failing fields');
   }
-  if (route.auth !== 'none') responses['401'] ??= errorResponse('missing or invalid credentials or signature');
+  if (route.auth !== 'none')
+    responses['401'] ??= errorResponse('missing or invalid credentials or signature');
   if (route.body) {
     responses['413'] ??= errorResponse('body over 256 KB');
     responses['415'] ??= errorResponse('body is not application/json');

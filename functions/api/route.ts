@@ -88,11 +88,15 @@ export function errorResponse(error: unknown): ApiResult {
   }
   if (error instanceof NotFoundError) return errorResult(new ApiError(404, 'not_found', error.message));
   if (error instanceof InvalidCursorError) {
-    return errorResult(badRequest('invalid_cursor', error.message, [{ field: 'query.cursor', message: error.message }]));
+    return errorResult(
+      badRequest('invalid_cursor', error.message, [{ field: 'query.cursor', message: error.message }]),
+    );
   }
   if (error instanceof TransientError) {
     return errorResult(
-      new ApiError(503, 'unavailable', 'the service is busy; try again shortly', undefined, { 'retry-after': '1' }),
+      new ApiError(503, 'unavailable', 'the service is busy; try again shortly', undefined, {
+        'retry-after': '1',
+      }),
     );
   }
   throw error;
@@ -116,12 +120,15 @@ export function routeHandler(route: Route) {
       }
       let body: unknown;
       if (route.body) {
-        if (raw.length === 0 && !route.bodyOptional) throw badRequest('body_required', 'a JSON body is required');
+        if (raw.length === 0 && !route.bodyOptional)
+          throw badRequest('body_required', 'a JSON body is required');
         if (raw.length > 0) requireJsonContentType(event);
         const parsed = raw.length > 0 ? parseJson(raw) : {};
         body = route.bodyValidatedByHandler ? parsed : validate(route.body, parsed, 'body');
       }
-      const query = route.query ? validate(route.query, event.queryStringParameters ?? {}, 'query') : undefined;
+      const query = route.query
+        ? validate(route.query, event.queryStringParameters ?? {}, 'query')
+        : undefined;
       const params = event.pathParameters ?? {};
       return await route.handle({ event, raw, params, body, query, sellerId, ...(seller ? { seller } : {}) });
     } catch (error) {

@@ -17,12 +17,18 @@ import { ORDER_STATUSES } from '../shared/domain/status.js';
 
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
-const isCountry = (code: string) => regionNames.of(code) !== code;
+/** Only codes of the right shape are looked up; the shape itself is the domain schema's to report. */
+const isCountry = (code: string) => !/^[A-Z]{2}$/.test(code) || regionNames.of(code) !== code;
+const isCurrency = (code: string) => !/^[A-Z]{3}$/.test(code) || CURRENCIES.has(code);
 
 /** The generic order body, with currency and country checked against the real code lists. */
 export const orderBodySchema = orderInputSchema.superRefine((order, context) => {
-  if (!CURRENCIES.has(order.currency)) {
-    context.addIssue({ code: 'custom', path: ['currency'], message: 'must be a current ISO 4217 currency code' });
+  if (!isCurrency(order.currency)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['currency'],
+      message: 'must be a current ISO 4217 currency code',
+    });
   }
   if (!isCountry(order.shippingAddress.country)) {
     context.addIssue({
@@ -36,7 +42,11 @@ export const orderBodySchema = orderInputSchema.superRefine((order, context) => 
 export const addressPatchSchema = z.strictObject({
   shippingAddress: addressSchema.superRefine((address, context) => {
     if (!isCountry(address.country)) {
-      context.addIssue({ code: 'custom', path: ['country'], message: 'must be an ISO 3166-1 alpha-2 country code' });
+      context.addIssue({
+        code: 'custom',
+        path: ['country'],
+        message: 'must be an ISO 3166-1 alpha-2 country code',
+      });
     }
   }),
 });
@@ -131,9 +141,16 @@ export const webhookAcceptedSchema = z.object({
   duplicate: z.boolean(),
 });
 
-export const orderPageSchema = z.object({ items: z.array(orderViewSchema), nextCursor: z.string().nullable() });
+export const orderPageSchema = z.object({
+  items: z.array(orderViewSchema),
+  nextCursor: z.string().nullable(),
+});
 
-export const stockSchema = z.object({ sku: z.string(), available: z.number().int(), reserved: z.number().int() });
+export const stockSchema = z.object({
+  sku: z.string(),
+  available: z.number().int(),
+  reserved: z.number().int(),
+});
 
 export const releaseAcceptedSchema = z.object({ orderId: z.string(), status: z.enum(ORDER_STATUSES) });
 

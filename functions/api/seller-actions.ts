@@ -2,7 +2,12 @@ import { regionOf, type Address, type Order } from '../shared/domain/order.js';
 import { canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
 import { IllegalTransitionError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
-import { claimRetry, markWorkflowStarted, restoreHoldToken, takeHoldToken } from '../shared/store/executions.js';
+import {
+  claimRetry,
+  markWorkflowStarted,
+  restoreHoldToken,
+  takeHoldToken,
+} from '../shared/store/executions.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
 import { getOrder, requireOrder, updateOrder } from '../shared/store/orders.js';
 import { getSeller } from '../shared/store/sellers.js';
@@ -52,7 +57,11 @@ export async function cancelOrder(order: Order, actor: Actor, reason: string): P
 export async function releaseHeldOrder(order: Order): Promise<Order> {
   const taskToken = order.hold?.taskToken;
   if (order.status !== 'ON_HOLD' || !taskToken) {
-    throw new ApiError(409, 'not_on_hold', `order ${order.orderId} is ${order.status}, not waiting for release`);
+    throw new ApiError(
+      409,
+      'not_on_hold',
+      `order ${order.orderId} is ${order.status}, not waiting for release`,
+    );
   }
   if (!(await takeHoldToken(order.orderId, taskToken))) {
     throw new ApiError(409, 'not_on_hold', `order ${order.orderId} is already being released`);

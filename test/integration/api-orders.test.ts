@@ -11,7 +11,8 @@ import { countItems } from '../support/table.js';
 
 const stepFunctions = mockStepFunctions();
 const demo = sellerClient(DEMO.apiKey);
-const executionArn = (name: string) => `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArn = (name: string) =>
+  `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:${name}`;
 
 beforeAll(seedSellers);
 afterEach(() => stepFunctions.reset());
@@ -24,7 +25,12 @@ describe('POST /orders', () => {
 
     expect(created.statusCode).toBe(201);
     const { orderId } = created.json;
-    expect(created.json).toMatchObject({ status: 'PENDING', source: 'api', total: '12.50', region: 'domestic' });
+    expect(created.json).toMatchObject({
+      status: 'PENDING',
+      source: 'api',
+      total: '12.50',
+      region: 'domestic',
+    });
     expect(stepFunctions.executions()).toEqual([
       { name: orderId, input: { orderId, sellerId: 'demo', attempt: 1 } },
     ]);
@@ -138,7 +144,9 @@ describe('PATCH /orders/{orderId}', () => {
   it('fixes the address of a FAILED_TO_RELEASE order', async () => {
     const order = await orderIn('FAILED_TO_RELEASE');
 
-    const answer = await demo.patch(`/orders/${order.orderId}`, { shippingAddress: { ...address, country: 'US' } });
+    const answer = await demo.patch(`/orders/${order.orderId}`, {
+      shippingAddress: { ...address, country: 'US' },
+    });
 
     expect(answer.statusCode).toBe(200);
     expect(answer.json.region).toBe('domestic');
@@ -177,7 +185,11 @@ describe('POST /orders/{orderId}/cancel', () => {
 
     expect(answer.statusCode).toBe(200);
     expect(answer.json.status).toBe('CANCELLED');
-    expect(answer.json.history.at(-1)).toMatchObject({ status: 'CANCELLED', actor: 'seller', reason: 'customer asked' });
+    expect(answer.json.history.at(-1)).toMatchObject({
+      status: 'CANCELLED',
+      actor: 'seller',
+      reason: 'customer asked',
+    });
     expect(await getStock('demo', 'MUG-RED')).toEqual(before);
     expect((await getOrder(order.orderId))?.hold?.taskToken).toBeUndefined();
     const stops = stepFunctions.sfn.commandCalls(StopExecutionCommand);
@@ -295,7 +307,12 @@ describe('POST /orders/{orderId}/retry', () => {
 
     expect(answer.statusCode).toBe(202);
     const name = `${order.orderId}-2`;
-    expect(answer.json).toEqual({ orderId: order.orderId, status: 'FAILED_TO_RELEASE', attempt: 2, executionName: name });
+    expect(answer.json).toEqual({
+      orderId: order.orderId,
+      status: 'FAILED_TO_RELEASE',
+      attempt: 2,
+      executionName: name,
+    });
     expect(stepFunctions.executions()).toEqual([
       { name, input: { orderId: order.orderId, sellerId: 'demo', attempt: 2, resumeAt: 'ReleaseOrder' } },
     ]);
@@ -311,7 +328,11 @@ describe('POST /orders/{orderId}/retry', () => {
     expect(answer.json.status).toBe('PAYMENT_VERIFIED');
     expect(stepFunctions.executions()[0]?.input).toMatchObject({ attempt: 2, resumeAt: 'ReserveStock' });
     const stored = await getOrder(order.orderId);
-    expect(stored?.history.at(-1)).toMatchObject({ status: 'PAYMENT_VERIFIED', actor: 'seller', reason: 'retry' });
+    expect(stored?.history.at(-1)).toMatchObject({
+      status: 'PAYMENT_VERIFIED',
+      actor: 'seller',
+      reason: 'retry',
+    });
   });
 
   it('lets only one of two concurrent retries start a run', async () => {
@@ -374,7 +395,9 @@ describe('system routes', () => {
 
     for (const [path, operations] of Object.entries(document.paths as Record<string, object>)) {
       for (const method of Object.keys(operations)) {
-        const concrete = path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'sku' ? 'MUG-RED' : 'ord_123456789'));
+        const concrete = path.replace(/\{(\w+)\}/g, (_, name: string) =>
+          name === 'sku' ? 'MUG-RED' : 'ord_123456789',
+        );
         const answer = await call({ method: method.toUpperCase(), path: concrete });
 
         expect(answer.json?.error?.code, `${method} ${path}`).not.toBe('route_not_found');
@@ -387,7 +410,10 @@ describe('system routes', () => {
 describe('the stored order', () => {
   it('is byte-identical to what was sent in free-text fields', async () => {
     const name = 'Zoë Ångström 👩‍🚀 \u202Etxet';
-    const answer = await demo.post('/orders', orderInput({ notes: 'line one\nline two\ttab', customer: { name, email: 'zoe@example.com' } }));
+    const answer = await demo.post(
+      '/orders',
+      orderInput({ notes: 'line one\nline two\ttab', customer: { name, email: 'zoe@example.com' } }),
+    );
 
     const stored = await getOrder(answer.json.orderId);
 

@@ -8,7 +8,12 @@ export async function countItems(): Promise<number> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await documents.send(
-      new ScanCommand({ TableName: tableName(), Select: 'COUNT', ExclusiveStartKey: startKey, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: tableName(),
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
     );
     count += page.Count ?? 0;
     startKey = page.LastEvaluatedKey;

@@ -22,7 +22,13 @@ import {
   retryAcceptedSchema,
 } from '../schemas.js';
 import { exportQuerySchema, searchQuerySchema } from '../search-query.js';
-import { cancelOrder, fixShippingAddress, publicOrder, releaseHeldOrder, retryOrder } from '../seller-actions.js';
+import {
+  cancelOrder,
+  fixShippingAddress,
+  publicOrder,
+  releaseHeldOrder,
+  retryOrder,
+} from '../seller-actions.js';
 
 const TAG = 'orders';
 
@@ -53,7 +59,9 @@ export const createOrderRoute = defineRoute({
   summary: 'Create an order by hand',
   tag: TAG,
   auth: 'sellerApiKey',
-  headers: [{ name: 'Idempotency-Key', description: 'a repeat with the same key returns the first order (200)' }],
+  headers: [
+    { name: 'Idempotency-Key', description: 'a repeat with the same key returns the first order (200)' },
+  ],
   body: orderBodySchema,
   responses: {
     201: orderResponse('the order was created and its workflow started'),
@@ -72,7 +80,11 @@ export const createOrderRoute = defineRoute({
         ...(body.externalOrderId ? [scopes.external(sellerId, 'api', body.externalOrderId)] : []),
       ],
     });
-    return json(duplicate ? 200 : 201, publicOrder(order), duplicate ? { 'idempotent-replayed': 'true' } : {});
+    return json(
+      duplicate ? 200 : 201,
+      publicOrder(order),
+      duplicate ? { 'idempotent-replayed': 'true' } : {},
+    );
   },
 });
 
@@ -185,7 +197,10 @@ export const releaseOrderRoute = defineRoute({
   tag: TAG,
   auth: 'sellerApiKey',
   responses: {
-    202: { description: 'the release was sent; the workflow moves the order on', schema: releaseAcceptedSchema },
+    202: {
+      description: 'the release was sent; the workflow moves the order on',
+      schema: releaseAcceptedSchema,
+    },
     404: { description: 'no such order for this seller' },
     409: { description: 'the order is not on hold (or is being released)' },
   },

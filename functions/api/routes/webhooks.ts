@@ -21,7 +21,10 @@ const accepted = ({ order, duplicate }: IntakeResult): ApiResult =>
 
 const webhookResponses = {
   202: { description: 'a new order was accepted', schema: webhookAcceptedSchema },
-  200: { description: 'a repeat of an order already accepted (same orderId, duplicate: true)', schema: webhookAcceptedSchema },
+  200: {
+    description: 'a repeat of an order already accepted (same orderId, duplicate: true)',
+    schema: webhookAcceptedSchema,
+  },
 };
 
 function signedSeller(request: ApiRequest<unknown, unknown>): Seller {
@@ -31,13 +34,21 @@ function signedSeller(request: ApiRequest<unknown, unknown>): Seller {
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
 
-async function shopifyCreate(seller: Seller, body: unknown, webhookId: string | undefined): Promise<ApiResult> {
+async function shopifyCreate(
+  seller: Seller,
+  body: unknown,
+  webhookId: string | undefined,
+): Promise<ApiResult> {
   const shopify = shopifyOrderSchema.safeParse(body);
-  if (!shopify.success) throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
+  if (!shopify.success)
+    throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
   const { candidate, externalOrderName, financialStatus } = mapShopifyOrder(shopify.data);
   const input = orderBodySchema.safeParse(candidate);
   if (!input.success) {
-    const problems = fieldProblems(input.error).map((problem) => ({ ...problem, field: shopifyField(problem.field) }));
+    const problems = fieldProblems(input.error).map((problem) => ({
+      ...problem,
+      field: shopifyField(problem.field),
+    }));
     throw badRequest('validation_failed', 'the Shopify order cannot be taken as an order', problems);
   }
   const result = await receiveOrder({
@@ -64,7 +75,11 @@ async function shopifyCancel(seller: Seller, body: unknown): Promise<ApiResult> 
   if (isTerminal(order.status)) {
     throw new ApiError(409, 'illegal_transition', `order ${order.orderId} is ${order.status}`);
   }
-  const cancelled = await cancelOrder(order, 'storefront', `shopify_cancelled:${reason || 'other'}`.slice(0, 200));
+  const cancelled = await cancelOrder(
+    order,
+    'storefront',
+    `shopify_cancelled:${reason || 'other'}`.slice(0, 200),
+  );
   return json(200, { orderId: cancelled.orderId, status: cancelled.status });
 }
 

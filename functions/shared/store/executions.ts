@@ -58,7 +58,8 @@ export async function restoreHoldToken(orderId: string, taskToken: string): Prom
   await conditionalUpdate({
     Key: keys.order(orderId),
     UpdateExpression: 'SET #hold.#token = :token',
-    ConditionExpression: '#status = :onHold AND attribute_exists(#hold) AND attribute_not_exists(#hold.#token)',
+    ConditionExpression:
+      '#status = :onHold AND attribute_exists(#hold) AND attribute_not_exists(#hold.#token)',
     ExpressionAttributeNames: { '#hold': 'hold', '#token': 'taskToken', '#status': 'status' },
     ExpressionAttributeValues: { ':onHold': 'ON_HOLD', ':token': taskToken },
   });

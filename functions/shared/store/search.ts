@@ -97,7 +97,12 @@ const MAX_CURSOR_LENGTH = 400;
 
 /** Ties a cursor to the seller and filters it was issued for, so it cannot be replayed elsewhere. */
 export function filterFingerprint(sellerId: string, filters: OrderFilters): string {
-  const canonical = JSON.stringify([sellerId, ...Object.entries(filters).filter(([, v]) => v).sort()]);
+  const canonical = JSON.stringify([
+    sellerId,
+    ...Object.entries(filters)
+      .filter(([, v]) => v)
+      .sort(),
+  ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
@@ -129,9 +134,9 @@ const PAGE_SIZE = 100;
 async function ordersById(orderIds: string[]): Promise<Map<string, Order>> {
   const found = new Map<string, Order>();
   for (let start = 0; start < orderIds.length; start += 100) {
-    let requested: Record<string, unknown>[] | undefined = [...new Set(orderIds.slice(start, start + 100))].map(
-      (orderId) => keys.order(orderId),
-    );
+    let requested: Record<string, unknown>[] | undefined = [
+      ...new Set(orderIds.slice(start, start + 100)),
+    ].map((orderId) => keys.order(orderId));
     for (let attempt = 0; requested?.length; attempt++) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
       const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await documents.send(

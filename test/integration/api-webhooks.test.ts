@@ -1,0 +1,361 @@
+import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { getOrder, transition } from '../../functions/shared/store/orders.js';
+import { putSeller } from '../../functions/shared/store/sellers.js';
+import { searchOrders } from '../../functions/shared/store/search.js';
+import { call } from '../support/http.js';
+import { orderInput } from '../support/orders.js';
+import { DEMO, seedSellers } from '../support/sellers.js';
+import {
+  orderflowSignature,
+  shopifyBody,
+  shopifyHmac,
+  shopifyOrderPayload,
+  SHOPIFY_ORDER_ID,
+} from '../support/shopify.js';
+import { mockStepFunctions } from '../support/step-functions.js';
+import { countItems } from '../support/table.js';
+
+const stepFunctions = mockStepFunctions();
+
+beforeAll(seedSellers);
+afterEach(() => stepFunctions.reset());
+
+let nextId = 5_000_000_000_000;
+const uniqueShopifyId = () => String(nextId++);
+
+function deliverShopify(
+  rawBody: string,
+  headers: Record<string, string> = {},
+  options: { secret?: string; base64?: boolean } = {},
+) {
+  return call({
+    method: 'POST',
+    path: '/webhooks/shopify/demo',
+    headers: {
+      'x-shopify-hmac-sha256': shopifyHmac(rawBody, options.secret ?? DEMO.webhookSecret),
+      'x-shopify-topic': 'orders/create',
+      'x-shopify-shop-domain': 'demo.myshopify.com',
+      ...headers,
+    },
+    body: options.base64 ? Buffer.from(rawBody) : rawBody,
+  });
+}
+
+function deliverGeneric(
+  rawBody: string,
+  signature = orderflowSignature(rawBody, DEMO.webhookSecret),
+  sellerId = 'demo',
+) {
+  return call({
+    method: 'POST',
+    path: `/webhooks/orders/${sellerId}`,
+    headers: { 'x-orderflow-signature': signature },
+    body: rawBody,
+  });
+}
+
+describe('POST /webhooks/shopify/{sellerId}', () => {
+  it('verifies the HMAC of the raw body and maps the Shopify order to ours', async () => {
+    const raw = shopifyBody(shopifyOrderPayload());
+
+    const answer = await deliverShopify(raw, { 'x-shopify-webhook-id': 'wh-map-1' });
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json).toEqual({
+      orderId: expect.stringMatching(/^ord_/),
+      status: 'PENDING',
+      duplicate: false,
+    });
+    const order = await getOrder(answer.json.orderId);
+    expect(order).toMatchObject({
+      sellerId: 'demo',
+      source: 'shopify',
+      externalOrderId: SHOPIFY_ORDER_ID,
+      externalOrderName: '#9999',
+      channel: 'shopify',
+      customer: { name: 'Jon Snow', email: 'jon@example.com', phone: '+16135551111' },
+      shippingAddress: {
+        name: 'Steve Shipper',
+        line1: '123 Shipping Street',
+        line2: 'Suite 4',
+        city: 'Shippington',
+        region: 'KY',
+        postalCode: '40003',
+        country: 'US',
+      },
+      items: [
+        { sku: 'MUG-RED', productId: '632910392', name: 'Red Mug - Large', quantity: 1, unitPrice: '12.50' },
+        { sku: 'TEE-BLK-M', productId: '632910393', name: 'Black Tee - M', quantity: 1, unitPrice: '12.00' },
+      ],
+      currency: 'USD',
+      payment: {
+        provider: 'shopify',
+        reference: `bogus:${SHOPIFY_ORDER_ID}`,
+        amount: '34.50',
+        financialStatus: 'paid',
+      },
+      shippingMethod: 'express',
+      discountCodes: [],
+      tags: ['vip', 'gift'],
+      notes: 'Leave at the back door',
+      total: '24.50',
+      region: 'domestic',
+      status: 'PENDING',
+    });
+    expect(order?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'storefront' })]);
+    expect(stepFunctions.executions()).toEqual([
+      { name: order!.orderId, input: { orderId: order!.orderId, sellerId: 'demo', attempt: 1 } },
+    ]);
+  });
+
+  it('honours isBase64Encoded: the signature covers the decoded bytes', async () => {
+    const raw = shopifyBody(shopifyOrderPayload({ note: 'Grüße 👋' }), uniqueShopifyId());
+
+    const answer = await deliverShopify(raw, {}, { base64: true });
+
+    expect(answer.statusCode).toBe(202);
+    expect((await getOrder(answer.json.orderId))?.notes).toBe('Grüße 👋');
+  });
+
+  it('answers a wrong secret, an altered body or a missing header with 401 and writes nothing', async () => {
+    const raw = shopifyBody(shopifyOrderPayload(), uniqueShopifyId());
+    const genuineHmac = shopifyHmac(raw, DEMO.webhookSecret);
+    const forge = (path: string, body: string, headers: Record<string, string>) =>
+      call({ method: 'POST', path, headers: { 'x-shopify-topic': 'orders/create', ...headers }, body });
+    const before = await countItems();
+
+    const answers = [
+      await deliverShopify(raw, {}, { secret: 'not-the-secret' }),
+      await forge('/webhooks/shopify/demo', raw.replace('"quantity":1', '"quantity":9'), {
+        'x-shopify-hmac-sha256': genuineHmac,
+      }),
+      await forge('/webhooks/shopify/demo', raw, {}),
+      await forge('/webhooks/shopify/demo', raw, { 'x-shopify-hmac-sha256': 'not base64 at all' }),
+      await forge('/webhooks/shopify/acme', raw, { 'x-shopify-hmac-sha256': genuineHmac }),
+      await forge('/webhooks/shopify/nobody', raw, { 'x-shopify-hmac-sha256': genuineHmac }),
+    ];
+
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(401);
+      expect(answer.json.error.code).toBe('unauthorized');
+    }
+    expect(await countItems()).toBe(before);
+    expect(stepFunctions.started.size).toBe(0);
+  });
+
+  it('takes one order from 20 concurrent deliveries of the same webhook', async () => {
+    const shopifyId = uniqueShopifyId();
+    const raw = shopifyBody(shopifyOrderPayload(), shopifyId);
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => deliverShopify(raw, { 'x-shopify-webhook-id': 'wh-storm' })),
+    );
+
+    const ids = new Set(answers.map((answer) => answer.json.orderId));
+    expect(ids.size).toBe(1);
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([...Array(19).fill(200), 202]);
+    expect(answers.filter((answer) => answer.json.duplicate)).toHaveLength(19);
+    const [orderId] = [...ids] as [string];
+    const stored = await searchOrders('demo', { externalOrderId: shopifyId }, { limit: 10 });
+    expect(stored.items.map((order) => order.orderId)).toEqual([orderId]);
+    // Distinct executions that came to exist: one, named after the order.
+    expect([...stepFunctions.started.keys()]).toEqual([orderId]);
+  });
+
+  it('recognises a repeat by webhook id, and the same Shopify order under another webhook id', async () => {
+    const id = uniqueShopifyId();
+    const raw = shopifyBody(shopifyOrderPayload(), id);
+    const first = await deliverShopify(raw, { 'x-shopify-webhook-id': `wh-${id}` });
+
+    const redelivered = await deliverShopify(raw, { 'x-shopify-webhook-id': `wh-${id}` });
+    const otherSubscription = await deliverShopify(raw, { 'x-shopify-webhook-id': `wh-${id}-b` });
+
+    expect(first.statusCode).toBe(202);
+    for (const answer of [redelivered, otherSubscription]) {
+      expect(answer.statusCode).toBe(200);
+      expect(answer.json).toEqual({ orderId: first.json.orderId, status: 'PENDING', duplicate: true });
+    }
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('recovers an order written but never started when the webhook is redelivered', async () => {
+    const shopifyId = uniqueShopifyId();
+    const raw = shopifyBody(shopifyOrderPayload(), shopifyId);
+    stepFunctions.sfn.on(StartExecutionCommand).rejectsOnce(new Error('connection reset'));
+
+    const crashed = await deliverShopify(raw, { 'x-shopify-webhook-id': 'wh-crash' });
+    const written = await searchOrders('demo', { externalOrderId: shopifyId }, { limit: 1 });
+    expect(crashed.statusCode).toBe(500);
+    expect(written.items[0]?.workflow.startedAt).toBeUndefined();
+    stepFunctions.reset();
+
+    const redelivered = await deliverShopify(raw, { 'x-shopify-webhook-id': 'wh-crash' });
+
+    expect(redelivered.statusCode).toBe(200);
+    expect(redelivered.json).toMatchObject({ orderId: written.items[0]!.orderId, duplicate: true });
+    expect([...stepFunctions.started.keys()]).toEqual([written.items[0]!.orderId]);
+    expect((await getOrder(written.items[0]!.orderId))?.workflow.startedAt).toBeDefined();
+  });
+
+  it('refuses an unknown SKU with the Shopify field that names it, writing nothing', async () => {
+    const payload = shopifyOrderPayload();
+    (payload.line_items as Record<string, unknown>[])[1]!.sku = 'NOT-STOCKED';
+    const raw = shopifyBody(payload, uniqueShopifyId());
+    const before = await countItems();
+
+    const answer = await deliverShopify(raw);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details).toEqual([
+      { field: 'line_items.1.sku', message: 'unknown SKU NOT-STOCKED' },
+    ]);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('reports invalid Shopify fields under their Shopify names', async () => {
+    const raw = shopifyBody(
+      shopifyOrderPayload({ currency: 'dollars', email: 'not-an-email' }),
+      uniqueShopifyId(),
+    );
+
+    const answer = await deliverShopify(raw);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details.map((detail: { field: string }) => detail.field).sort()).toEqual([
+      'currency',
+      'email',
+    ]);
+  });
+
+  it('refuses topics it does not handle', async () => {
+    const raw = shopifyBody(shopifyOrderPayload(), uniqueShopifyId());
+
+    const answer = await deliverShopify(raw, { 'x-shopify-topic': 'orders/updated' });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.code).toBe('unsupported_topic');
+  });
+});
+
+describe('Shopify orders/cancelled', () => {
+  const cancel = (id: string) => {
+    const raw = shopifyBody({ ...shopifyOrderPayload(), cancel_reason: 'customer' }, id);
+    return deliverShopify(raw, { 'x-shopify-topic': 'orders/cancelled' });
+  };
+
+  it('cancels an order not yet released and stops its execution; a repeat changes nothing', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+
+    const cancelled = await cancel(id);
+    const again = await cancel(id);
+
+    expect(cancelled.statusCode).toBe(200);
+    expect(cancelled.json).toEqual({ orderId: created.json.orderId, status: 'CANCELLED' });
+    expect(again.json).toEqual(cancelled.json);
+    const order = await getOrder(created.json.orderId);
+    expect(order?.history.at(-1)).toMatchObject({
+      status: 'CANCELLED',
+      actor: 'storefront',
+      reason: 'shopify_cancelled:customer',
+    });
+    expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(1);
+  });
+
+  it('is 409 once the order is released, and 404 for an order never received', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+    const orderId = created.json.orderId as string;
+    for (const status of ['PAYMENT_VERIFIED', 'STOCK_RESERVED', 'RELEASED'] as const) {
+      if (status === 'STOCK_RESERVED') {
+        const { reserveStock } = await import('../../functions/shared/store/inventory.js');
+        await reserveStock(orderId);
+      } else await transition(orderId, status, { actor: 'workflow' });
+    }
+
+    const late = await cancel(id);
+    const unknown = await cancel(uniqueShopifyId());
+
+    expect(late.statusCode).toBe(409);
+    expect((await getOrder(orderId))?.status).toBe('RELEASED');
+    expect(unknown.statusCode).toBe(404);
+  });
+});
+
+describe('POST /webhooks/orders/{sellerId}', () => {
+  it('takes a signed generic order (202), and a repeat of its external id (200, same order)', async () => {
+    const raw = JSON.stringify(orderInput({ externalOrderId: 'web-1001' }));
+
+    const first = await deliverGeneric(raw);
+    const repeat = await deliverGeneric(raw);
+
+    expect(first.statusCode).toBe(202);
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json).toEqual({ orderId: first.json.orderId, status: 'PENDING', duplicate: true });
+    expect((await getOrder(first.json.orderId))?.source).toBe('webhook');
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('accepts a timestamp inside the ±300 s window and refuses one outside it', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const body = (id: string) => JSON.stringify(orderInput({ externalOrderId: id }));
+    const raws = ['w-1', 'w-2', 'w-3', 'w-4'].map(body);
+    const before = await countItems();
+
+    const stale = await deliverGeneric(raws[0]!, orderflowSignature(raws[0]!, DEMO.webhookSecret, now - 301));
+    const future = await deliverGeneric(
+      raws[1]!,
+      orderflowSignature(raws[1]!, DEMO.webhookSecret, now + 301),
+    );
+    expect(await countItems()).toBe(before);
+    const late = await deliverGeneric(raws[2]!, orderflowSignature(raws[2]!, DEMO.webhookSecret, now - 290));
+    const early = await deliverGeneric(raws[3]!, orderflowSignature(raws[3]!, DEMO.webhookSecret, now + 290));
+
+    expect([stale.statusCode, future.statusCode]).toEqual([401, 401]);
+    expect([late.statusCode, early.statusCode]).toEqual([202, 202]);
+  });
+
+  it('refuses a wrong secret, an altered body, a malformed or missing header', async () => {
+    const raw = JSON.stringify(orderInput({ externalOrderId: 'w-forged' }));
+    const before = await countItems();
+
+    const answers = await Promise.all([
+      deliverGeneric(raw, orderflowSignature(raw, 'wrong-secret')),
+      deliverGeneric(raw.replace('Ada', 'Eve'), orderflowSignature(raw, DEMO.webhookSecret)),
+      deliverGeneric(raw, 'v1=abc'),
+      call({ method: 'POST', path: '/webhooks/orders/demo', body: raw }),
+    ]);
+
+    expect(answers.map((answer) => answer.statusCode)).toEqual([401, 401, 401, 401]);
+    expect(await countItems()).toBe(before);
+  });
+
+  it('accepts any of a seller’s current secrets, so a secret can be rotated', async () => {
+    await putSeller({
+      sellerId: 'rotating',
+      originCountry: 'US',
+      webhookSecrets: ['old-secret', 'new-secret'],
+    });
+    const { setStock } = await import('../../functions/shared/store/inventory.js');
+    await setStock('rotating', 'MUG-RED', 5);
+    const raws = ['r-1', 'r-2'].map((id) => JSON.stringify(orderInput({ externalOrderId: id })));
+
+    const withOld = await deliverGeneric(raws[0]!, orderflowSignature(raws[0]!, 'old-secret'), 'rotating');
+    const withNew = await deliverGeneric(raws[1]!, orderflowSignature(raws[1]!, 'new-secret'), 'rotating');
+
+    expect([withOld.statusCode, withNew.statusCode]).toEqual([202, 202]);
+  });
+
+  it('needs an external id on webhooks', async () => {
+    const { externalOrderId: _id, ...input } = orderInput();
+    const raw = JSON.stringify(input);
+
+    const answer = await deliverGeneric(raw);
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error.details).toEqual([
+      { field: 'externalOrderId', message: 'is required on webhooks, to recognise repeats' },
+    ]);
+  });
+});
