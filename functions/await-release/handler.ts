@@ -24,7 +24,7 @@ export const handler = taskHandler(input, async ({ orderId, taskToken, reason, t
   const hold = {
     reason,
     since,
-    expiresAt: addBusinessMs(since, timeoutSeconds * 1000 * timeScale),
+    expiresAt: addBusinessMs(since, timeoutSeconds * 1000 * timeScale()),
     taskToken,
   };
   // A re-entered hold (a Lambda retry, a resumed execution) keeps the newest token.

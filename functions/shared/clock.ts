@@ -4,13 +4,13 @@ import { ENV, numberEnv } from './config.js';
  * Wall-clock time, with durations scaled by ORDERFLOW_TIME_SCALE so that the local runtime can run a
  * three-day transit in seconds. Timestamps stay real UTC; only the lengths of waits shrink.
  */
-export const timeScale = numberEnv(ENV.timeScale, 1);
+export const timeScale = (): number => numberEnv(ENV.timeScale, 1);
 
 export const nowIso = (): string => new Date().toISOString();
 
 /** A business duration (say, 3 days) as the real milliseconds it lasts under the configured scale. */
 export function scaledMs(businessMs: number): number {
-  return businessMs / timeScale;
+  return businessMs / timeScale();
 }
 
 export function addBusinessMs(fromIso: string, businessMs: number): string {

@@ -22,7 +22,10 @@ export function formatLogLine(line: string, color: boolean): string | undefined 
   } catch {
     return line;
   }
-  if (typeof entry !== 'object' || entry === null || !('level' in entry)) return line;
+  if (typeof entry !== 'object' || entry === null) return line;
+  // EMF metric lines: CloudWatch reads them on AWS; here ORDERFLOW_LOG=json shows them.
+  if ('_aws' in entry) return undefined;
+  if (!('level' in entry)) return line;
   const time = typeof entry.timestamp === 'string' ? entry.timestamp.slice(11, 19) : '';
   if (entry.message === 'status changed') {
     const status = String(entry.status);
@@ -42,6 +45,10 @@ export function formatLogLine(line: string, color: boolean): string | undefined 
   return undefined;
 }
 
+/** Powertools' notice for a handler that emitted no metrics, which most invocations are. */
+const quiet = (line: string): string | undefined =>
+  line.startsWith('No application metrics to publish') ? undefined : line;
+
 /** Routes the process's stdout and stderr through formatLogLine, line by line. */
 export function presentLogs(): void {
   if (process.env.ORDERFLOW_LOG === 'json') return;
@@ -54,7 +61,7 @@ export function presentLogs(): void {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       const out = lines.flatMap((line) => {
-        const formatted = line.startsWith('{') ? formatLogLine(line, color) : line;
+        const formatted = line.startsWith('{') ? formatLogLine(line, color) : quiet(line);
         return formatted === undefined ? [] : [formatted];
       });
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;

@@ -110,7 +110,10 @@ export async function createOrder(
   ];
   for (let attempt = 0; attempt < 5; attempt++) {
     const result = await transactWrite(items);
-    if (result.ok) return { order, duplicate: false };
+    if (result.ok) {
+      logTransition(order, order.status, { actor: order.history[0]?.actor ?? 'system' });
+      return { order, duplicate: false };
+    }
     const existing = await findByIdempotency(idempotencyScopes);
     if (existing) return { order: existing, duplicate: true };
     // The scope's owner is being written by a concurrent request whose transaction has not committed.
