@@ -428,7 +428,12 @@ export class StepFunctionsEngine {
     let machine = this.machines.get(startAt);
     if (!machine) {
       if (!this.options.definition.States[startAt]) throw new Error(`no state ${startAt} in the definition`);
-      machine = new StateMachine({ ...this.options.definition, StartAt: startAt });
+      // The definition is validated once, as written; started elsewhere, the states before are unreachable.
+      const resumed = startAt !== this.options.definition.StartAt;
+      machine = new StateMachine(
+        { ...this.options.definition, StartAt: startAt },
+        resumed ? { validationOptions: { noValidate: true } } : undefined,
+      );
       this.machines.set(startAt, machine);
     }
     return machine;
@@ -598,8 +603,8 @@ export class StepFunctionsEngine {
     for (const entry of execution.tokens) this.tokens.delete(entry.token);
     for (const [token, resumed] of this.resumedTokens)
       if (resumed.execution === execution) this.resumedTokens.delete(token);
-    this.persist(execution);
-    execution.finish();
+    // Waiters hear of the end once it is durable, so a restart right after cannot contradict them.
+    this.persist(execution).then(execution.finish, execution.finish);
   }
 
   private interrupt(execution: Execution, reason: string): void {
