@@ -1,0 +1,124 @@
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { LocalConfig } from './config.js';
+import { startGateway, type HttpHandler } from './gateway.js';
+import {
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  createTable,
+  startDynamoDbLocal,
+  startSqs,
+  type DynamoDbLocal,
+  type LocalSqs,
+} from './services.js';
+import { orderflowStateMachineArn, startOrderflowStepFunctions } from './stepfunctions/orderflow.js';
+import type { LocalStepFunctions } from './stepfunctions/index.js';
+
+export interface Runtime {
+  url: string;
+  config: LocalConfig;
+  dynamo: DynamoDbLocal;
+  sqs: LocalSqs;
+  stepFunctions: LocalStepFunctions;
+  releaseDlqUrl: string;
+  seeded: boolean;
+  /** Runs the delivery sweeper once, as the schedule does. */
+  sweep(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+function sweeperContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'orderflow-delivery-sweeper',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:orderflow-delivery-sweeper',
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: '/aws/lambda/orderflow-delivery-sweeper',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * Everything `npm start` runs, in one process: DynamoDB Local and the SQS emulator with their data on
+ * disk, the Step Functions engine running the real ASL file, the HTTP gateway in front of the API
+ * function, and the sweeper on an interval. The functions get only configuration: endpoints, names.
+ */
+export async function startRuntime(config: LocalConfig): Promise<Runtime> {
+  const [dynamo, sqs] = await Promise.all([
+    startDynamoDbLocal({ port: config.dynamoDbPort, dataDir: join(config.dataDir, 'dynamodb') }),
+    startSqs({ port: config.sqsPort, dataDir: join(config.dataDir, 'sqs') }),
+  ]);
+  const stopped: (() => Promise<void>)[] = [() => dynamo.stop(), () => sqs.stop()];
+  try {
+    const { queueUrl } = sqs.server.createQueue(config.releaseDlqName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
+    await createTable(dynamo.endpoint, config.tableName);
+
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${config.stepFunctionsPort}`,
+      ORDERS_TABLE: config.tableName,
+      STATE_MACHINE_ARN: orderflowStateMachineArn(LOCAL_REGION),
+      RELEASE_DLQ_URL: queueUrl,
+      ORDERFLOW_TIME_SCALE: String(config.timeScale),
+    });
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+
+    // Function code is imported only now, so every module sees the configuration above.
+    const { seed } = await import('./seed.js');
+    const seeded = await seed();
+    const stepFunctions = await startOrderflowStepFunctions({
+      releaseDlqUrl: queueUrl,
+      dataDir: join(config.dataDir, 'executions'),
+      port: config.stepFunctionsPort,
+      sqsEndpoint: sqs.endpoint,
+    });
+    stopped.unshift(() => stepFunctions.stop());
+
+    const { handler: api } = await import('../../functions/api/handler.js');
+    const gateway = await startGateway({
+      port: config.port,
+      host: config.host,
+      handler: api as unknown as HttpHandler,
+    });
+    stopped.unshift(() => gateway.stop());
+
+    const { handler: sweeper } = await import('../../functions/delivery-sweeper/handler.js');
+    const sweep = () => sweeper({}, sweeperContext());
+    const timer = setInterval(() => {
+      sweep().catch(() => undefined);
+    }, config.sweepIntervalMs);
+    timer.unref();
+    stopped.unshift(async () => clearInterval(timer));
+
+    return {
+      url: gateway.url,
+      config,
+      dynamo,
+      sqs,
+      stepFunctions,
+      releaseDlqUrl: queueUrl,
+      seeded,
+      sweep,
+      stop: async () => {
+        for (const stop of stopped) await stop();
+      },
+    };
+  } catch (error) {
+    for (const stop of stopped) await stop().catch(() => undefined);
+    throw error;
+  }
+}
