@@ -13,6 +13,7 @@ export { FileExecutionStore, memoryStore } from './store.js';
 export type { LambdaHandler } from './tasks.js';
 export { lambdaError } from './tasks.js';
 export { loadDefinition, substitute } from './asl.js';
+export type { StateMachineDefinition } from './asl.js';
 export { serveStepFunctions } from './server.js';
 
 export interface LocalStepFunctionsOptions {
