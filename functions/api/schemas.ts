@@ -18,7 +18,10 @@ import { ORDER_STATUSES } from '../shared/domain/status.js';
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
 const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 /** Only codes of the right shape are looked up; the shape itself is the domain schema's to report. */
-const isCountry = (code: string) => !/^[A-Z]{2}$/.test(code) || regionNames.of(code) !== code;
+/** ISO 3166 user-assigned codes (AA, QM-QZ, XA-XZ, ZZ) name no country, except XK (Kosovo) by convention. */
+const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
+const isCountry = (code: string) =>
+  !/^[A-Z]{2}$/.test(code) || (!USER_ASSIGNED.test(code) && regionNames.of(code) !== code);
 const isCurrency = (code: string) => !/^[A-Z]{3}$/.test(code) || CURRENCIES.has(code);
 
 /** The generic order body, with currency and country checked against the real code lists. */

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, neutralizeFormula, ordersCsv } from '../../functions/api/csv.js';
+import { newOrder } from '../support/orders.js';
+
+describe('orders CSV', () => {
+  it('writes RFC 4180: a header, CRLF records, quotes doubled, embedded newlines and commas quoted', () => {
+    const order = newOrder({ customer: { name: 'Bob, "the builder"\nJr.', email: 'bob@example.com' } });
+
+    const csv = ordersCsv([order]);
+
+    expect(csv.startsWith(`${CSV_COLUMNS.join(',')}\r\n`)).toBe(true);
+    expect(csv).toContain('"Bob, ""the builder""\nJr."');
+    expect(csv.endsWith('\r\n')).toBe(true);
+    expect(csv.split('\r\n')[1]).toBe(
+      `${order.orderId},${order.externalOrderId},${order.createdAt},PENDING,api,domestic,` +
+        '"Bob, ""the builder""\nJr.",bob@example.com,Ada Lovelace,Springfield,62701,US,standard,USD,12.50,MUG-RED x1,',
+    );
+  });
+
+  it('neutralises cells a spreadsheet would run as a formula', () => {
+    for (const formula of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) {
+      expect(neutralizeFormula(formula)).toBe(`'${formula}`);
+    }
+    expect(neutralizeFormula('Ada')).toBe('Ada');
+  });
+
+  it('writes just the header for no orders', () => {
+    expect(ordersCsv([])).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
+  });
+});

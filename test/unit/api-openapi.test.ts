@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { handler, routerRoutes } from '../../functions/api/handler.js';
+import { apiEvent, lambdaContext } from '../support/http.js';
+
+async function openApi() {
+  const result = (await handler(apiEvent({ method: 'GET', path: '/openapi.json' }), lambdaContext())) as {
+    statusCode: number;
+    body: string;
+  };
+  return { statusCode: result.statusCode, document: JSON.parse(result.body) };
+}
+
+const operationsOf = (paths: Record<string, Record<string, unknown>>) =>
+  Object.entries(paths)
+    .flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    )
+    .sort();
+
+describe('GET /openapi.json', () => {
+  it('documents exactly the routes the router serves', async () => {
+    const { statusCode, document } = await openApi();
+
+    expect(statusCode).toBe(200);
+    expect(document.openapi).toBe('3.1.0');
+    expect(operationsOf(document.paths)).toEqual(
+      routerRoutes.map((route) => `${route.method} ${route.path}`).sort(),
+    );
+  });
+
+  it('covers every route of the HTTP contract', async () => {
+    const { document } = await openApi();
+
+    expect(operationsOf(document.paths)).toEqual(
+      [
+        'GET /health',
+        'GET /openapi.json',
+        'POST /webhooks/shopify/{sellerId}',
+        'POST /webhooks/orders/{sellerId}',
+        'POST /orders',
+        'GET /orders/{orderId}',
+        'GET /orders',
+        'GET /orders/export.csv',
+        'PATCH /orders/{orderId}',
+        'POST /orders/{orderId}/cancel',
+        'POST /orders/{orderId}/release',
+        'POST /orders/release',
+        'POST /orders/{orderId}/retry',
+        'PUT /inventory/{sku}',
+        'GET /inventory/{sku}',
+      ].sort(),
+    );
+  });
+
+  it('describes bodies, parameters, security and errors from the schemas in use', async () => {
+    const { document } = await openApi();
+    const create = document.paths['/orders'].post;
+    const search = document.paths['/orders'].get;
+
+    expect(create.security).toEqual([{ sellerApiKey: [] }]);
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['customer', 'shippingAddress', 'items', 'currency', 'payment']),
+    );
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415']);
+    expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
+    expect(search.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
+      [
+        'status',
+        'sku',
+        'productId',
+        'email',
+        'externalOrderId',
+        'from',
+        'to',
+        'region',
+        'limit',
+        'cursor',
+      ].sort(),
+    );
+    expect(document.paths['/orders/{orderId}'].get.parameters[0]).toMatchObject({
+      name: 'orderId',
+      in: 'path',
+    });
+    expect(document.paths['/webhooks/shopify/{sellerId}'].post.security).toEqual([{ shopifyHmac: [] }]);
+    expect(document.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
+  });
+});
