@@ -9,4 +9,5 @@ export const documents = DynamoDBDocumentClient.from(dynamodb, {
   marshallOptions: { removeUndefinedValues: true },
 });
 export const sfn = new SFNClient({});
-export const sqs = new SQSClient({});
+// Queue URLs from emulators do not name a reachable host; the configured endpoint is always right.
+export const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });

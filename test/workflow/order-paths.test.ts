@@ -1,0 +1,234 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Order } from '../../functions/shared/domain/order.js';
+import { getStock, setStock } from '../../functions/shared/store/inventory.js';
+import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
+import { addApiKey, putSeller } from '../../functions/shared/store/sellers.js';
+import { startExecution } from '../../functions/shared/workflow.js';
+import { sellerClient } from '../support/http.js';
+import { newOrder } from '../support/orders.js';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow.js';
+
+let harness: WorkflowHarness;
+
+beforeAll(async () => {
+  harness = await startWorkflowHarness();
+  // One seller auto-releases; "held" holds everything for a long time; "expiring" holds for an hour.
+  await putSeller({ sellerId: 'paths', originCountry: 'US', webhookSecrets: [] });
+  await putSeller({
+    sellerId: 'held',
+    originCountry: 'US',
+    webhookSecrets: [],
+    releaseMode: 'manual',
+    holdTimeoutHours: 8760,
+  });
+  await putSeller({
+    sellerId: 'expiring',
+    originCountry: 'US',
+    webhookSecrets: [],
+    releaseMode: 'manual',
+    holdTimeoutHours: 1,
+  });
+  await addApiKey('paths', 'paths-api-key');
+  await addApiKey('held', 'held-api-key');
+  for (const sellerId of ['paths', 'held', 'expiring']) await setStock(sellerId, 'MUG', 10);
+});
+afterAll(() => harness.stop());
+
+type Overrides = Parameters<typeof newOrder>[0];
+
+async function place(overrides: Overrides): Promise<Order> {
+  const order = newOrder({ items: [{ sku: 'MUG', quantity: 2 }], ...overrides });
+  await createOrder(order, []);
+  await startExecution(order);
+  return order;
+}
+
+async function settle(order: Order) {
+  const execution = await harness.stepFunctions.engine.awaitExecution(order.orderId, 30_000);
+  const stored = (await getOrder(order.orderId))!;
+  return { execution, stored, statuses: stored.history.map((entry) => entry.status) };
+}
+
+async function waitForStatus(orderId: string, status: string) {
+  for (let tries = 0; tries < 300; tries++) {
+    const order = await getOrder(orderId);
+    if (order?.status === status) return order;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`order ${orderId} never reached ${status}`);
+}
+
+const address = newOrder().shippingAddress;
+
+describe('the order workflow on the real state machine, handlers, DynamoDB Local and SQS emulator', () => {
+  it('delivers a happy order in at most 12 state transitions with one poll, consuming its stock', async () => {
+    const before = (await getStock('paths', 'MUG'))!;
+    const order = await place({ sellerId: 'paths' });
+
+    const { execution, stored, statuses } = await settle(order);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statuses).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(stored.shipment).toMatchObject({ carrier: 'sandbox-post', service: 'Ground', polls: 1 });
+    expect(harness.stepFunctions.engine.stateEnteredCount(order.orderId)).toBeLessThanOrEqual(12);
+    expect(
+      harness.stepFunctions.engine.statesEntered(order.orderId).filter((s) => s === 'PollDelivery'),
+    ).toHaveLength(1);
+    expect(await getStock('paths', 'MUG')).toEqual({
+      sku: 'MUG',
+      available: before.available - 2,
+      reserved: before.reserved,
+    });
+  });
+
+  it('records a declined payment as PAYMENT_FAILED and touches no stock', async () => {
+    const before = await getStock('paths', 'MUG');
+    const order = await place({
+      sellerId: 'paths',
+      payment: { provider: 'sandbox', reference: 'decline_1', amount: '20.00' },
+    });
+
+    const { execution, stored, statuses } = await settle(order);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_FAILED']);
+    expect(stored.history.at(-1)).toMatchObject({ actor: 'workflow', reason: 'card declined' });
+    expect(await getStock('paths', 'MUG')).toEqual(before);
+  });
+
+  it('gets a flaky payment through with the Retry, visibly, and delivers', async () => {
+    const order = await place({
+      sellerId: 'paths',
+      payment: { provider: 'sandbox', reference: 'flaky_1', amount: '20.00' },
+    });
+
+    const { statuses } = await settle(order);
+
+    expect(statuses.at(-1)).toBe('DELIVERED');
+    expect(statuses.filter((status) => status === 'PAYMENT_VERIFIED')).toHaveLength(1);
+    const failures = harness.stepFunctions.engine
+      .history(order.orderId)
+      .filter((event) => event.type === 'LambdaFunctionFailed' || event.type === 'TaskFailed');
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('leaves nothing reserved when a line is short, and says OUT_OF_STOCK', async () => {
+    await setStock('paths', 'RARE', 1);
+    const before = (await getStock('paths', 'MUG'))!;
+    const order = await place({
+      sellerId: 'paths',
+      items: [
+        { sku: 'MUG', quantity: 1 },
+        { sku: 'RARE', quantity: 2 },
+      ],
+    });
+
+    const { statuses, stored } = await settle(order);
+
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'OUT_OF_STOCK']);
+    expect(stored.history.at(-1)!.reason).toContain('RARE');
+    expect(await getStock('paths', 'MUG')).toEqual(before);
+    expect(await getStock('paths', 'RARE')).toEqual({ sku: 'RARE', available: 1, reserved: 0 });
+  });
+
+  it('holds an order for the seller, releases it on the seller API call, and delivers', async () => {
+    const order = await place({ sellerId: 'held' });
+    const held = await waitForStatus(order.orderId, 'ON_HOLD');
+    expect(held.hold).toMatchObject({ reason: 'manual_release_mode' });
+    expect(await getStock('held', 'MUG')).toEqual({ sku: 'MUG', available: 8, reserved: 2 });
+
+    const release = await sellerClient('held-api-key').post(`/orders/${order.orderId}/release`);
+    expect(release.statusCode).toBeLessThan(300);
+    const { statuses, stored } = await settle(order);
+
+    expect(statuses).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'ON_HOLD',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(stored.hold).not.toHaveProperty('taskToken');
+    expect(await getStock('held', 'MUG')).toEqual({ sku: 'MUG', available: 8, reserved: 0 });
+  });
+
+  it('cancels a hold that times out, with reason hold_expired, and returns its stock', async () => {
+    const order = await place({ sellerId: 'expiring' });
+
+    const { statuses, stored } = await settle(order);
+
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD', 'CANCELLED']);
+    expect(stored.history.at(-1)).toMatchObject({ reason: 'hold_expired', actor: 'workflow' });
+    expect(await getStock('expiring', 'MUG')).toEqual({ sku: 'MUG', available: 10, reserved: 0 });
+  });
+
+  it('sends a failed release to the DLQ with its reason and marks FAILED_TO_RELEASE, stock still reserved', async () => {
+    const before = (await getStock('paths', 'MUG'))!;
+    const order = await place({ sellerId: 'paths', shippingAddress: { ...address, postalCode: '00000' } });
+
+    const { statuses, stored } = await settle(order);
+
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'FAILED_TO_RELEASE']);
+    expect(stored.release).toEqual({ failureReason: 'address_undeliverable' });
+    const messages = await harness.dlqMessages();
+    expect(messages.filter((message) => message.orderId === order.orderId)).toEqual([
+      {
+        orderId: order.orderId,
+        sellerId: 'paths',
+        reason: 'address_undeliverable',
+        failedAt: expect.any(String),
+      },
+    ]);
+    expect(await getStock('paths', 'MUG')).toEqual({
+      sku: 'MUG',
+      available: before.available - 2,
+      reserved: before.reserved + 2,
+    });
+  });
+
+  it('reports a lost parcel as DELIVERY_EXCEPTION', async () => {
+    const order = await place({ sellerId: 'paths', shippingAddress: { ...address, postalCode: '99999' } });
+
+    const { statuses, stored } = await settle(order);
+
+    expect(statuses).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERY_EXCEPTION',
+    ]);
+    expect(stored.shipment).toMatchObject({ exception: 'parcel lost in transit' });
+    expect(stored.history.at(-1)!.reason).toBe('parcel lost in transit');
+  });
+
+  it('cancels a held order on the seller call, stops its execution and returns its stock', async () => {
+    const order = await place({ sellerId: 'held', items: [{ sku: 'MUG', quantity: 3 }] });
+    await waitForStatus(order.orderId, 'ON_HOLD');
+    const before = (await getStock('held', 'MUG'))!;
+
+    const cancel = await sellerClient('held-api-key').post(`/orders/${order.orderId}/cancel`, {
+      reason: 'customer asked',
+    });
+    const { execution, statuses } = await settle(order);
+
+    expect(cancel.statusCode).toBe(200);
+    expect(execution.status).toBe('ABORTED');
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD', 'CANCELLED']);
+    expect(await getStock('held', 'MUG')).toEqual({
+      sku: 'MUG',
+      available: before.available + 3,
+      reserved: before.reserved - 3,
+    });
+  });
+});
