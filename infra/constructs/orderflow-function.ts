@@ -1,0 +1,158 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ENV } from '../../functions/shared/config.js';
+import { INDEXES } from '../../functions/shared/store/schema.js';
+import { ESBUILD, functionEntry, type FunctionName } from '../bundling.js';
+import { PROJECT_ROOT } from '../paths.js';
+import type { FulfillmentWorkflow } from './fulfillment-workflow.js';
+
+export type IndexName = (typeof INDEXES)[keyof typeof INDEXES]['name'];
+
+/**
+ * The item actions the store issues (Get, BatchGet, Query, Put, Update, and TransactWrite, which is
+ * authorized per part as Put/Update). No Scan, no Delete: add an action here when the store starts using it.
+ */
+export const ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+/** What a function may do with the order workflow; each maps to one grant. */
+export type WorkflowAccess = 'start' | 'describe' | 'list' | 'stop' | 'sendTaskSuccess';
+
+export interface OrderflowFunctionProps {
+  readonly name: FunctionName;
+  readonly description: string;
+  readonly logRetention: logs.RetentionDays;
+  /** Default 20 s: under the 30 s TimeoutSeconds of every task state, so the state sees the Lambda error. */
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  /** Retries of asynchronous invocations (the schedule); default Lambda's own (2). */
+  readonly retryAttempts?: number;
+}
+
+/**
+ * Every orderflow Lambda: Node.js 24 on arm64, esbuild-minified ESM with source maps, X-Ray active, its
+ * own log group with retention and its own role that starts with nothing but writing to that log group.
+ * Access to the table and the workflow is added with `useOrders` and `useWorkflow`, which also set the
+ * environment variable the function reads, so a grant and its configuration never drift apart.
+ */
+export class OrderflowFunction extends Construct {
+  readonly handler: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OrderflowFunctionProps) {
+    super(scope, id);
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `orderflow ${props.name}`,
+    });
+    // Instead of AWSLambdaBasicExecutionRole (logs:* on every log group): this function's group only.
+    this.logGroup.grantWrite(this.role);
+
+    this.handler = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: join(PROJECT_ROOT, functionEntry(props.name)),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(20),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      retryAttempts: props.retryAttempts,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'orderflow',
+        POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        forceDockerBundling: false,
+        logLevel: LogLevel.WARNING,
+        target: ESBUILD.target,
+        format: OutputFormat.ESM,
+        minify: ESBUILD.minify,
+        sourceMap: ESBUILD.sourcemap,
+        sourcesContent: ESBUILD.sourcesContent,
+        externalModules: [...ESBUILD.external],
+      },
+    });
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no ' +
+        'resource-level permissions for them. test/infra checks no other statement of this role has a wildcard.',
+    });
+  }
+
+  get functionArn(): string {
+    return this.handler.functionArn;
+  }
+
+  /** Read and write order items (never Scan); Query on the named indexes only. Sets ORDERS_TABLE. */
+  useOrders(table: ITable, indexes: readonly IndexName[] = []): this {
+    this.handler.addEnvironment(ENV.tableName, table.tableName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'OrderItems', actions: ITEM_ACTIONS, resources: [table.tableArn] }),
+    );
+    if (indexes.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OrderIndexes',
+          actions: ['dynamodb:Query'],
+          resources: indexes.map((index) => `${table.tableArn}/index/${index}`),
+        }),
+      );
+    }
+    return this;
+  }
+
+  /** The listed actions on the order workflow and its executions. Sets STATE_MACHINE_ARN. */
+  useWorkflow(workflow: FulfillmentWorkflow, access: readonly WorkflowAccess[]): this {
+    const { stateMachine } = workflow;
+    this.handler.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
+    const onMachine = access.flatMap((a) =>
+      a === 'start' ? ['states:StartExecution'] : a === 'list' ? ['states:ListExecutions'] : [],
+    );
+    if (onMachine.length > 0) stateMachine.grant(this.role, ...onMachine);
+    // SendTaskSuccess is authorized against the state machine whose execution waits on the token.
+    if (access.includes('sendTaskSuccess')) stateMachine.grant(this.role, 'states:SendTaskSuccess');
+    const onExecutions = access.flatMap((a) =>
+      a === 'describe' ? ['states:DescribeExecution'] : a === 'stop' ? ['states:StopExecution'] : [],
+    );
+    if (onExecutions.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'OrderExecutions',
+          actions: onExecutions,
+          resources: [workflow.executionsArn],
+        }),
+      );
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${workflow.stateMachineName}:*]`,
+        reason:
+          'Executions are named after orders at run time, so the grant covers the executions of this one ' +
+          'state machine (execution:<its name>:*) and nothing else.',
+      });
+    }
+    return this;
+  }
+}
