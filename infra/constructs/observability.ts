@@ -1,0 +1,247 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+
+/** Where the functions' EMF metrics land: Powertools Metrics with namespace and service `orderflow`. */
+export const METRICS_NAMESPACE = 'orderflow';
+const SERVICE_DIMENSION = { service: 'orderflow' };
+
+export const ORDER_METRICS = {
+  flow: ['OrdersReceived', 'OrdersReleased', 'OrdersShipped', 'OrdersDelivered'],
+  problems: [
+    'OrdersFailedToRelease',
+    'OrdersCancelled',
+    'OrdersPaymentFailed',
+    'OrdersOutOfStock',
+    'DeliveryExceptions',
+  ],
+  durations: ['TimeToRelease', 'TimeToDelivery'],
+  sweeper: ['StuckOrders', 'LateOrders', 'OverdueDeliveries'],
+} as const;
+
+export interface ObservabilityProps {
+  readonly functions: Record<string, IFunction>;
+  readonly apiStage: HttpStage;
+  readonly stateMachine: IStateMachine;
+  readonly releaseDlq: IQueue;
+  /** Subscribed to the alarm topic when given (`-c alarmEmail=...`). */
+  readonly alarmEmail?: string;
+}
+
+function orderMetric(metricName: string, statistic = 'Sum', period = Duration.minutes(5)): cw.Metric {
+  return new cw.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: SERVICE_DIMENSION,
+    statistic,
+    period,
+  });
+}
+
+/**
+ * The orderflow dashboard and the alarms that page someone: the release DLQ is not empty, executions
+ * fail, the API answers 5xx (the contract allows none for any input), or orders miss their release SLA.
+ */
+export class Observability extends Construct {
+  readonly dashboard: cw.Dashboard;
+  readonly alarmTopic: sns.Topic;
+  readonly alarms: {
+    releaseDlqNotEmpty: cw.Alarm;
+    executionsFailed: cw.Alarm;
+    apiServerErrors: cw.Alarm;
+    lateOrders: cw.Alarm;
+  };
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    const topicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'orderflow alarm topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fromOwnAlarms = {
+      ArnLike: {
+        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    };
+    // CloudWatch publishes alarm notifications as a service, so the key and the topic must let it.
+    topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'orderflow alarms',
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: fromOwnAlarms,
+      }),
+    );
+    if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+
+    const { apiStage, stateMachine, releaseDlq } = props;
+    const dlqDepth = releaseDlq.metricApproximateNumberOfMessagesVisible({
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+    });
+    this.alarms = {
+      releaseDlqNotEmpty: new cw.Alarm(this, 'ReleaseDlqNotEmpty', {
+        alarmDescription:
+          'Orders failed to release (FAILED_TO_RELEASE). Read the messages for order id and reason; fix the ' +
+          'order (e.g. PATCH the address) and POST /orders/{orderId}/retry.',
+        metric: dlqDepth,
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      executionsFailed: new cw.Alarm(this, 'ExecutionsFailed', {
+        alarmDescription:
+          'Order workflow executions failed: a bug or an outage, not a business outcome (those end in a ' +
+          'status). Open the failed executions in the Step Functions console; the sweeper resumes the orders.',
+        metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      apiServerErrors: new cw.Alarm(this, 'ApiServerErrors', {
+        alarmDescription:
+          'The API answered 5xx. The contract allows none for any client input: see the api log group.',
+        metric: apiStage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      lateOrders: new cw.Alarm(this, 'LateOrders', {
+        alarmDescription:
+          "Orders not released within their seller's SLA (releaseSlaHours, default 24 h), counted by the " +
+          'delivery sweeper. Its log lists them ("late or overdue orders").',
+        metric: orderMetric('LateOrders', 'Maximum', Duration.minutes(15)),
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+    };
+    const notify = new SnsAction(this.alarmTopic);
+    for (const alarm of Object.values(this.alarms)) {
+      alarm.addAlarmAction(notify);
+      alarm.addOkAction(notify);
+    }
+
+    const functions = Object.entries(props.functions);
+    const perFunction = (title: string, metric: (fn: IFunction) => cw.Metric): cw.GraphWidget =>
+      new cw.GraphWidget({
+        title,
+        width: 8,
+        left: functions.map(([name, fn]) => metric(fn).with({ label: name })),
+      });
+
+    this.dashboard = new cw.Dashboard(this, 'Dashboard', {
+      // Dashboard names are account-wide; the region keeps two deployments of one stack apart.
+      dashboardName: `${stack.stackName}-${stack.region}`,
+      defaultInterval: Duration.hours(6),
+      widgets: [
+        [
+          new cw.AlarmStatusWidget({
+            title: 'Alarms',
+            width: 24,
+            height: 3,
+            alarms: Object.values(this.alarms),
+          }),
+        ],
+        [
+          new cw.GraphWidget({
+            title: 'Orders: flow',
+            width: 8,
+            left: ORDER_METRICS.flow.map((name) => orderMetric(name)),
+          }),
+          new cw.GraphWidget({
+            title: 'Orders: problems',
+            width: 8,
+            left: ORDER_METRICS.problems.map((name) => orderMetric(name)),
+          }),
+          new cw.GraphWidget({
+            title: 'Sweeper: stuck (resumed), late (past release SLA), overdue deliveries',
+            width: 8,
+            left: ORDER_METRICS.sweeper.map((name) => orderMetric(name, 'Maximum')),
+          }),
+        ],
+        ORDER_METRICS.durations.map(
+          (name) =>
+            new cw.GraphWidget({
+              title: `${name} (ms since the order was received)`,
+              width: 12,
+              left: ['p50', 'p99'].map((p) => orderMetric(name, p).with({ label: `${name} ${p}` })),
+            }),
+        ),
+        [
+          new cw.GraphWidget({
+            title: 'Workflow executions',
+            width: 12,
+            left: [
+              stateMachine.metricStarted({ statistic: 'Sum', label: 'started' }),
+              stateMachine.metricFailed({ statistic: 'Sum', label: 'failed' }),
+              stateMachine.metricTimedOut({ statistic: 'Sum', label: 'timed out' }),
+              stateMachine.metricAborted({ statistic: 'Sum', label: 'stopped (cancellations)' }),
+            ],
+          }),
+          new cw.GraphWidget({
+            title: 'Release DLQ',
+            width: 12,
+            left: [dlqDepth.with({ label: 'messages visible' })],
+            right: [
+              releaseDlq.metricApproximateAgeOfOldestMessage({
+                statistic: 'Maximum',
+                label: 'oldest message age (s)',
+              }),
+            ],
+          }),
+        ],
+        [
+          new cw.GraphWidget({
+            title: 'API requests and errors',
+            width: 12,
+            left: [
+              apiStage.metricCount({ statistic: 'Sum', label: 'requests' }),
+              apiStage.metricClientError({ statistic: 'Sum', label: '4xx' }),
+              apiStage.metricServerError({ statistic: 'Sum', label: '5xx' }),
+            ],
+          }),
+          new cw.GraphWidget({
+            title: 'API latency (ms)',
+            width: 12,
+            left: ['p50', 'p99'].map((p) => apiStage.metricLatency({ statistic: p, label: `latency ${p}` })),
+          }),
+        ],
+        [
+          perFunction('Lambda errors', (fn) => fn.metricErrors({ statistic: 'Sum' })),
+          perFunction('Lambda throttles', (fn) => fn.metricThrottles({ statistic: 'Sum' })),
+          perFunction('Lambda duration p99 (ms)', (fn) => fn.metricDuration({ statistic: 'p99' })),
+        ],
+      ],
+    });
+  }
+}
