@@ -1,0 +1,114 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { INDEXES } from '../functions/shared/store/schema.js';
+import type { FunctionName } from './bundling.js';
+import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
+import { Observability } from './constructs/observability.js';
+import { OrderflowFunction, type OrderflowFunctionProps } from './constructs/orderflow-function.js';
+import { OrdersApi } from './constructs/orders-api.js';
+import { OrdersTable } from './constructs/orders-table.js';
+
+export interface OrderflowStackProps extends StackProps {
+  /** Subscribed to the alarm topic when given. */
+  readonly alarmEmail?: string;
+  readonly logRetention?: RetentionDays;
+}
+
+/** How often the delivery sweeper runs; its timeout stays below this so sweeps never overlap. */
+export const SWEEP_INTERVAL = Duration.minutes(5);
+export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
+
+const TASKS: Record<TaskFunctionName, string> = {
+  'verify-payment': 'PENDING → PAYMENT_VERIFIED with the payment provider',
+  'reserve-stock': 'reserves stock for every line and decides the hold',
+  'await-release': 'puts an order ON_HOLD with the task token the seller release sends back',
+  'release-order': 'release checks; RELEASED or the release DLQ',
+  'generate-label': 'buys the shipping label: SHIPPED',
+  'poll-delivery': 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
+  'mark-status': 'records a failure status with its reason',
+};
+
+/**
+ * orderflow on AWS: the HTTP API and its function, the order table, the fulfillment state machine with its
+ * task functions and release DLQ, the scheduled delivery sweeper, and the dashboard and alarms.
+ */
+export class OrderflowStack extends Stack {
+  readonly table: OrdersTable;
+  readonly functions: Record<FunctionName, OrderflowFunction>;
+  readonly workflow: FulfillmentWorkflow;
+  readonly api: OrdersApi;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const fn = (name: FunctionName, description: string, options: Partial<OrderflowFunctionProps> = {}) =>
+      new OrderflowFunction(this, pascal(name), { name, description, logRetention, ...options });
+
+    this.table = new OrdersTable(this, 'Orders');
+
+    const tasks = {} as Record<TaskFunctionName, OrderflowFunction>;
+    const taskHandlers = {} as Record<TaskFunctionName, IFunction>;
+    for (const [name, description] of Object.entries(TASKS) as [TaskFunctionName, string][]) {
+      tasks[name] = fn(name, description).useOrders(this.table);
+      taskHandlers[name] = tasks[name].handler;
+    }
+    this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
+
+    const api = fn('api', 'storefront webhooks and the seller API', {
+      memorySize: 512,
+      timeout: Duration.seconds(15),
+    })
+      .useOrders(this.table, [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name])
+      .useWorkflow(this.workflow, ['start', 'describe', 'stop', 'sendTaskSuccess']);
+
+    const sweeper = fn(
+      'delivery-sweeper',
+      'resumes stuck workflows, flags late releases and overdue parcels',
+      {
+        timeout: SWEEP_INTERVAL.minus(Duration.minutes(1)),
+        // The next sweep comes within minutes and covers whatever this one missed.
+        retryAttempts: 0,
+      },
+    )
+      .useOrders(this.table, [INDEXES.open.name])
+      .useWorkflow(this.workflow, ['start', 'describe', 'list']);
+
+    new events.Rule(this, 'DeliverySweep', {
+      description: 'runs the orderflow delivery sweeper',
+      schedule: events.Schedule.rate(SWEEP_INTERVAL),
+      targets: [
+        new targets.LambdaFunction(sweeper.handler, { maxEventAge: SWEEP_INTERVAL, retryAttempts: 2 }),
+      ],
+    });
+
+    this.api = new OrdersApi(this, 'HttpApi', { handler: api.handler, logRetention, throttle: API_THROTTLE });
+
+    this.functions = { api, ...tasks, 'delivery-sweeper': sweeper };
+    this.observability = new Observability(this, 'Observability', {
+      functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
+      apiStage: this.api.stage,
+      stateMachine: this.workflow.stateMachine,
+      releaseDlq: this.workflow.releaseDlq,
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'base URL of the HTTP API' });
+    new CfnOutput(this, 'TableName', {
+      value: this.table.tableName,
+      description: 'ORDERS_TABLE for the admin commands (npm run seller)',
+    });
+    new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'ReleaseDlqUrl', { value: this.workflow.releaseDlq.queueUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}
