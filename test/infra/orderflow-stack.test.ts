@@ -1,0 +1,478 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema.js';
+import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
+import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
+import { ORDER_METRICS } from '../../infra/constructs/observability.js';
+import { ITEM_ACTIONS } from '../../infra/constructs/orderflow-function.js';
+import { API_THROTTLE, OrderflowStack } from '../../infra/orderflow-stack.js';
+
+type Json = Record<string, unknown>;
+type Resource = { Type: string; Properties: Json; DeletionPolicy?: string };
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+// One synthesis (nine esbuild bundles) shared by every test in this file.
+let stack: OrderflowStack;
+let template: Template;
+let resources: Record<string, Resource>;
+let assemblyDir: string;
+
+beforeAll(() => {
+  const app = new App();
+  stack = new OrderflowStack(app, 'Orderflow');
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+  assemblyDir = app.synth().directory;
+}, 120_000);
+
+const ref = (value: unknown): string => JSON.stringify(stack.resolve(value));
+const logicalId = (construct: IConstruct): string =>
+  stack.getLogicalId(construct.node.defaultChild as Parameters<OrderflowStack['getLogicalId']>[0]);
+const ofType = (type: string): [string, Resource][] =>
+  Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Every statement of the inline policies attached to a role, as [action, resource] pairs. */
+function grantsOf(roleLogicalId: string): { actions: string[]; resources: unknown[] }[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => ref(policy.Properties.Roles).includes(`"${roleLogicalId}"`))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+    .map((statement) => {
+      expect(statement.Effect).toBe('Allow');
+      return { actions: asList(statement.Action), resources: asList(statement.Resource) };
+    });
+}
+
+/** Pairs "action on resource", with resources named by what they are, so a whole role compares at once. */
+function permissionsOf(roleLogicalId: string, names: Map<string, string>): string[] {
+  return grantsOf(roleLogicalId)
+    .flatMap(({ actions, resources }) =>
+      actions.flatMap((action) =>
+        resources.map((resource) => `${action} on ${names.get(JSON.stringify(resource)) ?? ref(resource)}`),
+      ),
+    )
+    .sort();
+}
+
+describe('functions', () => {
+  it('are nine, each Node.js 24 on arm64 with X-Ray, its own log group and the Powertools settings', () => {
+    const functions = ofType('AWS::Lambda::Function');
+
+    expect(functions).toHaveLength(FUNCTION_NAMES.length);
+    for (const name of FUNCTION_NAMES) {
+      const fn = stack.functions[name];
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: { LogGroup: { Ref: logicalId(fn.logGroup) } },
+        Role: { 'Fn::GetAtt': [logicalId(fn.role), 'Arn'] },
+        Environment: {
+          Variables: Match.objectLike({
+            ORDERS_TABLE: { Ref: logicalId(stack.table) },
+            POWERTOOLS_SERVICE_NAME: 'orderflow',
+            POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+      expect(resources[logicalId(fn.logGroup)]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('give the state machine ARN only to the api and the delivery sweeper', () => {
+    const withArn = FUNCTION_NAMES.filter((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'STATE_MACHINE_ARN' in variables;
+    });
+
+    expect(withArn.sort()).toEqual(['api', 'delivery-sweeper']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ STATE_MACHINE_ARN: { Ref: logicalId(stack.workflow.stateMachine) } }),
+      },
+    });
+  });
+
+  it('ship minified ESM bundles with source maps and without the AWS SDK the runtime provides', () => {
+    const fn = stack.functions['verify-payment'];
+    const assetPath = (fn.handler.node.findChild('Code') as unknown as { assetPath?: string }).assetPath;
+    const dir = assetPath ?? '';
+    const code = readFileSync(join(assemblyDir, dir, 'index.mjs'), 'utf8');
+
+    expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
+    expect(code).toMatch(/from\s*"@aws-sdk\/lib-dynamodb"/);
+    // Minified: a few very long lines, not one statement per line.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
+  });
+
+  it('have no secret in their configuration', () => {
+    const body = JSON.stringify(template.toJSON());
+
+    expect(body).not.toMatch(/webhook-secret|api-key|BEGIN [A-Z ]*PRIVATE KEY/i);
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const names = Object.keys(((fn.Properties.Environment as Json).Variables as Json) ?? {});
+      expect(names.filter((name) => /SECRET|PASSWORD|TOKEN|API_KEY/.test(name))).toEqual([]);
+    }
+  });
+});
+
+describe('permissions', () => {
+  const EXPECTED_WORKFLOW: Record<
+    FunctionName,
+    { indexes: string[]; machine: string[]; executions: string[] }
+  > = {
+    api: {
+      indexes: [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name],
+      machine: ['states:SendTaskSuccess', 'states:StartExecution'],
+      executions: ['states:DescribeExecution', 'states:StopExecution'],
+    },
+    'delivery-sweeper': {
+      indexes: [INDEXES.open.name],
+      machine: ['states:ListExecutions', 'states:StartExecution'],
+      executions: ['states:DescribeExecution'],
+    },
+    'verify-payment': { indexes: [], machine: [], executions: [] },
+    'reserve-stock': { indexes: [], machine: [], executions: [] },
+    'await-release': { indexes: [], machine: [], executions: [] },
+    'release-order': { indexes: [], machine: [], executions: [] },
+    'generate-label': { indexes: [], machine: [], executions: [] },
+    'poll-delivery': { indexes: [], machine: [], executions: [] },
+    'mark-status': { indexes: [], machine: [], executions: [] },
+  };
+
+  it.each(FUNCTION_NAMES)(
+    '%s may touch only its log group, the table, its indexes and the workflow it drives',
+    (name) => {
+      const fn = stack.functions[name];
+      const expected = EXPECTED_WORKFLOW[name];
+      const table = stack.resolve(stack.table.tableArn);
+      const names = new Map<string, string>([
+        [ref(fn.logGroup.logGroupArn), 'own log group'],
+        [JSON.stringify(table), 'table'],
+        [ref(stack.workflow.stateMachine.stateMachineArn), 'state machine'],
+        [ref(stack.workflow.executionsArn), 'its executions'],
+        ['"*"', '*'],
+        ...Object.values(INDEXES).map((index): [string, string] => [
+          JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
+          `index ${index.name}`,
+        ]),
+      ]);
+
+      const permissions = permissionsOf(logicalId(fn.role), names);
+
+      expect(permissions).toEqual(
+        [
+          'logs:CreateLogStream on own log group',
+          'logs:PutLogEvents on own log group',
+          'xray:PutTraceSegments on *',
+          'xray:PutTelemetryRecords on *',
+          ...ITEM_ACTIONS.map((action) => `${action} on table`),
+          ...expected.indexes.map((index) => `dynamodb:Query on index ${index}`),
+          ...expected.machine.map((action) => `${action} on state machine`),
+          ...expected.executions.map((action) => `${action} on its executions`),
+        ].sort(),
+      );
+      expect(resources[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
+    },
+  );
+
+  it('let the state machine invoke exactly the task functions and send only to the release DLQ', () => {
+    const names = new Map<string, string>([
+      [ref(stack.workflow.releaseDlq.queueArn), 'release DLQ'],
+      ['"*"', '*'],
+      ...Object.values(TASK_PLACEHOLDERS).map((name): [string, string] => [
+        ref(stack.functions[name].functionArn),
+        name,
+      ]),
+    ]);
+
+    const permissions = permissionsOf(logicalId(stack.workflow.stateMachine.role), names);
+
+    const unscoped = [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ];
+    expect(permissions).toEqual(
+      [
+        ...Object.values(TASK_PLACEHOLDERS).map((name) => `lambda:InvokeFunction on ${name}`),
+        'sqs:SendMessage on release DLQ',
+        ...unscoped.map((action) => `${action} on *`),
+      ].sort(),
+    );
+  });
+});
+
+describe('orders table', () => {
+  it("has the store's keys and indexes, on demand, with PITR, deletion protection, TTL and KMS", () => {
+    const gsi = Object.values(INDEXES).map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partition, KeyType: 'HASH' },
+        { AttributeName: index.sort, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    }));
+
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: KEY.partition, KeyType: 'HASH' },
+          { AttributeName: KEY.sort, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: Match.arrayEquals(gsi),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      },
+    });
+  });
+});
+
+describe('state machine', () => {
+  it('is Standard, logs ALL to its log group and traces with X-Ray', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      StateMachineName: 'Orderflow-order-fulfillment',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: {
+        Level: 'ALL',
+        Destinations: [
+          {
+            CloudWatchLogsLogGroup: {
+              LogGroupArn: { 'Fn::GetAtt': [logicalId(stack.workflow.logGroup), 'Arn'] },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('binds every placeholder of the deployed definition file to the right resource', () => {
+    const props = ofType('AWS::StepFunctions::StateMachine')[0]![1].Properties;
+    const key = (props.DefinitionS3Location as { Key: string }).Key;
+    const definition = readFileSync(join(assemblyDir, `asset.${key}`), 'utf8');
+    const substitutions = props.DefinitionSubstitutions as Json;
+
+    const unbound = placeholdersIn(definition).filter((name) => !(name in substitutions));
+    const bound = definition.replace(/\$\{([^}]*)\}/g, (_, name: string) => `bound-${name}`);
+
+    expect(placeholdersIn(definition).length).toBeGreaterThanOrEqual(8);
+    expect(unbound).toEqual([]);
+    expect(bound).not.toContain('${');
+    expect(() => JSON.parse(bound) as unknown).not.toThrow();
+    for (const [placeholder, name] of Object.entries(TASK_PLACEHOLDERS)) {
+      expect(ref(substitutions[placeholder])).toBe(ref(stack.functions[name].functionArn));
+    }
+    expect(ref(substitutions.ReleaseDlqUrl)).toBe(ref(stack.workflow.releaseDlq.queueUrl));
+  });
+
+  it('unit: placeholdersIn finds each ${Name} once', () => {
+    expect(placeholdersIn('{"a": "${A}", "b": "${B}", "c": "${A}", "d": "$.x"}')).toEqual(['A', 'B']);
+  });
+});
+
+describe('release DLQ', () => {
+  it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('schedule', () => {
+  it('runs the delivery sweeper every 5 minutes, and each sweep ends before the next starts', () => {
+    const sweeper = stack.functions['delivery-sweeper'];
+
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(sweeper.handler), 'Arn'] } })],
+    });
+    expect(resources[logicalId(sweeper.handler)]?.Properties.Timeout).toBeLessThan(300);
+  });
+});
+
+describe('HTTP API', () => {
+  it('sends every route to the api function', () => {
+    const integration = ofType('AWS::ApiGatewayV2::Integration');
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    expect(integration).toHaveLength(1);
+    expect(integration[0]![1].Properties).toMatchObject({
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { 'Fn::GetAtt': [logicalId(stack.functions.api.handler), 'Arn'] },
+    });
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$default',
+      Target: { 'Fn::Join': ['', ['integrations/', { Ref: integration[0]![0] }]] },
+    });
+  });
+
+  it('throttles the default stage and writes JSON access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+      },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] },
+        Format: Match.stringLikeRegexp('"status":"\\$context.status"'),
+      },
+    });
+  });
+});
+
+describe('observability', () => {
+  const dashboardBody = (): string =>
+    JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
+
+  it('charts every orderflow metric, with p50 and p99 of the durations', () => {
+    const body = dashboardBody();
+    const names = [...ORDER_METRICS.flow, ...ORDER_METRICS.problems, ...ORDER_METRICS.sweeper];
+
+    for (const name of names)
+      expect(body).toContain(`\\"orderflow\\",\\"${name}\\",\\"service\\",\\"orderflow\\"`);
+    for (const name of ORDER_METRICS.durations) {
+      expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p50\\\\"`));
+      expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p99\\\\"`));
+    }
+  });
+
+  it('charts the DLQ, the executions, the API and each function', () => {
+    const body = dashboardBody();
+
+    for (const metric of [
+      'ApproximateNumberOfMessagesVisible',
+      'ExecutionsStarted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      '4xx',
+      '5xx',
+      'Latency',
+      'Errors',
+      'Throttles',
+      'Duration',
+    ]) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    for (const name of FUNCTION_NAMES) expect(body).toContain(`\\"label\\":\\"${name}\\"`);
+  });
+
+  it('alarms on a non-empty DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
+    const topic = { Ref: logicalId(stack.observability.alarmTopic) };
+    const alarm = (props: Json) =>
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...props,
+        AlarmActions: [topic],
+        EvaluationPeriods: 1,
+      });
+
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    alarm({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States', Threshold: 1 });
+    alarm({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 1 });
+    alarm({
+      MetricName: 'LateOrders',
+      Namespace: 'orderflow',
+      Dimensions: [{ Name: 'service', Value: 'orderflow' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('cdk-nag', () => {
+  it('AwsSolutions finds no unacknowledged error or warning', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+
+    const findings = report.violations.map(
+      (v) => `${v.severity} ${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+  });
+
+  it('every acknowledgment is one of the known few, with a specific reason', () => {
+    const acknowledged: [string, string][] = [];
+    for (const construct of stack.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          acknowledged.push([`${construct.node.path} ${id.replace(/^annotation::/i, '')}`, reason]);
+        }
+      }
+    }
+
+    const executions =
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Orderflow-order-fulfillment:*]';
+    expect(acknowledged.map(([what]) => what).sort()).toEqual(
+      [
+        ...FUNCTION_NAMES.map(
+          (name) => `${stack.functions[name].role.node.path} AwsSolutions-IAM5[Resource::*]`,
+        ),
+        `${stack.functions.api.role.node.path} ${executions}`,
+        `${stack.functions['delivery-sweeper'].role.node.path} ${executions}`,
+        `${stack.workflow.stateMachine.role.node.path} AwsSolutions-IAM5[Resource::*]`,
+        `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
+        `${stack.api.httpApi.node.path} AwsSolutions-APIG4`,
+      ].sort(),
+    );
+    for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(80);
+  });
+});
