@@ -21,8 +21,12 @@ const RESUME_AT: Partial<Record<OrderStatus, ResumeAt | 'start'>> = {
   IN_TRANSIT: 'ReleaseOrder',
 };
 const BEFORE_RELEASE: readonly OrderStatus[] = ['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD'];
-/** A workflow gets this long after its last write before the sweeper calls it stuck. */
+/**
+ * A workflow gets this long after its last write before the sweeper calls it stuck; never less than a
+ * real minute, however fast simulated time runs, so an order between its write and its start is left be.
+ */
 export const STUCK_AFTER_MS = 15 * MINUTE_MS;
+const stuckAfterMs = () => Math.max(scaledMs(STUCK_AFTER_MS), MINUTE_MS);
 /** A parcel this long past the carrier's estimate is overdue. */
 export const OVERDUE_AFTER_MS = 2 * DAY_MS;
 
@@ -48,7 +52,7 @@ async function openOrders(): Promise<Order[]> {
 
 async function resume(order: Order, now: number): Promise<boolean> {
   const resumeAt = RESUME_AT[order.status];
-  if (!resumeAt || now - Date.parse(order.updatedAt) < scaledMs(STUCK_AFTER_MS)) return false;
+  if (!resumeAt || now - Date.parse(order.updatedAt) < stuckAfterMs()) return false;
   if (await isExecutionRunning(order.workflow.executionName)) return false;
   const attempt = order.workflow.attempt + 1;
   const name = executionName(order.orderId, attempt);
