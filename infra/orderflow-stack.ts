@@ -76,7 +76,7 @@ export class OrderflowStack extends Stack {
       },
     )
       .useOrders(this.table, [INDEXES.open.name])
-      .useWorkflow(this.workflow, ['start', 'describe', 'list']);
+      .useWorkflow(this.workflow, ['start', 'describe']);
 
     new events.Rule(this, 'DeliverySweep', {
       description: 'runs the orderflow delivery sweeper',

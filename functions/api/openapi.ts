@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { HeaderDoc, ResponseDoc, Route } from './route.js';
 import { errorSchema } from './schemas.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { skuSchema } from '../shared/domain/order.js';
 import { ORDER_STATUSES } from '../shared/domain/status.js';
 import type { OrderFilters } from '../shared/store/search.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { addBusinessMs, nowIso, timeScale } from '../shared/clock.js';
 import { OrderCancelledError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
 import { transition } from '../shared/store/orders.js';

@@ -27,7 +27,7 @@ export const ITEM_ACTIONS = [
 ];
 
 /** What a function may do with the order workflow; each maps to one grant. */
-export type WorkflowAccess = 'start' | 'describe' | 'list' | 'stop' | 'sendTaskSuccess';
+export type WorkflowAccess = 'start' | 'describe' | 'stop' | 'sendTaskSuccess';
 
 export interface OrderflowFunctionProps {
   readonly name: FunctionName;
@@ -129,9 +129,7 @@ export class OrderflowFunction extends Construct {
   useWorkflow(workflow: FulfillmentWorkflow, access: readonly WorkflowAccess[]): this {
     const { stateMachine } = workflow;
     this.handler.addEnvironment(ENV.stateMachineArn, stateMachine.stateMachineArn);
-    const onMachine = access.flatMap((a) =>
-      a === 'start' ? ['states:StartExecution'] : a === 'list' ? ['states:ListExecutions'] : [],
-    );
+    const onMachine = access.flatMap((a) => (a === 'start' ? ['states:StartExecution'] : []));
     if (onMachine.length > 0) stateMachine.grant(this.role, ...onMachine);
     // SendTaskSuccess is authorized against the state machine whose execution waits on the token.
     if (access.includes('sendTaskSuccess')) stateMachine.grant(this.role, 'states:SendTaskSuccess');

@@ -136,7 +136,7 @@ describe('permissions', () => {
     },
     'delivery-sweeper': {
       indexes: [INDEXES.open.name],
-      machine: ['states:ListExecutions', 'states:StartExecution'],
+      machine: ['states:StartExecution'],
       executions: ['states:DescribeExecution'],
     },
     'verify-payment': { indexes: [], machine: [], executions: [] },

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Order } from '../../shared/domain/order.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { logger } from '../../shared/logger.js';

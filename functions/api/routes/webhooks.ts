@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Order } from '../../shared/domain/order.js';
 import type { Seller } from '../../shared/domain/seller.js';
 import { isTerminal } from '../../shared/domain/status.js';

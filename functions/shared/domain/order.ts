@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MONEY_PATTERN, fromMinor, toMinor } from './money.js';
 import { ACTORS, ORDER_STATUSES, type OrderStatus } from './status.js';
 
