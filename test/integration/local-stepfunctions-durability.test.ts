@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -8,6 +8,7 @@ import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-s
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
 import {
+  FileExecutionStore,
   startLocalStepFunctions,
   type ExecutionRecord,
   type LocalStepFunctions,
@@ -37,10 +38,14 @@ async function startChild(dataDir: string) {
   return { child, calls, endpoint, exited };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -52,13 +57,9 @@ function client(endpoint: string): SFNClient {
 }
 
 const dataDir = mkdtempSync(join(tmpdir(), 'orderflow-sfn-'));
-const stored = (name: string): ExecutionRecord | undefined => {
-  try {
-    return JSON.parse(readFileSync(join(dataDir, 'durable', `${name}.json`), 'utf8')) as ExecutionRecord;
-  } catch {
-    return undefined;
-  }
-};
+/** What the engine has made durable for an execution (read without disturbing the running engine). */
+const storedNow = async (name: string): Promise<ExecutionRecord | undefined> =>
+  (await FileExecutionStore.read(join(dataDir, 'durable'))).find((record) => record.name === name);
 let restarted: LocalStepFunctions | undefined;
 
 afterAll(async () => {
@@ -80,9 +81,15 @@ describe('executions survive a SIGKILL of the engine', () => {
     const tokenBefore = (name: string) =>
       first.calls.find((call) => call.fn === 'ask' && call.event.name === name)?.event.token as
         string | undefined;
-    await until('the sleeper to be stored in its Wait', () => stored('sleeper')?.currentState === 'Sleep');
+    await until(
+      'the sleeper to be stored in its Wait',
+      async () => (await storedNow('sleeper'))?.currentState === 'Sleep',
+    );
     for (const name of ['held', 'held-old-token', 'acknowledged']) {
-      await until(`${name} to wait for its token`, () => stored(name)?.taskToken && tokenBefore(name));
+      await until(
+        `${name} to wait for its token`,
+        async () => (await storedNow(name))?.taskToken && tokenBefore(name),
+      );
     }
     await before.send(
       new SendTaskSuccessCommand({ taskToken: tokenBefore('acknowledged')!, output: '{"releasedBy":"ada"}' }),
@@ -90,8 +97,8 @@ describe('executions survive a SIGKILL of the engine', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     before.destroy();
-    expect(stored('sleeper')?.status).toBe('RUNNING');
-    expect(stored('held')?.status).toBe('RUNNING');
+    expect((await storedNow('sleeper'))?.status).toBe('RUNNING');
+    expect((await storedNow('held'))?.status).toBe('RUNNING');
 
     const calls: Call[] = [];
     restarted = await startLocalStepFunctions({
@@ -137,7 +144,7 @@ describe('executions survive a SIGKILL of the engine', () => {
       const history = engine.history(name);
       expect(history.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
       expect(history.map((event) => event.id)).toEqual(history.map((_, index) => index + 1));
-      expect(stored(name)?.status).toBe('SUCCEEDED');
+      expect((await storedNow(name))?.status).toBe('SUCCEEDED');
     }
   });
 });

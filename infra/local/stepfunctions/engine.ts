@@ -375,7 +375,7 @@ export class StepFunctionsEngine {
       execution.detached = true;
       this.interrupt(execution, 'engine shut down');
     }
-    await this.store.flush();
+    await this.store.close();
   }
 
   // ---- running executions ------------------------------------------------------------------------

@@ -1,4 +1,14 @@
-import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import {
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HistoryEvent } from './history.js';
 
@@ -33,6 +43,8 @@ export interface ExecutionStore {
   save(record: ExecutionRecord): Promise<void>;
   /** Resolves once every pending write has landed. */
   flush(): Promise<void>;
+  /** Flushes and lets go of open files. */
+  close(): Promise<void>;
 }
 
 /** Keeps nothing: for tests that do not need executions to outlive the engine. */
@@ -40,91 +52,236 @@ export const memoryStore = (): ExecutionStore => ({
   load: async () => [],
   save: async () => undefined,
   flush: async () => undefined,
+  close: async () => undefined,
 });
 
-interface Slot {
-  writing?: Promise<void>;
-  next?: { record: ExecutionRecord; done: Promise<void>; resolve: () => void; reject: (e: unknown) => void };
+/** One journal line: the events appended since the last line for this execution, and its fields now. */
+interface JournalEntry {
+  seq: number;
+  from: number;
+  events: HistoryEvent[];
+  record: Omit<ExecutionRecord, 'history'>;
 }
 
+interface Snapshot {
+  seq: number;
+  record: ExecutionRecord;
+}
+
+/** An execution as the store knows it: the live record, and how much of it the journal holds. */
+interface Journaled {
+  record: ExecutionRecord;
+  seq: number;
+  /** History events already in the journal. */
+  journaled: number;
+  /** The execution's fields as last journaled (JSON), which is what a snapshot may claim. */
+  fields?: string;
+}
+
+const JOURNAL = 'journal.ndjson';
+const ROTATED = 'journal.rotated.ndjson';
+const SNAPSHOTS = 'executions';
+
 /**
- * One JSON file per execution, replaced atomically (temp file + rename), so a SIGKILL at any moment
- * leaves either the previous or the new version, never a torn one. Writes for one execution are
- * serialised and coalesced: while one is on disk, later saves collapse into a single next write of
- * the newest version, so a burst of state entries costs at most two writes. Rename is not fsynced:
- * the files survive a killed process, which is what the local runtime promises, not a power cut.
+ * A write-ahead journal with snapshots. Every save becomes a line in one append-only file holding only
+ * what changed (new history events and the execution's fields), and all lines pending in one turn of
+ * the event loop go out in a single write: a thousand executions entering states cost one append,
+ * not a thousand file replacements. When the journal grows past `compactBytes` it is rotated and each
+ * execution it touched is written to its own snapshot file (temp file + rename), then the rotated
+ * journal is deleted. Loading reads the snapshots and replays the journals over them; a line carries
+ * a per-execution sequence number, so replaying one a snapshot already holds changes nothing, and a
+ * torn last line (a crash mid-append) is ignored. Nothing is fsynced: this survives a killed
+ * process, which is what the local runtime promises, not a power cut.
  */
 export class FileExecutionStore implements ExecutionStore {
-  private readonly slots = new Map<string, Slot>();
-  private readonly pending = new Set<Promise<void>>();
-  private sequence = 0;
+  private journal?: FileHandle;
+  private journalBytes = 0;
+  private readonly live = new Map<string, Journaled>();
+  private readonly dirty = new Set<string>();
+  private readonly sinceSnapshot = new Set<string>();
+  private writing?: Promise<void>;
+  private next?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+  private compacting?: Promise<void>;
 
-  constructor(private readonly directory: string) {}
+  constructor(
+    private readonly directory: string,
+    private readonly compactBytes = 16 * 1024 * 1024,
+  ) {}
 
-  private file(name: string): string {
-    return join(this.directory, `${encodeURIComponent(name)}.json`);
+  private path(...parts: string[]): string {
+    return join(this.directory, ...parts);
   }
 
   async load(): Promise<ExecutionRecord[]> {
-    await mkdir(this.directory, { recursive: true });
-    const records: ExecutionRecord[] = [];
-    for (const entry of await readdir(this.directory)) {
-      const path = join(this.directory, entry);
-      if (entry.endsWith('.tmp')) {
-        await unlink(path).catch(() => undefined);
-        continue;
-      }
-      if (!entry.endsWith('.json')) continue;
-      records.push(JSON.parse(await readFile(path, 'utf8')) as ExecutionRecord);
+    await mkdir(this.path(SNAPSHOTS), { recursive: true });
+    await this.read(true);
+    // Fold what was replayed into snapshots, so the next start does not replay it again.
+    for (const name of this.sinceSnapshot) await this.snapshot(name);
+    this.sinceSnapshot.clear();
+    await unlink(this.path(ROTATED)).catch(() => undefined);
+    this.journal = await open(this.path(JOURNAL), 'w');
+    return [...this.live.values()].map((entry) => entry.record);
+  }
+
+  /** What a store directory holds now, without changing it (it may belong to a running engine). */
+  static async read(directory: string): Promise<ExecutionRecord[]> {
+    const store = new FileExecutionStore(directory);
+    await store.read(false);
+    return [...store.live.values()].map((entry) => entry.record);
+  }
+
+  private async read(tidy: boolean): Promise<void> {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(this.path(SNAPSHOTS));
+    } catch {
+      // nothing stored yet
     }
-    return records;
+    for (const entry of entries) {
+      const file = this.path(SNAPSHOTS, entry);
+      if (entry.endsWith('.tmp')) {
+        if (tidy) await unlink(file).catch(() => undefined);
+      } else if (entry.endsWith('.json')) {
+        const snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
+        const { record } = snapshot;
+        this.live.set(record.name, { record, seq: snapshot.seq, journaled: record.history.length });
+      }
+    }
+    for (const journal of [ROTATED, JOURNAL]) await this.replay(this.path(journal));
+  }
+
+  private async replay(file: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      return;
+    }
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let entry: JournalEntry;
+      try {
+        entry = JSON.parse(line) as JournalEntry;
+      } catch {
+        continue; // the line a crash cut short; what it said is redone by the resumed execution
+      }
+      const name = entry.record.name;
+      const known = this.live.get(name);
+      if (known && known.seq >= entry.seq) continue;
+      const history = known?.record.history ?? [];
+      history.push(...entry.events.slice(history.length - entry.from));
+      const record = { ...entry.record, history };
+      this.live.set(name, {
+        record,
+        seq: entry.seq,
+        journaled: history.length,
+        fields: JSON.stringify(entry.record),
+      });
+      this.sinceSnapshot.add(name);
+    }
   }
 
   save(record: ExecutionRecord): Promise<void> {
-    const slot = this.slots.get(record.name) ?? {};
-    this.slots.set(record.name, slot);
-    if (slot.next) {
-      slot.next.record = record;
-      return slot.next.done;
+    let entry = this.live.get(record.name);
+    if (!entry || entry.record !== record) {
+      entry = { ...entry, record, seq: entry?.seq ?? 0, journaled: entry?.journaled ?? 0 };
+      this.live.set(record.name, entry);
     }
-    if (!slot.writing) return this.track(this.write(record, slot));
-    let resolve!: () => void;
-    let reject!: (e: unknown) => void;
-    const done = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-    slot.next = { record, done, resolve, reject };
-    return this.track(done);
+    this.dirty.add(record.name);
+    if (!this.next) {
+      let resolve!: () => void;
+      let reject!: (error: unknown) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      this.next = { promise, resolve, reject };
+      if (!this.writing) setImmediate(() => this.write());
+    }
+    return this.next.promise;
   }
 
-  private track(promise: Promise<void>): Promise<void> {
-    this.pending.add(promise);
-    promise.then(
-      () => this.pending.delete(promise),
-      () => this.pending.delete(promise),
-    );
-    return promise;
-  }
-
-  private write(record: ExecutionRecord, slot: Slot): Promise<void> {
-    // Serialised now, so later changes to the live record belong to the next write.
-    const text = JSON.stringify(record);
-    const target = this.file(record.name);
-    const temp = join(this.directory, `.${encodeURIComponent(record.name)}.${++this.sequence}.tmp`);
-    slot.writing = (async () => {
-      try {
-        await writeFile(temp, text);
-        await rename(temp, target);
-      } finally {
-        slot.writing = undefined;
-        const next = slot.next;
-        slot.next = undefined;
-        if (next) this.write(next.record, slot).then(next.resolve, next.reject);
-        else this.slots.delete(record.name);
-      }
+  /**
+   * Appends every pending change in one write; saves made meanwhile wait for the next one. A journal
+   * grown too big is rotated in the same step, so no append can land in it afterwards.
+   */
+  private write(): void {
+    const batch = this.next;
+    if (!batch || this.writing) return;
+    this.next = undefined;
+    const lines: string[] = [];
+    for (const name of this.dirty) {
+      const entry = this.live.get(name)!;
+      const { history, ...fields } = entry.record;
+      entry.seq++;
+      entry.fields = JSON.stringify(fields);
+      lines.push(
+        `{"seq":${entry.seq},"from":${entry.journaled},"events":${JSON.stringify(history.slice(entry.journaled))},"record":${entry.fields}}`,
+      );
+      entry.journaled = history.length;
+      this.sinceSnapshot.add(name);
+    }
+    this.dirty.clear();
+    const text = `${lines.join('\n')}\n`;
+    this.writing = (async () => {
+      if (!this.journal) throw new Error('the execution store is not loaded');
+      await this.journal.write(text);
+      this.journalBytes += Buffer.byteLength(text);
+      if (this.journalBytes > this.compactBytes && !this.compacting) await this.rotate();
     })();
-    return slot.writing;
+    this.writing.then(batch.resolve, batch.reject).finally(() => {
+      this.writing = undefined;
+      if (this.next) this.write();
+    });
+  }
+
+  /** Starts a new journal, then snapshots what the old one touched; a crash midway is finished by load. */
+  private async rotate(): Promise<void> {
+    const rotated = this.journal!;
+    const touched = [...this.sinceSnapshot];
+    this.sinceSnapshot.clear();
+    await rename(this.path(JOURNAL), this.path(ROTATED));
+    this.journal = await open(this.path(JOURNAL), 'w');
+    this.journalBytes = 0;
+    await rotated.close();
+    this.compacting = (async () => {
+      for (const name of touched) await this.snapshot(name);
+      await unlink(this.path(ROTATED));
+    })()
+      .catch((error: unknown) => console.error('local Step Functions: compaction failed', error))
+      .finally(() => (this.compacting = undefined));
+  }
+
+  private async snapshot(name: string): Promise<void> {
+    const entry = this.live.get(name);
+    if (!entry) return;
+    // The snapshot claims only what the journal already holds, so replaying later lines still applies them.
+    if (entry.fields === undefined) return;
+    const fields = JSON.parse(entry.fields) as Omit<ExecutionRecord, 'history'>;
+    const record = { ...fields, history: entry.record.history.slice(0, entry.journaled) };
+    const file = this.path(SNAPSHOTS, `${encodeURIComponent(name)}.json`);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify({ seq: entry.seq, record } satisfies Snapshot));
+    await rename(temp, file);
   }
 
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.next || this.writing || this.compacting) {
+      if (this.next && !this.writing) this.write();
+      await Promise.allSettled([this.next?.promise, this.writing, this.compacting]);
+    }
+  }
+
+  /** Journal size now, for tests of compaction. */
+  async journalSize(): Promise<number> {
+    return (await stat(this.path(JOURNAL))).size;
+  }
+
+  /** A clean close folds the journal into snapshots, so the next start has nothing to replay. */
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.journal && this.sinceSnapshot.size > 0) {
+      await this.rotate();
+      await this.flush();
+    }
+    await this.journal?.close();
+    this.journal = undefined;
   }
 }
