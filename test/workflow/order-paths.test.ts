@@ -46,7 +46,8 @@ async function place(overrides: Overrides): Promise<Order> {
 async function settle(order: Order) {
   const execution = await harness.stepFunctions.engine.awaitExecution(order.orderId, 30_000);
   const stored = (await getOrder(order.orderId))!;
-  return { execution, stored, statuses: stored.history.map((entry) => entry.status) };
+  const dlq = (await harness.dlqMessages()).filter((message) => message.orderId === order.orderId);
+  return { execution, stored, statuses: stored.history.map((entry) => entry.status), dlq };
 }
 
 async function waitForStatus(orderId: string, status: string) {
@@ -65,9 +66,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const before = (await getStock('paths', 'MUG'))!;
     const order = await place({ sellerId: 'paths' });
 
-    const { execution, stored, statuses } = await settle(order);
+    const { execution, stored, statuses, dlq } = await settle(order);
 
     expect(execution.status).toBe('SUCCEEDED');
+    expect(dlq).toEqual([]);
     expect(statuses).toEqual([
       'PENDING',
       'PAYMENT_VERIFIED',
@@ -95,24 +97,38 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       payment: { provider: 'sandbox', reference: 'decline_1', amount: '20.00' },
     });
 
-    const { execution, stored, statuses } = await settle(order);
+    const { execution, stored, statuses, dlq } = await settle(order);
 
     expect(execution.status).toBe('SUCCEEDED');
+    expect(dlq).toEqual([]);
     expect(statuses).toEqual(['PENDING', 'PAYMENT_FAILED']);
     expect(stored.history.at(-1)).toMatchObject({ actor: 'workflow', reason: 'card declined' });
     expect(await getStock('paths', 'MUG')).toEqual(before);
   });
 
   it('gets a flaky payment through with the Retry, visibly, and delivers', async () => {
+    const before = (await getStock('paths', 'MUG'))!;
     const order = await place({
       sellerId: 'paths',
       payment: { provider: 'sandbox', reference: 'flaky_1', amount: '20.00' },
     });
 
-    const { statuses } = await settle(order);
+    const { statuses, dlq } = await settle(order);
 
-    expect(statuses.at(-1)).toBe('DELIVERED');
-    expect(statuses.filter((status) => status === 'PAYMENT_VERIFIED')).toHaveLength(1);
+    expect(statuses).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(dlq).toEqual([]);
+    expect(await getStock('paths', 'MUG')).toEqual({
+      sku: 'MUG',
+      available: before.available - 2,
+      reserved: before.reserved,
+    });
     const failures = harness.stepFunctions.engine
       .history(order.orderId)
       .filter((event) => event.type === 'LambdaFunctionFailed' || event.type === 'TaskFailed');
@@ -130,9 +146,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       ],
     });
 
-    const { statuses, stored } = await settle(order);
+    const { statuses, stored, dlq } = await settle(order);
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'OUT_OF_STOCK']);
+    expect(dlq).toEqual([]);
     expect(stored.history.at(-1)!.reason).toContain('RARE');
     expect(await getStock('paths', 'MUG')).toEqual(before);
     expect(await getStock('paths', 'RARE')).toEqual({ sku: 'RARE', available: 1, reserved: 0 });
@@ -146,8 +163,9 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
 
     const release = await sellerClient('held-api-key').post(`/orders/${order.orderId}/release`);
     expect(release.statusCode).toBeLessThan(300);
-    const { statuses, stored } = await settle(order);
+    const { statuses, stored, dlq } = await settle(order);
 
+    expect(dlq).toEqual([]);
     expect(statuses).toEqual([
       'PENDING',
       'PAYMENT_VERIFIED',
@@ -164,9 +182,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
   it('cancels a hold that times out, with reason hold_expired, and returns its stock', async () => {
     const order = await place({ sellerId: 'expiring' });
 
-    const { statuses, stored } = await settle(order);
+    const { statuses, stored, dlq } = await settle(order);
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD', 'CANCELLED']);
+    expect(dlq).toEqual([]);
     expect(stored.history.at(-1)).toMatchObject({ reason: 'hold_expired', actor: 'workflow' });
     expect(await getStock('expiring', 'MUG')).toEqual({ sku: 'MUG', available: 10, reserved: 0 });
   });
@@ -175,12 +194,11 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const before = (await getStock('paths', 'MUG'))!;
     const order = await place({ sellerId: 'paths', shippingAddress: { ...address, postalCode: '00000' } });
 
-    const { statuses, stored } = await settle(order);
+    const { statuses, stored, dlq } = await settle(order);
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'FAILED_TO_RELEASE']);
     expect(stored.release).toEqual({ failureReason: 'address_undeliverable' });
-    const messages = await harness.dlqMessages();
-    expect(messages.filter((message) => message.orderId === order.orderId)).toEqual([
+    expect(dlq).toEqual([
       {
         orderId: order.orderId,
         sellerId: 'paths',
@@ -196,9 +214,18 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
   });
 
   it('reports a lost parcel as DELIVERY_EXCEPTION', async () => {
+    const before = (await getStock('paths', 'MUG'))!;
     const order = await place({ sellerId: 'paths', shippingAddress: { ...address, postalCode: '99999' } });
 
-    const { statuses, stored } = await settle(order);
+    const { statuses, stored, dlq } = await settle(order);
+
+    expect(dlq).toEqual([]);
+    // The stock left with the parcel when the label was bought.
+    expect(await getStock('paths', 'MUG')).toEqual({
+      sku: 'MUG',
+      available: before.available - 2,
+      reserved: before.reserved,
+    });
 
     expect(statuses).toEqual([
       'PENDING',
@@ -220,9 +247,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const cancel = await sellerClient('held-api-key').post(`/orders/${order.orderId}/cancel`, {
       reason: 'customer asked',
     });
-    const { execution, statuses } = await settle(order);
+    const { execution, statuses, dlq } = await settle(order);
 
     expect(cancel.statusCode).toBe(200);
+    expect(dlq).toEqual([]);
     expect(execution.status).toBe('ABORTED');
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD', 'CANCELLED']);
     expect(await getStock('held', 'MUG')).toEqual({
