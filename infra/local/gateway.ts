@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { lambdaContext } from './lambda-context.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 
 export type HttpHandler = (
@@ -9,6 +10,8 @@ export type HttpHandler = (
 
 /** API Gateway's own payload limit; the API function enforces its smaller one itself. */
 const GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+/** API Gateway's integration timeout. */
+const API_TIMEOUT_MS = 29_000;
 
 /**
  * Turns a Node request into the API Gateway HTTP API (payload 2.0) event the Lambda receives on AWS:
@@ -86,24 +89,6 @@ export function writeResult(response: ServerResponse, result: APIGatewayProxyRes
   );
 }
 
-function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 29_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /** The local stand-in for API Gateway: every request becomes one invocation of the API function. */
 export async function startGateway(options: {
   port: number;
@@ -134,7 +119,7 @@ export async function startGateway(options: {
         request.socket.remoteAddress ?? '127.0.0.1',
       );
       options
-        .handler(event, lambdaContext(options.functionName ?? 'orderflow-api'))
+        .handler(event, lambdaContext(options.functionName ?? 'orderflow-api', Date.now() + API_TIMEOUT_MS))
         .then((result) => writeResult(response, result))
         .catch(() => {
           // What API Gateway answers when the integration fails: no detail leaks.

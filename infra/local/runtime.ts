@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import type { LocalConfig } from './config.js';
 import { startGateway, type HttpHandler } from './gateway.js';
+import { lambdaContext } from './lambda-context.js';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
@@ -26,23 +25,6 @@ export interface Runtime {
   /** Runs the delivery sweeper once, as the schedule does. */
   sweep(): Promise<unknown>;
   stop(): Promise<void>;
-}
-
-function sweeperContext(): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: 'orderflow-delivery-sweeper',
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:orderflow-delivery-sweeper',
-    memoryLimitInMB: '256',
-    awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/orderflow-delivery-sweeper',
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 60_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 /**
@@ -97,7 +79,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     stopped.unshift(() => gateway.stop());
 
     const { handler: sweeper } = await import('../../functions/delivery-sweeper/handler.js');
-    const sweep = () => sweeper({}, sweeperContext());
+    const sweep = () => sweeper({}, lambdaContext('orderflow-delivery-sweeper', Date.now() + 240_000));
     const timer = setInterval(() => {
       sweep().catch(() => undefined);
     }, config.sweepIntervalMs);
