@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sampleOrder } from '../../scripts/lib/client.js';
 import { nowIso } from '../../functions/shared/clock.js';
 import {
   orderInputSchema,
@@ -7,24 +8,9 @@ import {
   type OrderInput,
 } from '../../functions/shared/domain/order.js';
 
-/** A valid generic order body; override what a test is about. */
+/** A valid generic order body (the demo's sample); override what a test is about. */
 export function orderInput(overrides: Partial<OrderInput> & Record<string, unknown> = {}): OrderInput {
-  return orderInputSchema.parse({
-    externalOrderId: `ext-${randomUUID()}`,
-    customer: { name: 'Ada Lovelace', email: 'ada@example.com' },
-    shippingAddress: {
-      name: 'Ada Lovelace',
-      line1: '1 Main St',
-      city: 'Springfield',
-      region: 'IL',
-      postalCode: '62701',
-      country: 'US',
-    },
-    items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Red mug', quantity: 1, unitPrice: '12.50' }],
-    currency: 'USD',
-    payment: { provider: 'sandbox', reference: 'pay_ok', amount: '12.50' },
-    ...overrides,
-  });
+  return orderInputSchema.parse(sampleOrder(overrides));
 }
 
 /** A stored order in PENDING, as intake writes it. */
