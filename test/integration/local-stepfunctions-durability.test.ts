@@ -68,7 +68,7 @@ afterAll(async () => {
 });
 
 describe('executions survive a SIGKILL of the engine', () => {
-  it('resume where they were: mid-Wait, waiting for a token, and with a release acknowledged just before', async () => {
+  it('resume where they were: in Waits, waiting for a token, and with a release acknowledged just before', async () => {
     const first = await startChild(dataDir);
     const before = client(first.endpoint);
     const start = (name: string, input: Record<string, unknown>) =>
@@ -77,6 +77,8 @@ describe('executions survive a SIGKILL of the engine', () => {
       );
     const wakeAt = Date.now() + 3_000;
     await start('sleeper', { kind: 'wait', until: new Date(wakeAt).toISOString() });
+    const napStarted = Date.now();
+    await start('napper', { kind: 'nap' });
     for (const name of ['held', 'held-old-token', 'acknowledged']) await start(name, { kind: 'token' });
     const tokenBefore = (name: string) =>
       first.calls.find((call) => call.fn === 'ask' && call.event.name === name)?.event.token as
@@ -91,6 +93,12 @@ describe('executions survive a SIGKILL of the engine', () => {
         async () => (await storedNow(name))?.taskToken && tokenBefore(name),
       );
     }
+    await until(
+      'the napper to be stored in its Wait',
+      async () => (await storedNow('napper'))?.currentState === 'Nap',
+    );
+    // Two of its six seconds pass before the crash: resumed, it must wait only what is left.
+    await new Promise((resolve) => setTimeout(resolve, napStarted + 2_000 - Date.now()));
     await before.send(
       new SendTaskSuccessCommand({ taskToken: tokenBefore('acknowledged')!, output: '{"releasedBy":"ada"}' }),
     );
@@ -101,6 +109,7 @@ describe('executions survive a SIGKILL of the engine', () => {
     expect((await storedNow('held'))?.status).toBe('RUNNING');
 
     const calls: Call[] = [];
+    const restartedAt = Date.now();
     restarted = await startLocalStepFunctions({
       definition: durableDefinition,
       stateMachineName: 'durable',
@@ -124,23 +133,25 @@ describe('executions survive a SIGKILL of the engine', () => {
       }),
     );
 
-    const [sleeper, held, heldOld, acknowledged] = await Promise.all(
-      ['sleeper', 'held', 'held-old-token', 'acknowledged'].map((name) =>
-        engine.awaitExecution(name, 15_000),
-      ),
+    const names = ['sleeper', 'napper', 'held', 'held-old-token', 'acknowledged'];
+    const [sleeper, napper, held, heldOld, acknowledged] = await Promise.all(
+      names.map((name) => engine.awaitExecution(name, 15_000)),
     );
     after.destroy();
 
     expect(sleeper!.status).toBe('SUCCEEDED');
     expect(sleeper!.stopDate!.getTime()).toBeGreaterThanOrEqual(wakeAt);
-    expect(engine.statesEntered('sleeper')).toEqual(['Sleep', 'Woke', 'Done']);
+    // The history runs on across the restart; the state it was in is entered a second time.
+    expect(engine.statesEntered('sleeper')).toEqual(['Prepare', 'Route', 'Sleep', 'Sleep', 'Woke', 'Done']);
+    expect(napper!.stopDate!.getTime()).toBeGreaterThanOrEqual(napStarted + 6_000);
+    expect(napper!.stopDate!.getTime() - restartedAt).toBeLessThan(5_500);
     expect(JSON.parse(held!.output!)).toMatchObject({ approval: { releasedBy: 'fresh' } });
     expect(JSON.parse(heldOld!.output!)).toMatchObject({ approval: { releasedBy: 'old' } });
     expect(acknowledged!.status).toBe('SUCCEEDED');
     expect(JSON.parse(acknowledged!.output!)).toMatchObject({ approval: { releasedBy: 'ada' } });
-    // Nothing before the state each was in ran again: Prepare only ran for the sleeper's Woke.
-    expect(calls.filter((call) => call.fn === 'prepare')).toHaveLength(1);
-    for (const name of ['sleeper', 'held', 'held-old-token', 'acknowledged']) {
+    // Nothing before the state each was in ran again: Prepare only ran for the sleepers' Woke.
+    expect(calls.filter((call) => call.fn === 'prepare')).toHaveLength(2);
+    for (const name of names) {
       const history = engine.history(name);
       expect(history.filter((event) => event.type === 'ExecutionStarted')).toHaveLength(1);
       expect(history.map((event) => event.id)).toEqual(history.map((_, index) => index + 1));

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import type { StateMachineDefinition } from './asl.js';
+import { referencePath, type StateMachineDefinition } from './asl.js';
 import { apiError, ExecutionInterrupted } from './errors.js';
 import { historyEvent, payloadDetails, stateEventType, toWire, type HistoryEvent } from './history.js';
 import {
@@ -84,7 +84,6 @@ interface Execution {
   detached: boolean;
   abort?: () => void;
   persisted: Promise<void>;
-  statesEntered: string[];
   /** A caught state's exit is written when the next state is entered, whose input is its output. */
   pendingExit?: { type: string; name: string };
   tokens: Set<TokenEntry>;
@@ -317,14 +316,19 @@ export class StepFunctionsEngine {
     return this.find(nameOrArn).record.history;
   }
 
-  /** How many StateEntered events the execution has had: Step Functions' state transitions. */
+  /**
+   * How many states the execution has entered, restarts included: Step Functions' state transitions.
+   * Read from the persisted history, so it survives a restart (a resumed state counts twice).
+   */
   stateEnteredCount(nameOrArn: string): number {
-    return this.find(nameOrArn).statesEntered.length;
+    return this.statesEntered(nameOrArn).length;
   }
 
-  /** The states entered, in order (since this process started it or resumed it). */
+  /** The states entered, in order, from the persisted history. */
   statesEntered(nameOrArn: string): string[] {
-    return [...this.find(nameOrArn).statesEntered];
+    return this.find(nameOrArn)
+      .record.history.filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => (event.stateEnteredEventDetails as { name: string }).name);
   }
 
   /** The token the execution's current callback state waits on, if any. */
@@ -396,7 +400,6 @@ export class StepFunctionsEngine {
       interrupted: false,
       detached: false,
       persisted: Promise.resolve(),
-      statesEntered: [],
       tokens: new Set(),
       finished,
       finish,
@@ -449,10 +452,55 @@ export class StepFunctionsEngine {
     if (record.taskToken?.outcome && record.taskToken.state === state) {
       execution.buffered = { state, outcome: record.taskToken.outcome };
     }
-    this.launch(execution, state, input);
+    // The execution's own TimeoutSeconds counts from its start, not from the restart.
+    const timeout = this.options.definition.TimeoutSeconds;
+    const remainingSeconds =
+      timeout === undefined ? undefined : timeout - (Date.now() - record.startDate) / 1000;
+    if (remainingSeconds !== undefined && remainingSeconds <= 0) {
+      const details = { error: 'States.Timeout', cause: 'The execution timed out.' };
+      this.record(execution, 'ExecutionTimedOut', details);
+      this.close(execution, 'TIMED_OUT', details);
+      return;
+    }
+    this.launch(execution, state, input, {
+      ...(remainingSeconds !== undefined ? { timeoutSeconds: remainingSeconds } : {}),
+      ...this.remainingWait(record, state, input),
+    });
   }
 
-  private launch(execution: Execution, startAt: string, input: Json): void {
+  /**
+   * A Wait of Seconds resumed after a restart waits what was left of it (a Timestamp wait needs no
+   * help: it is absolute). The override answers once, so a later pass through the same Wait in a
+   * loop waits its full time again.
+   */
+  private remainingWait(
+    record: ExecutionRecord,
+    state: string,
+    input: Json,
+  ): { waitOnce?: [string, number] } {
+    const definition = this.options.definition.States[state];
+    if (definition?.Type !== 'Wait' || this.options.overrides?.waitTimeOverrides?.[state] !== undefined)
+      return {};
+    const seconds =
+      definition.Seconds ??
+      (definition.SecondsPath && !definition.InputPath
+        ? (referencePath(definition.SecondsPath, input, {}) as number | undefined)
+        : undefined);
+    const entered = record.history.findLast(
+      (event) =>
+        event.type === 'WaitStateEntered' &&
+        (event.stateEnteredEventDetails as { name: string }).name === state,
+    );
+    if (typeof seconds !== 'number' || !entered) return {};
+    return { waitOnce: [state, Math.max(0, entered.timestamp + seconds * 1000 - Date.now())] };
+  }
+
+  private launch(
+    execution: Execution,
+    startAt: string,
+    input: Json,
+    resumed: { timeoutSeconds?: number; waitOnce?: [string, number] } = {},
+  ): void {
     const { record } = execution;
     const context = {
       Execution: {
@@ -485,8 +533,28 @@ export class StepFunctionsEngine {
       ...this.options.overrides?.taskResourceLocalHandlers,
     };
     for (const [state, task] of this.tasks) handlers[state] = (taskInput) => task(run, taskInput as Json);
-    const { result, eventLogs, abort } = this.machine(startAt).run(input, {
-      overrides: { ...this.options.overrides, taskResourceLocalHandlers: handlers },
+    const waitTimeOverrides = { ...this.options.overrides?.waitTimeOverrides };
+    if (resumed.waitOnce) {
+      const [state, ms] = resumed.waitOnce;
+      let remaining: number | undefined = ms;
+      Object.defineProperty(waitTimeOverrides, state, {
+        enumerable: true,
+        get: () => {
+          const value = remaining;
+          remaining = undefined;
+          return value;
+        },
+      });
+    }
+    const machine =
+      resumed.timeoutSeconds === undefined
+        ? this.machine(startAt)
+        : new StateMachine(
+            { ...this.options.definition, StartAt: startAt, TimeoutSeconds: resumed.timeoutSeconds },
+            { validationOptions: { noValidate: true } },
+          );
+    const { result, eventLogs, abort } = machine.run(input, {
+      overrides: { ...this.options.overrides, taskResourceLocalHandlers: handlers, waitTimeOverrides },
       context,
       noThrowOnAbort: true,
     });
@@ -496,7 +564,11 @@ export class StepFunctionsEngine {
     void (async () => {
       for await (const event of eventLogs) {
         if (execution.detached || record.status !== 'RUNNING') continue;
-        this.onEvent(execution, event);
+        try {
+          this.onEvent(execution, event);
+        } catch (error) {
+          console.error(`local Step Functions: recording ${event.type} of ${record.name} failed`, error);
+        }
       }
     })();
   }
@@ -518,7 +590,6 @@ export class StepFunctionsEngine {
             inputDetails: payloadDetails,
           });
         }
-        execution.statesEntered.push(event.state.name);
         record.currentState = event.state.name;
         record.currentInput = event.state.input;
         this.persist(execution);
