@@ -20,11 +20,12 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     address: order.shippingAddress,
   });
   const shipment: Shipment = { ...label, polls: 0 };
-  const shipped = await transitionWithStock(orderId, 'SHIPPED', {
-    actor: 'workflow',
-    stock: 'consume',
-    set: { shipment },
-  });
+  const shipped = await transitionWithStock(
+    orderId,
+    'SHIPPED',
+    { actor: 'workflow', stock: 'consume', set: { shipment } },
+    order,
+  );
   metrics.addMetric('OrdersShipped', 'Count', 1);
   logger.info('label bought', { trackingNumber: label.trackingNumber, carrier: label.carrier });
   return { status: shipped.status, nextPollAt: label.estimatedDeliveryAt };

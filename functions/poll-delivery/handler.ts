@@ -18,10 +18,12 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const polls = shipment.polls + 1;
   const tracking = await carrier.track(shipment, order.shippingAddress);
   if (tracking.status === 'DELIVERED') {
-    await transition(orderId, 'DELIVERED', {
-      actor: 'workflow',
-      set: { shipment: { ...shipment, polls, deliveredAt: tracking.at } },
-    });
+    await transition(
+      orderId,
+      'DELIVERED',
+      { actor: 'workflow', set: { shipment: { ...shipment, polls, deliveredAt: tracking.at } } },
+      order,
+    );
     metrics.addMetric('OrdersDelivered', 'Count', 1);
     metrics.addMetric('TimeToDelivery', 'Milliseconds', Date.now() - Date.parse(order.createdAt));
     logger.info('delivered');
@@ -30,11 +32,12 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const exception =
     tracking.status === 'EXCEPTION' ? tracking.reason : polls >= MAX_POLLS ? 'tracking_expired' : undefined;
   if (exception) {
-    await transition(orderId, 'DELIVERY_EXCEPTION', {
-      actor: 'workflow',
-      reason: exception,
-      set: { shipment: { ...shipment, polls, exception } },
-    });
+    await transition(
+      orderId,
+      'DELIVERY_EXCEPTION',
+      { actor: 'workflow', reason: exception, set: { shipment: { ...shipment, polls, exception } } },
+      order,
+    );
     metrics.addMetric('DeliveryExceptions', 'Count', 1);
     logger.warn('delivery exception', { reason: exception });
     return { status: 'DELIVERY_EXCEPTION' };
@@ -42,7 +45,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const nextPollAt = addBusinessMs(nowIso(), POLL_INTERVAL_MS);
   const updated = { ...shipment, polls };
   if (order.status === 'SHIPPED')
-    await transition(orderId, 'IN_TRANSIT', { actor: 'workflow', set: { shipment: updated } });
+    await transition(orderId, 'IN_TRANSIT', { actor: 'workflow', set: { shipment: updated } }, order);
   else await updateOrder(orderId, { shipment: updated }, { status: ['IN_TRANSIT'] });
   return { status: 'IN_TRANSIT', nextPollAt };
 });

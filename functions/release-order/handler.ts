@@ -34,11 +34,16 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     logger.warn('release rejected', { reason: problem });
     throw new ReleaseRejectedError(problem);
   }
-  const released = await transition(orderId, 'RELEASED', {
-    actor: 'workflow',
-    set: { release: { releasedAt: nowIso() } },
-    remove: order.hold?.taskToken ? ['hold.taskToken'] : [],
-  });
+  const released = await transition(
+    orderId,
+    'RELEASED',
+    {
+      actor: 'workflow',
+      set: { release: { releasedAt: nowIso() } },
+      remove: order.hold?.taskToken ? ['hold.taskToken'] : [],
+    },
+    order,
+  );
   metrics.addMetric('OrdersReleased', 'Count', 1);
   metrics.addMetric('TimeToRelease', 'Milliseconds', Date.now() - Date.parse(order.createdAt));
   logger.info('order released');

@@ -98,13 +98,16 @@ export async function reserveStock(orderId: string, actor: Actor = 'workflow'): 
 /**
  * Changes the status of an order that may hold stock; if it does, the stock goes back (or, on
  * shipping, leaves the warehouse) in the same transaction, so stock and status never disagree.
+ * `read`, the order as the caller has just read it, saves reading it again: the transaction is
+ * conditional on that status, so a stale copy can only make it fail and re-read.
  */
 export async function transitionWithStock(
   orderId: string,
   to: OrderStatus,
   options: TransitionOptions & { stock: 'return' | 'consume' },
+  read?: Order,
 ): Promise<Order> {
-  const order = await requireOrder(orderId);
+  const order = read ?? (await requireOrder(orderId));
   if (order.status === to) return order;
   const holdsStock = RESERVING_STATUSES.includes(order.status) || order.status === 'RELEASED';
   const statusUpdate = transitionUpdate(order, to, { ...options, from: [order.status] });

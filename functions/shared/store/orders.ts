@@ -237,13 +237,16 @@ export function logTransition(
 /**
  * Moves an order to `to`. A retry of a transition that already happened (same target status) returns
  * the order unchanged, without a second history entry; any other refusal is an IllegalTransitionError.
+ * `read` is the order as the caller has just read it, to save a second read: the write is conditional
+ * on the status in the table either way, so a stale copy can only make it fail and re-read.
  */
 export async function transition(
   orderId: string,
   to: OrderStatus,
   options: TransitionOptions,
+  read?: Order,
 ): Promise<Order> {
-  const order = await requireOrder(orderId);
+  const order = read ?? (await requireOrder(orderId));
   if (order.status === to) return order;
   try {
     const { Attributes } = await documents.send(
