@@ -48,10 +48,10 @@ export interface IntakeResult {
 }
 
 async function requireKnownSkus(sellerId: string, input: OrderInput, itemsField: string): Promise<void> {
-  const known = new Map<string, boolean>();
-  for (const sku of new Set(input.items.map((line) => line.sku))) {
-    known.set(sku, (await getStock(sellerId, sku)) !== undefined);
-  }
+  // One read per SKU, all at once: they are independent, and each is a round trip on the request's path.
+  const skus = [...new Set(input.items.map((line) => line.sku))];
+  const stocks = await Promise.all(skus.map((sku) => getStock(sellerId, sku)));
+  const known = new Map(skus.map((sku, index) => [sku, stocks[index] !== undefined]));
   const problems: FieldProblem[] = input.items.flatMap((line, index) =>
     known.get(line.sku) ? [] : [{ field: `${itemsField}.${index}.sku`, message: `unknown SKU ${line.sku}` }],
   );
@@ -98,10 +98,16 @@ async function ensureStarted(order: Order): Promise<Order> {
 }
 
 export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
-  // A repeat is answered from its first delivery without re-checking stock records.
+  // The repeat lookup and the SKU check are independent reads: made at once, they cost the request one
+  // round trip instead of two. A repeat is still answered from its first delivery, whatever the check says.
+  const skuCheck = requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items').then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   const existing = await findByIdempotency(intake.scopes);
+  const skuProblem = await skuCheck;
   if (existing) return repeat(existing);
-  await requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items');
+  if (skuProblem) throw skuProblem.error;
   const { order, duplicate } = await createOrder(buildOrder(intake), intake.scopes);
   if (duplicate) return repeat(order);
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);
