@@ -8,10 +8,13 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
   ExecutionDoesNotExist,
+  SFNClient,
 } from '@aws-sdk/client-sfn';
-import { sfn } from './clients.js';
 import { ENV, requireEnv } from './config.js';
 import type { Order } from './domain/order.js';
+
+/** The Step Functions client (endpoint from AWS_ENDPOINT_URL_SFN), here with its only callers. */
+export const sfn = new SFNClient({});
 
 /** Where a seller's retry resumes: the step that failed. */
 export type ResumeAt = 'ReserveStock' | 'ReleaseOrder';
