@@ -392,3 +392,75 @@ describe('the local Step Functions API through @aws-sdk/client-sfn', () => {
     expect(JSON.parse(done.output!)).toMatchObject({ error: { Error: 'SQS.AmazonSQSException' } });
   });
 });
+
+describe('task timeouts and the lambda:invoke integration, on the engine directly', () => {
+  const slowDefinition = {
+    StartAt: 'Invoke',
+    States: {
+      Invoke: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'quick', 'Payload.$': '$' },
+        ResultSelector: { 'value.$': '$.Payload.value', 'status.$': '$.StatusCode' },
+        ResultPath: '$.invoked',
+        Next: 'Slow',
+      },
+      Slow: {
+        Type: 'Task',
+        Resource: 'arn:aws:lambda:us-east-1:000000000000:function:slow',
+        TimeoutSeconds: 1,
+        Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.slow', Next: 'Beat' }],
+        Next: 'Beat',
+      },
+      Beat: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: { FunctionName: 'ask', Payload: { 'token.$': '$$.Task.Token' } },
+        TimeoutSeconds: 30,
+        HeartbeatSeconds: 1,
+        ResultPath: '$.beat',
+        Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.beat', Next: 'Done' }],
+        Next: 'Done',
+      },
+      Done: { Type: 'Succeed' },
+    },
+  };
+
+  it('times out a slow Lambda and a callback whose heartbeats stop, each into its Catch', async () => {
+    let token: string | undefined;
+    const engineOnly = await startLocalStepFunctions({
+      definition: JSON.stringify(slowDefinition),
+      stateMachineName: 'timeouts',
+      port: false,
+      handlers: {
+        quick: async (event) => ({ value: (event as { n: number }).n * 2 }),
+        slow: () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 1_500)),
+        ask: async (event) => {
+          token = (event as { token: string }).token;
+          return {};
+        },
+      },
+    });
+    try {
+      engineOnly.engine.startExecution({ name: 'slow', input: '{"n":21}' });
+      while (!token) await new Promise((resolve) => setTimeout(resolve, 10));
+      const beatStarted = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      engineOnly.engine.sendTaskHeartbeat(token);
+      const done = await engineOnly.engine.awaitExecution('slow', 10_000);
+
+      expect(Date.now() - beatStarted).toBeGreaterThanOrEqual(1_500);
+      expect(JSON.parse(done.output!)).toMatchObject({
+        invoked: { value: 42, status: 200 },
+        slow: { Error: 'States.Timeout' },
+        beat: { Error: 'States.HeartbeatTimeout' },
+      });
+      const types = engineOnly.engine.history('slow').map((event) => event.type);
+      expect(types).toContain('LambdaFunctionTimedOut');
+      expect(types).not.toContain('LambdaFunctionSucceeded');
+      expect(types.filter((type) => type === 'TaskTimedOut')).toHaveLength(1);
+    } finally {
+      await engineOnly.stop();
+    }
+  });
+});
