@@ -592,6 +592,7 @@ export class StepFunctionsEngine {
         }
         record.currentState = event.state.name;
         record.currentInput = event.state.input;
+        if (record.taskToken?.outcome) record.taskToken = undefined;
         this.persist(execution);
         break;
       }
@@ -753,7 +754,10 @@ export class StepFunctionsEngine {
       outcome,
       cancel: () => {
         clear();
-        if (execution.record.taskToken?.token === token) execution.record.taskToken = undefined;
+        // A delivered outcome stays on record until the next state is entered, so that a crash in
+        // between resumes this state with the outcome rather than waiting for it again.
+        const current = execution.record.taskToken;
+        if (current?.token === token && !current.outcome) execution.record.taskToken = undefined;
       },
     };
   }
@@ -777,7 +781,7 @@ export class StepFunctionsEngine {
     if (entry) {
       const { execution } = entry;
       // Written down before it is acted on: after a crash the resumed state finds it and moves on.
-      if (execution.record.taskToken) execution.record.taskToken.outcome = outcome;
+      if (execution.record.taskToken?.token === entry.token) execution.record.taskToken.outcome = outcome;
       const saved = this.persist(execution);
       entry.settle(outcome);
       await saved;
