@@ -1,0 +1,98 @@
+/**
+ * Intake benchmark: orders accepted per second and latency at 32 concurrent webhook senders through
+ * the local gateway, against DynamoDB Local's raw PutItem rate measured in the same run. Goals: intake
+ * at least half the raw PutItem rate; p99 under 25 ms. The workload runs in bench/run-intake.ts.
+ */
+import { runChild } from './lib/child.js';
+import { loadNow, ms, writeSection, yes, type Section } from './lib/section.js';
+
+export const INTAKE_RATIO_GOAL = 0.5;
+export const INTAKE_P99_GOAL_MS = 25;
+
+interface Rate {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface IntakeResult {
+  concurrency: number;
+  measureMs: number;
+  orderItemBytes: number;
+  rawItemBytes: number;
+  putItem: Rate & { operations: number; elapsedMs: number };
+  intake: Rate & {
+    sent: number;
+    accepted: number;
+    statuses: Record<string, number>;
+    elapsedMs: number;
+    maxMs: number;
+    runtimeCpuPercent: number;
+  };
+  profile: {
+    apiInvocations: number;
+    apiMeanMs: number;
+    steps: { name: string; callsPerRequest: number; meanMs: number; msPerRequest: number }[];
+    workflowDynamoCallsPerSecond: number;
+  };
+}
+
+export function intakeSection(result: IntakeResult, load: Section['load']): Section {
+  const { putItem, intake, profile } = result;
+  const ratio = intake.perSecond / putItem.perSecond;
+  const goals = [
+    {
+      goal: `intake ≥ ${INTAKE_RATIO_GOAL} × raw PutItem rate`,
+      measured: `${intake.perSecond.toFixed(0)}/s vs ${putItem.perSecond.toFixed(0)}/s = ${ratio.toFixed(2)} ×`,
+      met: ratio >= INTAKE_RATIO_GOAL,
+    },
+    {
+      goal: `intake p99 < ${INTAKE_P99_GOAL_MS} ms`,
+      measured: ms(intake.p99Ms),
+      met: intake.p99Ms < INTAKE_P99_GOAL_MS,
+    },
+  ];
+  const rejected = Object.entries(intake.statuses)
+    .filter(([status]) => status !== '202')
+    .map(([status, count]) => `${count} × ${status === '0' ? 'no answer' : status}`);
+  const steps = [...profile.steps].sort((a, b) => b.msPerRequest - a.msPerRequest);
+  const markdown = [
+    `${result.concurrency} concurrent senders in a closed loop for ${result.measureMs / 1000} s each (after a ` +
+      `2 s warm-up), against one local runtime started in-process on a fresh data directory.`,
+    '',
+    '| | per second | p50 | p99 |',
+    '|---|---:|---:|---:|',
+    `| raw DynamoDB Local PutItem (${result.rawItemBytes} B items, plain table) | ${putItem.perSecond.toFixed(0)} | ${ms(putItem.p50Ms)} | ${ms(putItem.p99Ms)} |`,
+    `| signed generic webhooks accepted (202) through the gateway | ${intake.perSecond.toFixed(0)} | ${ms(intake.p50Ms)} | ${ms(intake.p99Ms)} |`,
+    '',
+    `Intake is ${ratio.toFixed(2)} × the raw PutItem rate (goal ≥ ${INTAKE_RATIO_GOAL}: ${yes(goals[0]!.met)}); ` +
+      `p99 ${ms(intake.p99Ms)} (goal < ${INTAKE_P99_GOAL_MS} ms: ${yes(goals[1]!.met)}). ` +
+      `${intake.accepted} of ${intake.sent} webhooks accepted${rejected.length ? `; ${rejected.join(', ')}` : ''}; ` +
+      `max ${ms(intake.maxMs)}. A stored order is ${result.orderItemBytes} B. The runtime process used ` +
+      `${intake.runtimeCpuPercent.toFixed(0)} % of one core meanwhile (DynamoDB Local runs in its own JVM).`,
+    '',
+    `Where one accepted webhook spends its time (API function mean ${ms(profile.apiMeanMs)}; each AWS call ` +
+      `the function makes, timed at the SDK, by command and key kind):`,
+    '',
+    '| call | calls per request | mean | ms per request |',
+    '|---|---:|---:|---:|',
+    ...steps.map(
+      (step) =>
+        `| ${step.name} | ${step.callsPerRequest.toFixed(2)} | ${ms(step.meanMs)} | ${ms(step.msPerRequest)} |`,
+    ),
+    '',
+    `Meanwhile the workflow functions, running the orders just accepted as \`npm start\` does, made ` +
+      `${profile.workflowDynamoCallsPerSecond.toFixed(0)} DynamoDB calls per second on the same DynamoDB Local.`,
+    '',
+  ].join('\n');
+  return writeSection({ id: 'intake', title: 'Intake', goals, markdown, data: result, load });
+}
+
+export async function runIntake(): Promise<Section> {
+  const before = loadNow();
+  const result = await runChild<IntakeResult>('bench/run-intake.ts', 'intake');
+  const section = intakeSection(result, { before, after: loadNow() });
+  for (const goal of section.goals)
+    console.log(`${goal.goal}: ${goal.measured} (${goal.met ? 'met' : 'missed'})`);
+  return section;
+}

@@ -1,0 +1,249 @@
+/**
+ * Intake workload (run by bench/intake.ts in its own process). Starts the local runtime, then measures
+ * in the same run and on the same DynamoDB Local: (1) the raw PutItem rate at 32 concurrent callers,
+ * with items the size of a stored order; (2) signed generic webhooks at 32 concurrent senders through
+ * the HTTP gateway, with the workflow engine running the orders they create, as `npm start` does.
+ */
+import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { localDynamoClient } from '../infra/local/services.js';
+import { LOCAL_SELLERS } from '../infra/local/seed.js';
+import { startBenchRuntime } from './lib/runtime.js';
+import { sendWebhooks } from './lib/sender.js';
+import { percentile } from './lib/stats.js';
+
+const CONCURRENCY = 32;
+const WARMUP_MS = 2_000;
+const MEASURE_MS = Number(process.env.BENCH_INTAKE_MS ?? 10_000);
+const outPath = process.argv.at(-1)!;
+
+/** DynamoDB's item size rule: attribute names plus values (strings as UTF-8, numbers ~ digits / 2). */
+function attributeSize(value: AttributeValue): number {
+  if (value.S !== undefined) return Buffer.byteLength(value.S);
+  if (value.N !== undefined) return Math.ceil(value.N.replace(/^-|\.|e.*$/g, '').length / 2) + 1;
+  if (value.BOOL !== undefined || value.NULL !== undefined) return 1;
+  if (value.M) return 3 + itemSize(value.M);
+  if (value.L) return 3 + value.L.reduce((total, item) => total + 1 + attributeSize(item), 0);
+  if (value.SS) return value.SS.reduce((total, item) => total + Buffer.byteLength(item), 0);
+  return 0;
+}
+
+export function itemSize(item: Record<string, AttributeValue>): number {
+  return Object.entries(item).reduce(
+    (total, [name, value]) => total + Buffer.byteLength(name) + attributeSize(value),
+    0,
+  );
+}
+
+interface Step {
+  calls: number;
+  totalMs: number;
+}
+
+/**
+ * Where an intake request spends its time: each AWS call the API function makes, by command and (for
+ * DynamoDB) the kind of key, timed from the SDK; calls made by the workflow's functions meanwhile are
+ * counted apart, to show how much of DynamoDB Local they take. Installed on the runtime's own clients.
+ */
+async function installProfile() {
+  const inApi = new AsyncLocalStorage<true>();
+  const state = {
+    on: false,
+    steps: new Map<string, Step>(),
+    api: { invocations: 0, totalMs: 0 },
+    workflowDynamoCalls: 0,
+    reset() {
+      state.steps.clear();
+      state.api = { invocations: 0, totalMs: 0 };
+      state.workflowDynamoCalls = 0;
+    },
+    summary() {
+      const perRequest = (ms: number) => ms / Math.max(1, state.api.invocations);
+      return {
+        apiInvocations: state.api.invocations,
+        apiMeanMs: perRequest(state.api.totalMs),
+        steps: [...state.steps].map(([name, step]) => ({
+          name,
+          callsPerRequest: step.calls / Math.max(1, state.api.invocations),
+          meanMs: step.totalMs / step.calls,
+          msPerRequest: perRequest(step.totalMs),
+        })),
+        workflowDynamoCallsPerSecond: (state.workflowDynamoCalls * 1000) / MEASURE_MS,
+      };
+    },
+  };
+  type Next = (args: { input: Record<string, unknown> }) => Promise<unknown>;
+  const timing =
+    (service: string) =>
+    (next: Next, context: { commandName?: string }) =>
+    async (args: { input: Record<string, unknown> }) => {
+      if (!state.on) return next(args);
+      if (!inApi.getStore()) {
+        if (service === 'dynamodb') state.workflowDynamoCalls++;
+        return next(args);
+      }
+      const key = args.input.Key as { PK?: unknown; SK?: unknown } | undefined;
+      const kind =
+        typeof key?.SK === 'string' ? ` ${String(key.PK).split('#')[0]}/${key.SK.split('#')[0]}` : '';
+      const name = `${service} ${(context.commandName ?? '').replace(/Command$/, '')}${kind}`;
+      const at = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        const step = state.steps.get(name) ?? { calls: 0, totalMs: 0 };
+        step.calls++;
+        step.totalMs += performance.now() - at;
+        state.steps.set(name, step);
+      }
+    };
+  const clients = await import('../functions/shared/clients.js');
+  const options = { step: 'initialize', name: 'benchIntakeProfile' } as const;
+  clients.documents.middlewareStack.add(timing('dynamodb') as never, options);
+  const workflow = await import('../functions/shared/workflow.js');
+  workflow.sfn.middlewareStack.add(timing('sfn') as never, options);
+  const { handler } = await import('../functions/api/handler.js');
+  const started = new WeakMap<object, number>();
+  handler.use({
+    before: (request) => {
+      inApi.enterWith(true);
+      started.set(request, performance.now());
+    },
+    after: (request) => {
+      const at = started.get(request);
+      if (!state.on || at === undefined) return;
+      state.api.invocations++;
+      state.api.totalMs += performance.now() - at;
+    },
+  });
+  return state;
+}
+
+const { runtime, stop } = await startBenchRuntime();
+try {
+  const seller = LOCAL_SELLERS[0];
+  const { setStock } = await import('../functions/shared/store/inventory.js');
+  await setStock(seller.sellerId, 'MUG-RED', 100_000_000);
+  const dynamo = localDynamoClient(runtime.dynamo.endpoint);
+  const profile = await installProfile();
+
+  // The size of an order as the intake stores it, for the raw PutItem items.
+  const probe = await sendWebhooks({
+    baseUrl: runtime.url,
+    sellerId: seller.sellerId,
+    secret: seller.webhookSecret,
+    concurrency: 1,
+    count: 1,
+  });
+  const orderId = probe.orderIds[0];
+  if (!orderId) throw new Error(`the probe webhook was not accepted: ${JSON.stringify(probe.statuses)}`);
+  const { Item: stored } = await dynamo.send(
+    new GetItemCommand({
+      TableName: runtime.config.tableName,
+      Key: { PK: { S: `ORDER#${orderId}` }, SK: { S: 'ORDER' } },
+    }),
+  );
+  if (!stored) throw new Error(`order ${orderId} not found in the table`);
+  const orderBytes = itemSize(stored);
+
+  // (1) Raw PutItem, 32 concurrent callers, on a plain table in the same DynamoDB Local.
+  const rawTable = 'bench-raw-putitem';
+  await dynamo.send(
+    new CreateTableCommand({
+      TableName: rawTable,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'PK', KeyType: 'HASH' },
+        { AttributeName: 'SK', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'PK', AttributeType: 'S' },
+        { AttributeName: 'SK', AttributeType: 'S' },
+      ],
+    }),
+  );
+  const padding = 'x'.repeat(Math.max(0, orderBytes - 60));
+  const putFor = async (ms: number) => {
+    const latencies: number[] = [];
+    const started = performance.now();
+    const deadline = started + ms;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < deadline) {
+          const item = { PK: { S: `RAW#${randomUUID()}` }, SK: { S: 'ITEM' }, data: { S: padding } };
+          const at = performance.now();
+          await dynamo.send(new PutItemCommand({ TableName: rawTable, Item: item }));
+          latencies.push(performance.now() - at);
+        }
+      }),
+    );
+    const elapsedMs = performance.now() - started;
+    return {
+      operations: latencies.length,
+      elapsedMs,
+      perSecond: (latencies.length * 1000) / elapsedMs,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+    };
+  };
+  await putFor(WARMUP_MS);
+  const rawItemBytes = itemSize({
+    PK: { S: `RAW#${randomUUID()}` },
+    SK: { S: 'ITEM' },
+    data: { S: padding },
+  });
+  const putItem = await putFor(MEASURE_MS);
+
+  // (2) Intake through the gateway.
+  const send = (durationMs: number) =>
+    sendWebhooks({
+      baseUrl: runtime.url,
+      sellerId: seller.sellerId,
+      secret: seller.webhookSecret,
+      concurrency: CONCURRENCY,
+      durationMs,
+    });
+  await send(WARMUP_MS);
+  profile.reset();
+  profile.on = true;
+  const cpuBefore = process.cpuUsage();
+  const intake = await send(MEASURE_MS);
+  const cpu = process.cpuUsage(cpuBefore);
+  profile.on = false;
+  const accepted = intake.statuses[202] ?? 0;
+
+  writeFileSync(
+    outPath,
+    JSON.stringify(
+      {
+        concurrency: CONCURRENCY,
+        measureMs: MEASURE_MS,
+        orderItemBytes: orderBytes,
+        rawItemBytes,
+        putItem,
+        intake: {
+          sent: intake.sent,
+          accepted,
+          statuses: intake.statuses,
+          elapsedMs: intake.elapsedMs,
+          perSecond: (accepted * 1000) / intake.elapsedMs,
+          p50Ms: percentile(intake.latencies, 50),
+          p99Ms: percentile(intake.latencies, 99),
+          maxMs: percentile(intake.latencies, 100),
+          runtimeCpuPercent: ((cpu.user + cpu.system) / 1000 / intake.elapsedMs) * 100,
+        },
+        profile: profile.summary(),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await stop();
+}
