@@ -11,7 +11,11 @@ import {
   type DynamoDbLocal,
   type LocalSqs,
 } from './services.js';
-import { orderflowStateMachineArn, startOrderflowStepFunctions } from './stepfunctions/orderflow.js';
+import {
+  orderflowStateMachineArn,
+  scaledRetryPauses,
+  startOrderflowStepFunctions,
+} from './stepfunctions/orderflow.js';
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 
 export interface Runtime {
@@ -67,6 +71,9 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       dataDir: join(config.dataDir, 'executions'),
       port: config.stepFunctionsPort,
       sqsEndpoint: sqs.endpoint,
+      ...(config.timeScale > 1
+        ? { overrides: { retryIntervalOverrides: scaledRetryPauses(config.timeScale) } }
+        : {}),
     });
     stopped.unshift(() => stepFunctions.stop());
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './index.js';
 import type { LambdaHandler } from './tasks.js';
@@ -7,6 +8,24 @@ export const ORDERFLOW_DEFINITION_PATH = fileURLToPath(
   new URL('../../../workflows/order-fulfillment/statemachine.asl.json', import.meta.url),
 );
 export const ORDERFLOW_STATE_MACHINE_NAME = 'orderflow';
+
+/**
+ * Retry pauses under simulated time: each retrier's IntervalSeconds divided by the time scale (the
+ * library takes one pause per retrier, so the backoff's growth is not modelled). At scale 1, none.
+ */
+export function scaledRetryPauses(timeScale: number): Record<string, number[]> | undefined {
+  if (timeScale <= 1) return undefined;
+  const definition = JSON.parse(readFileSync(ORDERFLOW_DEFINITION_PATH, 'utf8')) as {
+    States: Record<string, { Retry?: { IntervalSeconds?: number }[] }>;
+  };
+  return Object.fromEntries(
+    Object.entries(definition.States).flatMap(([name, state]) =>
+      state.Retry
+        ? [[name, state.Retry.map((retrier) => ((retrier.IntervalSeconds ?? 1) * 1000) / timeScale)]]
+        : [],
+    ),
+  );
+}
 const LOCAL_ACCOUNT = '000000000000';
 
 /**
