@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -52,6 +53,53 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
+/** Where the Java process's id is kept, beside its data. */
+const DYNAMODB_PID_FILE = 'dynamodb-local.pid';
+
+/** The command line of a running process, or undefined when it is gone or cannot be read here. */
+function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    try {
+      return execFileSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Stops a DynamoDB Local that a previous runtime started on this data directory and did not stop:
+ * the Java process outlives a runtime killed with SIGKILL and would hold the port and the files.
+ */
+async function stopLeftoverDynamoDbLocal(dataDir: string): Promise<void> {
+  const pidFile = join(dataDir, DYNAMODB_PID_FILE);
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile, 'utf8'));
+  } catch {
+    return;
+  }
+  const command = Number.isInteger(pid) && pid > 0 ? commandLine(pid) : undefined;
+  if (command?.includes('DynamoDBLocal') && command.includes(dataDir)) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+}
+
 /** Starts DynamoDB Local (Java) in memory, or on disk when `dataDir` is given, and waits until it answers. */
 export async function startDynamoDbLocal(
   options: { port?: number; dataDir?: string } = {},
@@ -61,6 +109,7 @@ export async function startDynamoDbLocal(
       'DynamoDB Local needs Java 17 or newer: install a JRE (e.g. apt-get install openjdk-17-jre-headless)',
     );
   }
+  if (options.dataDir) await stopLeftoverDynamoDbLocal(options.dataDir);
   const port = options.port ?? (await freePort());
   await assertPortFree(port, 'DynamoDB Local');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -70,6 +119,8 @@ export async function startDynamoDbLocal(
     stdio: 'ignore',
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
+  if (options.dataDir && child.pid)
+    writeFileSync(join(options.dataDir, DYNAMODB_PID_FILE), String(child.pid));
   let exited = false;
   child.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
@@ -93,7 +144,10 @@ export async function startDynamoDbLocal(
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
-        child.once('exit', () => resolve());
+        child.once('exit', () => {
+          if (options.dataDir) rmSync(join(options.dataDir, DYNAMODB_PID_FILE), { force: true });
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
