@@ -191,6 +191,13 @@ export class StepFunctionsEngine {
     return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
   }
 
+  /** startExecution, answered once the start is durable: an acknowledged start survives a crash. */
+  async startExecutionDurably(request: { name?: string; input?: string; stateMachineArn?: string }) {
+    const started = this.startExecution(request);
+    await this.executions.get(started.executionArn.split(':').pop()!)?.persisted;
+    return started;
+  }
+
   describeExecution(executionArn: string): ExecutionDescription {
     const { record } = this.find(executionArn);
     return {

@@ -29,7 +29,7 @@ function optionalNumber(request: Request, name: string): number | undefined {
 function operations(engine: StepFunctionsEngine): Record<string, (request: Request) => unknown> {
   return {
     StartExecution: (request) =>
-      engine.startExecution({
+      engine.startExecutionDurably({
         stateMachineArn: required(request, 'stateMachineArn'),
         ...(optional(request, 'name') !== undefined ? { name: optional(request, 'name')! } : {}),
         ...(optional(request, 'input') !== undefined ? { input: optional(request, 'input')! } : {}),
