@@ -262,6 +262,8 @@ export async function runEndToEnd(): Promise<Section[]> {
   const before = loadNow();
   const result = await runChild<EndToEndResult>('bench/run-end-to-end.ts', 'end-to-end', {
     nodeArgs: ['--expose-gc'],
+    // On a busy machine DynamoDB Local slows the run several times over; let it finish and say so.
+    timeoutMs: 600_000,
   });
   const load = { before, after: loadNow() };
   const sections = [endToEndSection(result, load), costSection(result, load)];
