@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Seller } from '../shared/domain/seller.js';
 import { metrics } from '../shared/logger.js';
-import { getSeller, sellerIdForApiKey } from '../shared/store/sellers.js';
+import { getSellerCached, sellerIdForApiKey } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
 import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
@@ -37,7 +37,7 @@ export async function authenticateWebhook(
   scheme: 'shopifyHmac' | 'orderflowSignature',
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
-  const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSeller(sellerId) : undefined;
+  const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
   const secrets = seller?.webhookSecrets ?? [];
   const valid =
     scheme === 'shopifyHmac'

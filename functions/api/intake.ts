@@ -10,9 +10,8 @@ import {
 } from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
-import { markWorkflowStarted } from '../shared/store/executions.js';
-import { getStock } from '../shared/store/inventory.js';
-import { createOrder, findByIdempotency } from '../shared/store/orders.js';
+import { isStocked } from '../shared/store/inventory.js';
+import { createOrder } from '../shared/store/orders.js';
 import { executionName, startExecution } from '../shared/workflow.js';
 import { badRequest, type FieldProblem } from './http.js';
 
@@ -48,10 +47,10 @@ export interface IntakeResult {
 }
 
 async function requireKnownSkus(sellerId: string, input: OrderInput, itemsField: string): Promise<void> {
-  // One read per SKU, all at once: they are independent, and each is a round trip on the request's path.
+  // At most one read per SKU, all at once; a SKU seen before costs none.
   const skus = [...new Set(input.items.map((line) => line.sku))];
-  const stocks = await Promise.all(skus.map((sku) => getStock(sellerId, sku)));
-  const known = new Map(skus.map((sku, index) => [sku, stocks[index] !== undefined]));
+  const stocked = await Promise.all(skus.map((sku) => isStocked(sellerId, sku)));
+  const known = new Map(skus.map((sku, index) => [sku, stocked[index]]));
   const problems: FieldProblem[] = input.items.flatMap((line, index) =>
     known.get(line.sku) ? [] : [{ field: `${itemsField}.${index}.sku`, message: `unknown SKU ${line.sku}` }],
   );
@@ -84,38 +83,30 @@ function buildOrder(intake: Intake): Order {
 }
 
 /**
- * Starts the first execution of an order that has none recorded: right after it is written, or when a
- * repeat finds an order whose writer stopped between the write and the start. The execution is named
- * after the order, so starting it twice runs it once.
+ * Starts the order's first execution: right after it is written, and again on every repeat, so a writer
+ * that stopped between the write and the start is recovered by the next delivery. The execution is named
+ * after the order, so starting it again never runs it twice (a finished or retried one is left alone).
  */
-async function ensureStarted(order: Order): Promise<Order> {
-  if (order.workflow.startedAt || order.workflow.attempt !== 1) return order;
+async function ensureStarted(order: Order): Promise<void> {
+  if (order.workflow.attempt !== 1) return;
   const { started } = await startExecution(order);
-  const startedAt = nowIso();
-  await markWorkflowStarted(order.orderId, order.workflow.executionName);
   if (started) logger.info('workflow started', { orderId: order.orderId });
-  return { ...order, workflow: { ...order.workflow, startedAt } };
 }
 
 export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
-  // The repeat lookup and the SKU check are independent reads: made at once, they cost the request one
-  // round trip instead of two. A repeat is still answered from its first delivery, whatever the check says.
-  const skuCheck = requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items').then(
-    () => undefined,
-    (error: unknown) => ({ error }),
-  );
-  const existing = await findByIdempotency(intake.scopes);
-  const skuProblem = await skuCheck;
-  if (existing) return repeat(existing);
-  if (skuProblem) throw skuProblem.error;
+  // No read before the write: the order's transaction claims its idempotency scopes, and only when one
+  // is taken does createOrder read whose it is. A new order costs one DynamoDB round trip.
+  await requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items');
   const { order, duplicate } = await createOrder(buildOrder(intake), intake.scopes);
   if (duplicate) return repeat(order);
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);
   logger.info('order received', { orderId: order.orderId, source: order.source });
-  return { order: await ensureStarted(order), duplicate: false };
+  await ensureStarted(order);
+  return { order, duplicate: false };
 }
 
 async function repeat(order: Order): Promise<IntakeResult> {
   metrics.addMetric('OrdersDeduplicated', MetricUnit.Count, 1);
-  return { order: await ensureStarted(order), duplicate: true };
+  await ensureStarted(order);
+  return { order, duplicate: true };
 }

@@ -23,6 +23,18 @@ export async function getStock(sellerId: string, sku: string): Promise<Stock | u
     : undefined;
 }
 
+/** SKUs this process has seen a stock record for. Stock records are never deleted, so this never goes stale. */
+const stockedSkus = new Set<string>();
+
+/** Whether the seller keeps a stock record for the SKU; known ones cost no read. */
+export async function isStocked(sellerId: string, sku: string): Promise<boolean> {
+  const key = `${sellerId}#${sku}`;
+  if (stockedSkus.has(key)) return true;
+  const stocked = (await getStock(sellerId, sku)) !== undefined;
+  if (stocked) stockedSkus.add(key);
+  return stocked;
+}
+
 /** Sets the stock on hand that is free to reserve; what is reserved stays reserved. */
 export async function setStock(sellerId: string, sku: string, available: number): Promise<Stock> {
   const { Attributes } = await documents.send(

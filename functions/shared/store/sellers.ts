@@ -20,6 +20,19 @@ export async function getSeller(sellerId: string): Promise<Seller | undefined> {
   return seller as Seller;
 }
 
+/** Seller profiles read recently by this process; a changed secret or setting applies within this long. */
+export const SELLER_CACHE_MS = 30_000;
+const recentSellers = new Map<string, { seller: Seller | undefined; until: number }>();
+
+/** getSeller for the request path: at most one read per seller per SELLER_CACHE_MS in a warm function. */
+export async function getSellerCached(sellerId: string): Promise<Seller | undefined> {
+  const cached = recentSellers.get(sellerId);
+  if (cached && cached.until > Date.now()) return cached.seller;
+  const seller = await getSeller(sellerId);
+  recentSellers.set(sellerId, { seller, until: Date.now() + SELLER_CACHE_MS });
+  return seller;
+}
+
 export async function putSeller(
   input: { sellerId: string; name?: string; webhookSecrets: string[] } & Partial<SellerSettings> &
     Pick<SellerSettings, 'originCountry'>,
