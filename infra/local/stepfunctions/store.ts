@@ -102,6 +102,7 @@ export class FileExecutionStore implements ExecutionStore {
   private writing?: Promise<void>;
   private next?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
   private compacting?: Promise<void>;
+  private temps = 0;
 
   constructor(
     private readonly directory: string,
@@ -241,12 +242,16 @@ export class FileExecutionStore implements ExecutionStore {
     this.journal = await open(this.path(JOURNAL), 'w');
     this.journalBytes = 0;
     await rotated.close();
-    this.compacting = (async () => {
+    const compaction: Promise<void> = (async () => {
       for (const name of touched) await this.snapshot(name);
       await unlink(this.path(ROTATED));
     })()
       .catch((error: unknown) => console.error('local Step Functions: compaction failed', error))
-      .finally(() => (this.compacting = undefined));
+      .finally(() => {
+        // Only this compaction's own end clears the flag: a later one may already be running.
+        if (this.compacting === compaction) this.compacting = undefined;
+      });
+    this.compacting = compaction;
   }
 
   private async snapshot(name: string): Promise<void> {
@@ -257,7 +262,8 @@ export class FileExecutionStore implements ExecutionStore {
     const fields = JSON.parse(entry.fields) as Omit<ExecutionRecord, 'history'>;
     const record = { ...fields, history: entry.record.history.slice(0, entry.journaled) };
     const file = this.path(SNAPSHOTS, `${encodeURIComponent(name)}.json`);
-    const temp = `${file}.${process.pid}.tmp`;
+    // Unique per write: two snapshots of one execution must never share a temp file.
+    const temp = `${file}.${process.pid}.${++this.temps}.tmp`;
     await writeFile(temp, JSON.stringify({ seq: entry.seq, record } satisfies Snapshot));
     await rename(temp, file);
   }
