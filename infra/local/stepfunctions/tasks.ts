@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { referencePath, taskStates, type StateMachineDefinition, type TaskStateDefinition } from './asl.js';
 import { ExecutionInterrupted } from './errors.js';
 import { payloadDetails } from './history.js';
+import { lambdaContext } from '../lambda-context.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -179,23 +180,6 @@ function timed(
   };
 }
 
-function lambdaContext(functionName: string, arn: string, deadline: number): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: arn,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
-
 /**
  * A Lambda error as Step Functions reports it: `Error` is the function's error type and `Cause` the
  * JSON the Lambda runtime writes for it (mark-status reads errorMessage out of that JSON).
@@ -246,7 +230,7 @@ class LambdaInvoker {
       );
     }
     return this.slots.run(async () => {
-      const context = lambdaContext(target.name, target.arn, Date.now() + timeoutSeconds * 1000);
+      const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
       try {
         return asJson(await target.handler(structuredClone(payload), context));
       } catch (error) {
