@@ -7,7 +7,7 @@ import type { OrderStatus } from '../shared/domain/status.js';
 import { logger, metrics } from '../shared/logger.js';
 import { fromItem, getOrder, queryIndex, updateOrder } from '../shared/store/orders.js';
 import { INDEXES, OPEN_SHARDS } from '../shared/store/schema.js';
-import { getSeller } from '../shared/store/sellers.js';
+import { getSellerCached } from '../shared/store/sellers.js';
 import { executionName, isExecutionRunning, startExecution, type ResumeAt } from '../shared/workflow.js';
 
 /** Where a workflow that vanished picks up again; every task it re-enters is idempotent. */
@@ -70,7 +70,7 @@ async function resume(order: Order, now: number): Promise<boolean> {
 }
 
 async function flag(order: Order, now: number, report: SweepReport): Promise<void> {
-  const seller = await getSeller(order.sellerId);
+  const seller = await getSellerCached(order.sellerId);
   const slaMs = scaledMs((seller?.releaseSlaHours ?? 24) * HOUR_MS);
   if (BEFORE_RELEASE.includes(order.status) && now - Date.parse(order.createdAt) > slaMs) {
     report.late.push(order.orderId);
