@@ -7,9 +7,11 @@ import { apiError, ExecutionInterrupted } from './errors.js';
 import { historyEvent, payloadDetails, stateEventType, toWire, type HistoryEvent } from './history.js';
 import {
   memoryStore,
+  retiredRecord,
   type ExecutionRecord,
   type ExecutionStatus,
   type ExecutionStore,
+  type RetiredRecord,
   type TaskOutcome,
 } from './store.js';
 import { bindTasks, TaskError, type LambdaHandler, type TaskRun, type TaskTokenWait } from './tasks.js';
@@ -77,8 +79,19 @@ interface TokenEntry {
 
 type Outcome = TaskOutcome;
 
+/** A retired execution has none of what only running needs; its history is read back from the store. */
+type Retired = RetiredRecord & {
+  history?: undefined;
+  currentState?: undefined;
+  currentInput?: undefined;
+  taskToken?: undefined;
+};
+
 interface Execution {
-  record: ExecutionRecord;
+  /** The whole record while it runs; once finished and retired by the store, the fields the API answers. */
+  record: ExecutionRecord | Retired;
+  /** Set by its closing save: a finished execution is saved once, so the store may then retire it. */
+  sealed: boolean;
   /** Why new tasks must not start: stopped, or the engine is shutting down (then nothing more is recorded). */
   interrupted: boolean;
   detached: boolean;
@@ -294,8 +307,8 @@ export class StepFunctionsEngine {
       includeExecutionData?: boolean;
     } = {},
   ): { events: Record<string, unknown>[]; nextToken?: string } {
-    const { record } = this.find(executionArn);
-    const events = request.reverseOrder ? [...record.history].reverse() : record.history;
+    const history = this.historyOf(this.find(executionArn));
+    const events = request.reverseOrder ? [...history].reverse() : history;
     const { page, nextToken } = paginate(events, request.maxResults, request.nextToken);
     return {
       events: page.map((event) => toWire(event, request.includeExecutionData ?? true)),
@@ -320,7 +333,7 @@ export class StepFunctionsEngine {
 
   /** The raw history of an execution (epoch-millisecond timestamps). */
   history(nameOrArn: string): HistoryEvent[] {
-    return this.find(nameOrArn).record.history;
+    return this.historyOf(this.find(nameOrArn));
   }
 
   /**
@@ -333,8 +346,8 @@ export class StepFunctionsEngine {
 
   /** The states entered, in order, from the persisted history. */
   statesEntered(nameOrArn: string): string[] {
-    return this.find(nameOrArn)
-      .record.history.filter((event) => event.type.endsWith('StateEntered'))
+    return this.historyOf(this.find(nameOrArn))
+      .filter((event) => event.type.endsWith('StateEntered'))
       .map((event) => (event.stateEnteredEventDetails as { name: string }).name);
   }
 
@@ -399,11 +412,12 @@ export class StepFunctionsEngine {
     if (this.closed) throw new Error('the Step Functions engine is shut down');
   }
 
-  private track(record: ExecutionRecord): Execution {
+  private track(record: ExecutionRecord | Retired): Execution {
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const execution: Execution = {
       record,
+      sealed: record.status !== 'RUNNING',
       interrupted: false,
       detached: false,
       persisted: Promise.resolve(),
@@ -450,7 +464,7 @@ export class StepFunctionsEngine {
   }
 
   private resume(execution: Execution): void {
-    const { record } = execution;
+    const record = whole(execution);
     const state = record.currentState ?? this.options.definition.StartAt;
     const input = (record.currentState ? record.currentInput : JSON.parse(record.input)) as Json;
     if (record.taskToken) {
@@ -656,12 +670,22 @@ export class StepFunctionsEngine {
   }
 
   private record(execution: Execution, type: HistoryEventType, details?: Record<string, unknown>): void {
-    const { history } = execution.record;
+    const { history } = whole(execution);
     history.push(historyEvent(history.length + 1, type, details));
   }
 
+  /** From memory, or for a retired execution from the store (a synchronous read of one file). */
+  private historyOf(execution: Execution): HistoryEvent[] {
+    const { history, name } = execution.record;
+    if (history) return history;
+    if (!this.store.history) throw new Error(`the store retired ${name} but cannot read its history`);
+    return this.store.history(name);
+  }
+
   private persist(execution: Execution): Promise<void> {
-    const saved = this.store.save(execution.record);
+    // What happens to an execution after its closing save is not its to record.
+    if (execution.sealed) return execution.persisted;
+    const saved = this.store.save(whole(execution));
     execution.persisted = saved;
     saved.catch((error: unknown) => {
       console.error(`local Step Functions: could not persist ${execution.record.name}:`, error);
@@ -683,7 +707,31 @@ export class StepFunctionsEngine {
     for (const [token, resumed] of this.resumedTokens)
       if (resumed.execution === execution) this.resumedTokens.delete(token);
     // Waiters hear of the end once it is durable, so a restart right after cannot contradict them.
-    this.persist(execution).then(execution.finish, execution.finish);
+    this.persist(execution).then(() => {
+      execution.finish();
+      void this.retire(execution);
+    }, execution.finish);
+    execution.sealed = true;
+  }
+
+  /**
+   * Hands a durable finished execution to the store and keeps only what the API answers from, so
+   * memory does not grow with the executions run. A store that cannot read histories back keeps them.
+   */
+  private async retire(execution: Execution): Promise<void> {
+    const { record } = execution;
+    if (!this.store.retire || !this.store.history || record.history === undefined) return;
+    try {
+      if (!(await this.store.retire(record))) return;
+    } catch (error) {
+      console.error(`local Step Functions: could not retire ${record.name}:`, error);
+      return;
+    }
+    execution.record = retiredRecord(record);
+    // The finished run's closures hold its record; nothing needs them now.
+    execution.abort = undefined;
+    execution.pendingExit = undefined;
+    execution.buffered = undefined;
   }
 
   private interrupt(execution: Execution, reason: string): void {
@@ -804,6 +852,13 @@ export class StepFunctionsEngine {
     }
     throw this.unknownToken(token);
   }
+}
+
+/** The whole record of an execution that has not been retired (all of them while running). */
+function whole(execution: Execution): ExecutionRecord {
+  const { record } = execution;
+  if (record.history === undefined) throw new Error(`execution ${record.name} has finished and been retired`);
+  return record;
 }
 
 function paginate<T>(

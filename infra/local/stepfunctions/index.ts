@@ -8,7 +8,7 @@ import type { LambdaHandler } from './tasks.js';
 export { StepFunctionsEngine, TASK_TOKEN_PLACEHOLDER } from './engine.js';
 export type { EngineOptions, ExecutionDescription, ExecutionSummary } from './engine.js';
 export type { HistoryEvent } from './history.js';
-export type { ExecutionRecord, ExecutionStatus, ExecutionStore } from './store.js';
+export type { ExecutionRecord, ExecutionStatus, ExecutionStore, RetiredRecord } from './store.js';
 export { FileExecutionStore, memoryStore } from './store.js';
 export type { LambdaHandler } from './tasks.js';
 export { lambdaError } from './tasks.js';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   mkdir,
   open,
@@ -36,11 +37,29 @@ export interface ExecutionRecord {
   history: HistoryEvent[];
 }
 
+/**
+ * A finished execution whose history is kept on disk only: what DescribeExecution and ListExecutions
+ * answer from. Its history is read back with `ExecutionStore.history`.
+ */
+export type RetiredRecord = Pick<
+  ExecutionRecord,
+  'name' | 'executionArn' | 'input' | 'startDate' | 'stopDate' | 'output' | 'error' | 'cause'
+> & { status: Exclude<ExecutionStatus, 'RUNNING'> };
+
 /** Where executions live between runs of the engine. */
 export interface ExecutionStore {
-  load(): Promise<ExecutionRecord[]>;
+  /** Running executions come back whole; a store that can read histories back may retire finished ones. */
+  load(): Promise<(ExecutionRecord | RetiredRecord)[]>;
   /** Resolves once this version of the record (or a later one) is durable. */
   save(record: ExecutionRecord): Promise<void>;
+  /**
+   * For a finished execution whose last save has resolved: makes its history readable on its own and
+   * stops holding the record. Resolves true when it did, and then nothing may save the record again;
+   * false when the caller has to keep the history itself.
+   */
+  retire?(record: ExecutionRecord): Promise<boolean>;
+  /** The history of an execution this store retired, read back from disk. */
+  history?(name: string): HistoryEvent[];
   /** Resolves once every pending write has landed. */
   flush(): Promise<void>;
   /** Flushes and lets go of open files. */
@@ -68,7 +87,7 @@ interface Snapshot {
   record: ExecutionRecord;
 }
 
-/** An execution as the store knows it: the live record, and how much of it the journal holds. */
+/** An execution as the store holds it: the live record, and how much of it the journal holds. */
 interface Journaled {
   record: ExecutionRecord;
   seq: number;
@@ -82,6 +101,23 @@ const JOURNAL = 'journal.ndjson';
 const ROTATED = 'journal.rotated.ndjson';
 const SNAPSHOTS = 'executions';
 
+/** What is kept of a finished execution once its history lives only on disk. */
+export function retiredRecord(record: ExecutionRecord): RetiredRecord {
+  const { name, executionArn, input, status, startDate, stopDate, output, error, cause } = record;
+  if (status === 'RUNNING') throw new Error(`execution ${name} is still running`);
+  return {
+    name,
+    executionArn,
+    input,
+    status,
+    startDate,
+    ...(stopDate !== undefined ? { stopDate } : {}),
+    ...(output !== undefined ? { output } : {}),
+    ...(error !== undefined ? { error } : {}),
+    ...(cause !== undefined ? { cause } : {}),
+  };
+}
+
 /**
  * A write-ahead journal with snapshots. Every save becomes a line in one append-only file holding only
  * what changed (new history events and the execution's fields), and all lines pending in one turn of
@@ -92,6 +128,10 @@ const SNAPSHOTS = 'executions';
  * a per-execution sequence number, so replaying one a snapshot already holds changes nothing, and a
  * torn last line (a crash mid-append) is ignored. Nothing is fsynced: this survives a killed
  * process, which is what the local runtime promises, not a power cut.
+ *
+ * A finished execution is retired: once its last save is in the journal, it is written to its snapshot
+ * and the store lets go of it, and its history is read back from that file when asked for. Loading
+ * does not keep finished histories either, so memory holds only running executions whole.
  */
 export class FileExecutionStore implements ExecutionStore {
   private journal?: FileHandle;
@@ -103,6 +143,11 @@ export class FileExecutionStore implements ExecutionStore {
   private next?: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
   private compacting?: Promise<void>;
   private temps = 0;
+  /** Snapshot writes, one at a time: an older state of an execution never lands after a newer one. */
+  private snapshots: Promise<unknown> = Promise.resolve();
+  private snapshotsPending = 0;
+  /** While loading: finished executions read from their snapshots, without their histories. */
+  private readonly shelved = new Map<string, { seq: number; record: RetiredRecord }>();
 
   constructor(
     private readonly directory: string,
@@ -113,7 +158,7 @@ export class FileExecutionStore implements ExecutionStore {
     return join(this.directory, ...parts);
   }
 
-  async load(): Promise<ExecutionRecord[]> {
+  async load(): Promise<(ExecutionRecord | RetiredRecord)[]> {
     await mkdir(this.path(SNAPSHOTS), { recursive: true });
     await this.read(true);
     // Fold what was replayed into snapshots, so the next start does not replay it again.
@@ -121,17 +166,31 @@ export class FileExecutionStore implements ExecutionStore {
     this.sinceSnapshot.clear();
     await unlink(this.path(ROTATED)).catch(() => undefined);
     this.journal = await open(this.path(JOURNAL), 'w');
-    return [...this.live.values()].map((entry) => entry.record);
+    const records: (ExecutionRecord | RetiredRecord)[] = [...this.shelved.values()].map(
+      ({ record }) => record,
+    );
+    this.shelved.clear();
+    for (const [name, entry] of this.live) {
+      if (entry.record.status === 'RUNNING') {
+        records.push(entry.record);
+        continue;
+      }
+      // Finished, and folded into its snapshot just above: its history stays on disk.
+      this.live.delete(name);
+      records.push(retiredRecord(entry.record));
+    }
+    return records;
   }
 
-  /** What a store directory holds now, without changing it (it may belong to a running engine). */
+  /** What a store directory holds now, histories included, without changing it (an engine may use it). */
   static async read(directory: string): Promise<ExecutionRecord[]> {
     const store = new FileExecutionStore(directory);
     await store.read(false);
     return [...store.live.values()].map((entry) => entry.record);
   }
 
-  private async read(tidy: boolean): Promise<void> {
+  /** Loading tidies temp files and shelves finished executions; a plain read keeps every record whole. */
+  private async read(loading: boolean): Promise<void> {
     let entries: string[] = [];
     try {
       entries = await readdir(this.path(SNAPSHOTS));
@@ -141,11 +200,15 @@ export class FileExecutionStore implements ExecutionStore {
     for (const entry of entries) {
       const file = this.path(SNAPSHOTS, entry);
       if (entry.endsWith('.tmp')) {
-        if (tidy) await unlink(file).catch(() => undefined);
+        if (loading) await unlink(file).catch(() => undefined);
       } else if (entry.endsWith('.json')) {
         const snapshot = JSON.parse(await readFile(file, 'utf8')) as Snapshot;
         const { record } = snapshot;
-        this.live.set(record.name, { record, seq: snapshot.seq, journaled: record.history.length });
+        if (loading && record.status !== 'RUNNING') {
+          this.shelved.set(record.name, { seq: snapshot.seq, record: retiredRecord(record) });
+        } else {
+          this.live.set(record.name, { record, seq: snapshot.seq, journaled: record.history.length });
+        }
       }
     }
     for (const journal of [ROTATED, JOURNAL]) await this.replay(this.path(journal));
@@ -167,6 +230,14 @@ export class FileExecutionStore implements ExecutionStore {
         continue; // the line a crash cut short; what it said is redone by the resumed execution
       }
       const name = entry.record.name;
+      const shelved = this.shelved.get(name);
+      if (shelved) {
+        if (shelved.seq >= entry.seq) continue;
+        // Saved again after its snapshot said it had finished: replay over the whole snapshot.
+        this.shelved.delete(name);
+        const { seq, record } = this.readSnapshot(name);
+        this.live.set(name, { record, seq, journaled: record.history.length });
+      }
       const known = this.live.get(name);
       if (known && known.seq >= entry.seq) continue;
       const history = known?.record.history ?? [];
@@ -254,24 +325,70 @@ export class FileExecutionStore implements ExecutionStore {
     this.compacting = compaction;
   }
 
-  private async snapshot(name: string): Promise<void> {
+  /**
+   * Retires a finished execution whose last save has resolved: writes its snapshot, then lets go of it,
+   * unless it was saved again meanwhile (then it stays, and false says so).
+   */
+  async retire(record: ExecutionRecord): Promise<boolean> {
+    const { name } = record;
     const entry = this.live.get(name);
-    if (!entry) return;
+    if (!this.journal || record.status === 'RUNNING' || entry?.record !== record) return false;
+    const seq = await this.snapshot(name);
+    // The snapshot must hold everything there is: no save may have come in since it was taken.
+    const whole = seq === entry.seq && entry.journaled === record.history.length && !this.dirty.has(name);
+    if (!whole || this.live.get(name) !== entry) return false;
+    this.live.delete(name);
+    // Its journal lines may now go with the journal: the snapshot holds them.
+    this.sinceSnapshot.delete(name);
+    return true;
+  }
+
+  /** An execution's history: from memory while the store holds it, else from its snapshot file. */
+  history(name: string): HistoryEvent[] {
+    return this.live.get(name)?.record.history ?? this.readSnapshot(name).record.history;
+  }
+
+  /** Executions the store holds in memory (running ones, and finished ones not retired yet). */
+  get held(): number {
+    return this.live.size;
+  }
+
+  private snapshotFile(name: string): string {
+    return this.path(SNAPSHOTS, `${encodeURIComponent(name)}.json`);
+  }
+
+  private readSnapshot(name: string): Snapshot {
+    return JSON.parse(readFileSync(this.snapshotFile(name), 'utf8')) as Snapshot;
+  }
+
+  /** Queues a snapshot of the execution as journaled now; resolves with the seq it claims, if any. */
+  private snapshot(name: string): Promise<number | undefined> {
+    this.snapshotsPending++;
+    const written = this.snapshots.then(() => this.writeSnapshot(name));
+    this.snapshots = written.catch(() => undefined).finally(() => this.snapshotsPending--);
+    return written;
+  }
+
+  private async writeSnapshot(name: string): Promise<number | undefined> {
+    const entry = this.live.get(name);
+    if (!entry) return undefined;
     // The snapshot claims only what the journal already holds, so replaying later lines still applies them.
-    if (entry.fields === undefined) return;
+    if (entry.fields === undefined) return undefined;
+    const { seq } = entry;
     const fields = JSON.parse(entry.fields) as Omit<ExecutionRecord, 'history'>;
     const record = { ...fields, history: entry.record.history.slice(0, entry.journaled) };
-    const file = this.path(SNAPSHOTS, `${encodeURIComponent(name)}.json`);
+    const file = this.snapshotFile(name);
     // Unique per write: two snapshots of one execution must never share a temp file.
     const temp = `${file}.${process.pid}.${++this.temps}.tmp`;
-    await writeFile(temp, JSON.stringify({ seq: entry.seq, record } satisfies Snapshot));
+    await writeFile(temp, JSON.stringify({ seq, record } satisfies Snapshot));
     await rename(temp, file);
+    return seq;
   }
 
   async flush(): Promise<void> {
-    while (this.next || this.writing || this.compacting) {
+    while (this.next || this.writing || this.compacting || this.snapshotsPending > 0) {
       if (this.next && !this.writing) this.write();
-      await Promise.allSettled([this.next?.promise, this.writing, this.compacting]);
+      await Promise.allSettled([this.next?.promise, this.writing, this.compacting, this.snapshots]);
     }
   }
 
