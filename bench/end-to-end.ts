@@ -95,7 +95,7 @@ export function endToEndSection(result: EndToEndResult, load: Section['load']): 
         (result.heapAfterGc.after - result.heapAfterGc.before) /
         1024 /
         result.orders
-      ).toFixed(1)} KB per order kept: the engine keeps every execution's record and history in memory).`
+      ).toFixed(1)} KB per order kept).`
     : '';
   const markdown = [
     `${result.orders} signed generic webhooks (32 senders, as fast as accepted), each order followed to its ` +
