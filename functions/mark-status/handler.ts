@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
-import { transition } from '../shared/store/orders.js';
+import { transition, updateOrder } from '../shared/store/orders.js';
 import { taskHandler } from '../shared/task.js';
 
 const input = z.object({
@@ -24,17 +24,29 @@ export function reasonOf(error: { Error: string; Cause?: string } | undefined): 
   return error.Cause || error.Error;
 }
 
+/**
+ * FAILED_TO_RELEASE with its reason. A seller's retry that fails again finds the order in that status
+ * already (the retry does not leave it): the new reason is recorded so the order can be retried again.
+ */
+async function recordReleaseFailure(orderId: string, reason: string) {
+  const order = await transition(orderId, 'FAILED_TO_RELEASE', {
+    actor: 'workflow',
+    reason,
+    set: { release: { failureReason: reason } },
+  });
+  if (order.release?.failureReason) return order;
+  return updateOrder(orderId, { release: { failureReason: reason } }, { status: ['FAILED_TO_RELEASE'] });
+}
+
 /** The status a business failure ends in, recorded with its reason; a cancellation returns the stock. */
 export const handler = taskHandler(input, async ({ orderId, status, reason, error }) => {
   const why = reason ?? reasonOf(error) ?? status.toLowerCase();
   const order =
     status === 'CANCELLED'
       ? await transitionWithStock(orderId, status, { actor: 'workflow', reason: why, stock: 'return' })
-      : await transition(orderId, status, {
-          actor: 'workflow',
-          reason: why,
-          ...(status === 'FAILED_TO_RELEASE' ? { set: { release: { failureReason: why } } } : {}),
-        });
+      : status === 'FAILED_TO_RELEASE'
+        ? await recordReleaseFailure(orderId, why)
+        : await transition(orderId, status, { actor: 'workflow', reason: why });
   metrics.addMetric(
     `Orders${status
       .split('_')

@@ -259,4 +259,39 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       reserved: before.reserved - 3,
     });
   });
+
+  it('retries a failed release: a repeat failure can be retried again, and a fixed address delivers', async () => {
+    const order = await place({ sellerId: 'paths', shippingAddress: { ...address, postalCode: '00000' } });
+    await settle(order);
+    const seller = sellerClient('paths-api-key');
+
+    const [first, second] = await Promise.all(
+      [1, 2].map(() => seller.post(`/orders/${order.orderId}/retry`)),
+    );
+    expect([first!.statusCode, second!.statusCode].sort()).toEqual([202, 409]);
+    await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-2`, 30_000);
+    const failedAgain = (await getOrder(order.orderId))!;
+    expect(failedAgain.status).toBe('FAILED_TO_RELEASE');
+    expect(failedAgain.release).toEqual({ failureReason: 'address_undeliverable' });
+
+    const fixed = await seller.patch(`/orders/${order.orderId}`, { shippingAddress: address });
+    const retried = await seller.post(`/orders/${order.orderId}/retry`);
+    await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-3`, 30_000);
+
+    expect(fixed.statusCode).toBe(200);
+    expect(retried.statusCode).toBe(202);
+    expect(harness.stepFunctions.engine.statesEntered(`${order.orderId}-3`)).not.toContain('ReserveStock');
+    const stored = (await getOrder(order.orderId))!;
+    expect(stored.history.map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'FAILED_TO_RELEASE',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    const dlq = (await harness.dlqMessages()).filter((message) => message.orderId === order.orderId);
+    expect(dlq.map((message) => message.reason)).toEqual(['address_undeliverable', 'address_undeliverable']);
+  });
 });

@@ -103,11 +103,20 @@ export async function claimRetry(order: Order): Promise<RetryClaim> {
     });
   } else if (order.status === 'FAILED_TO_RELEASE') {
     resumeAt = 'ReleaseOrder';
+    // The retry takes the failure with it: a second retry while this one runs finds none to retry.
+    // A failed retry run records its failure again (mark-status), which allows the next retry.
     updated = await conditionalUpdate({
       Key: keys.order(order.orderId),
-      UpdateExpression: 'SET #wf = :workflow, #updatedAt = :at',
-      ConditionExpression: '#status = :status AND #wf.#attempt = :attempt',
-      ExpressionAttributeNames: { ...attemptCondition.names, '#status': 'status', '#updatedAt': 'updatedAt' },
+      UpdateExpression: 'SET #wf = :workflow, #updatedAt = :at REMOVE #release.#failureReason',
+      ConditionExpression:
+        '#status = :status AND #wf.#attempt = :attempt AND attribute_exists(#release.#failureReason)',
+      ExpressionAttributeNames: {
+        ...attemptCondition.names,
+        '#status': 'status',
+        '#updatedAt': 'updatedAt',
+        '#release': 'release',
+        '#failureReason': 'failureReason',
+      },
       ExpressionAttributeValues: {
         ...attemptCondition.values,
         ':workflow': workflow,
