@@ -4,6 +4,16 @@ import { reserveStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, requireOrder, transition } from '../../functions/shared/store/orders.js';
 import { newOrder } from './orders.js';
 
+/** The history of an order that goes straight through, without a hold, to DELIVERED. */
+export const DELIVERED_HISTORY: readonly OrderStatus[] = [
+  'PENDING',
+  'PAYMENT_VERIFIED',
+  'STOCK_RESERVED',
+  'RELEASED',
+  'SHIPPED',
+  'DELIVERED',
+];
+
 /**
  * A stored order walked (the way the workflow would walk it) to the status a test needs, without running
  * the workflow. ON_HOLD orders carry a task token.

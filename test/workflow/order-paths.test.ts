@@ -7,6 +7,7 @@ import { startExecution } from '../../functions/shared/workflow.js';
 import { sellerClient } from '../support/http.js';
 import { newOrder } from '../support/orders.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow.js';
+import { DELIVERED_HISTORY } from '../support/order-states.js';
 
 let harness: WorkflowHarness;
 
@@ -70,14 +71,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(dlq).toEqual([]);
-    expect(statuses).toEqual([
-      'PENDING',
-      'PAYMENT_VERIFIED',
-      'STOCK_RESERVED',
-      'RELEASED',
-      'SHIPPED',
-      'DELIVERED',
-    ]);
+    expect(statuses).toEqual(DELIVERED_HISTORY);
     expect(stored.shipment).toMatchObject({ carrier: 'sandbox-post', service: 'Ground', polls: 1 });
     expect(harness.stepFunctions.engine.stateEnteredCount(order.orderId)).toBeLessThanOrEqual(12);
     expect(
@@ -115,14 +109,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
 
     const { statuses, dlq } = await settle(order);
 
-    expect(statuses).toEqual([
-      'PENDING',
-      'PAYMENT_VERIFIED',
-      'STOCK_RESERVED',
-      'RELEASED',
-      'SHIPPED',
-      'DELIVERED',
-    ]);
+    expect(statuses).toEqual(DELIVERED_HISTORY);
     expect(dlq).toEqual([]);
     expect(await getStock('paths', 'MUG')).toEqual({
       sku: 'MUG',

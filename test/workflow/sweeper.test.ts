@@ -5,6 +5,7 @@ import { createOrder, getOrder, transition } from '../../functions/shared/store/
 import { putSeller } from '../../functions/shared/store/sellers.js';
 import { newOrder } from '../support/orders.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow.js';
+import { DELIVERED_HISTORY } from '../support/order-states.js';
 
 let harness: WorkflowHarness;
 const HOUR = 3_600_000;
@@ -30,14 +31,7 @@ describe('the delivery sweeper', () => {
     expect(report.resumed).toEqual([order.orderId]);
     expect(resumedAs).toBe(`${order.orderId}-2`);
     const stored = (await getOrder(order.orderId))!;
-    expect(stored.history.map((entry) => entry.status)).toEqual([
-      'PENDING',
-      'PAYMENT_VERIFIED',
-      'STOCK_RESERVED',
-      'RELEASED',
-      'SHIPPED',
-      'DELIVERED',
-    ]);
+    expect(stored.history.map((entry) => entry.status)).toEqual(DELIVERED_HISTORY);
     expect(harness.stepFunctions.engine.statesEntered(resumedAs)).not.toContain('VerifyPayment');
     expect(await getStock('sweep', 'MUG')).toEqual({ sku: 'MUG', available: 9, reserved: 0 });
   });

@@ -39,19 +39,6 @@ export interface EngineOptions {
   maxConcurrentInvocations?: number;
 }
 
-export interface ExecutionDescription {
-  executionArn: string;
-  stateMachineArn: string;
-  name: string;
-  status: ExecutionStatus;
-  startDate: Date;
-  stopDate?: Date;
-  input: string;
-  output?: string;
-  error?: string;
-  cause?: string;
-}
-
 export interface ExecutionSummary {
   executionArn: string;
   stateMachineArn: string;
@@ -59,6 +46,13 @@ export interface ExecutionSummary {
   status: ExecutionStatus;
   startDate: Date;
   stopDate?: Date;
+}
+
+export interface ExecutionDescription extends ExecutionSummary {
+  input: string;
+  output?: string;
+  error?: string;
+  cause?: string;
 }
 
 /** Stands in for `$$.Task.Token` while the library evaluates Parameters; swapped for a real token. */
