@@ -11,6 +11,7 @@ import {
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { isStocked } from '../shared/store/inventory.js';
+import { orderIdFor } from '../shared/store/idempotency.js';
 import { createOrder } from '../shared/store/orders.js';
 import { executionName, startExecution } from '../shared/workflow.js';
 import { badRequest, type FieldProblem } from './http.js';
@@ -22,19 +23,15 @@ import { badRequest, type FieldProblem } from './http.js';
 
 export const newOrderId = (): string => `ord_${randomBytes(12).toString('hex')}`;
 
-/** Idempotency scopes: each names one way the same order can arrive twice. */
-export const scopes = {
-  shopifyWebhook: (sellerId: string, webhookId: string) => `shopify-webhook#${sellerId}#${webhookId}`,
-  external: (sellerId: string, source: OrderSource, externalOrderId: string) =>
-    `external#${sellerId}#${source}#${externalOrderId}`,
-  idempotencyKey: (sellerId: string, key: string) => `idempotency-key#${sellerId}#${key}`,
-};
-
 export interface Intake {
   seller: Pick<Seller, 'sellerId' | 'originCountry'>;
   source: OrderSource;
   input: OrderInput;
-  scopes: string[];
+  /**
+   * How a repeat is recognised (see store/idempotency.ts): the scope the order's id derives from (the
+   * webhooks: the storefront's order id), or idempotency records (the seller API).
+   */
+  dedupe: { idFrom: string } | { records: string[] };
   externalOrderName?: string;
   financialStatus?: string;
   /** Where SKU problems are reported, e.g. Shopify's `line_items`. */
@@ -60,7 +57,7 @@ async function requireKnownSkus(sellerId: string, input: OrderInput, itemsField:
 
 function buildOrder(intake: Intake): Order {
   const { seller, source, input } = intake;
-  const orderId = newOrderId();
+  const orderId = 'idFrom' in intake.dedupe ? orderIdFor(intake.dedupe.idFrom) : newOrderId();
   const at = nowIso();
   return {
     ...input,
@@ -94,10 +91,11 @@ async function ensureStarted(order: Order): Promise<void> {
 }
 
 export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
-  // No read before the write: the order's transaction claims its idempotency scopes, and only when one
-  // is taken does createOrder read whose it is. A new order costs one DynamoDB round trip.
+  // No read before the write: the order's write claims its id and idempotency records, and only when
+  // one is taken does createOrder read whose it is. A new order costs one DynamoDB write.
   await requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items');
-  const { order, duplicate } = await createOrder(buildOrder(intake), intake.scopes);
+  const records = 'records' in intake.dedupe ? intake.dedupe.records : [];
+  const { order, duplicate } = await createOrder(buildOrder(intake), records);
   if (duplicate) return repeat(order);
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);
   logger.info('order received', { orderId: order.orderId, source: order.source });

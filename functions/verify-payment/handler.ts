@@ -1,12 +1,17 @@
 import { payments } from '../shared/providers/index.js';
 import { logger } from '../shared/logger.js';
-import { requireOrder, transition } from '../shared/store/orders.js';
+import { indexOrder, requireOrder, transition } from '../shared/store/orders.js';
 import { OrderCancelledError } from '../shared/errors.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
-/** PENDING → PAYMENT_VERIFIED. Declines and transient provider errors surface to the state machine. */
+/**
+ * PENDING → PAYMENT_VERIFIED, after indexing the order's SKUs, products and email for search (the first task of
+ * every order does it, so intake stays one write). Declines and transient provider errors surface to the
+ * state machine.
+ */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
+  if (order.status === 'PENDING' || order.status === 'CANCELLED') await indexOrder(order);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   if (order.status !== 'PENDING') return { status: order.status };
   await payments.verify(order);

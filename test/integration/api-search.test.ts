@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import type { OrderStatus } from '../../functions/shared/domain/status.js';
-import { createOrder } from '../../functions/shared/store/orders.js';
+import { scopes, orderIdFor } from '../../functions/shared/store/idempotency.js';
+import { createOrder, indexOrder } from '../../functions/shared/store/orders.js';
 import { sellerClient } from '../support/http.js';
 import { newOrder } from '../support/orders.js';
 import { ACME, DEMO, seedSellers } from '../support/sellers.js';
@@ -11,14 +12,22 @@ const stepFunctions = mockStepFunctions();
 const demo = sellerClient(DEMO.apiKey);
 const acme = sellerClient(ACME.apiKey);
 
-/** An order stored as intake would store it, at a chosen time and status. */
+/**
+ * An order stored as a webhook's intake stores it (its id derived from its external id), at a chosen
+ * time and status, with the lookups the workflow's first task writes.
+ */
 async function stored(
   createdAt: string,
   options: Parameters<typeof newOrder>[0] & { status?: OrderStatus; region?: Order['region'] } = {},
 ): Promise<Order> {
   const { status = 'PENDING', region = 'domestic', ...rest } = options;
-  const order: Order = { ...newOrder(rest), createdAt, updatedAt: createdAt, status, region };
+  const base: Order = { ...newOrder(rest), source: 'webhook' };
+  const orderId = base.externalOrderId
+    ? orderIdFor(scopes.external(base.sellerId, base.source, base.externalOrderId))
+    : base.orderId;
+  const order: Order = { ...base, orderId, createdAt, updatedAt: createdAt, status, region };
   await createOrder(order, []);
+  await indexOrder(order);
   return order;
 }
 
@@ -175,7 +184,7 @@ describe('GET /orders/export.csv', () => {
         'shipToPostalCode,shipToCountry,shippingMethod,currency,total,items,trackingNumber',
     );
     expect(answer.body).toContain(
-      `${jan3.orderId},E-3,2026-01-03T23:59:59.000Z,PAYMENT_VERIFIED,api,domestic,"'=HYPERLINK(""http://evil"")"`,
+      `${jan3.orderId},E-3,2026-01-03T23:59:59.000Z,PAYMENT_VERIFIED,webhook,domestic,"'=HYPERLINK(""http://evil"")"`,
     );
     expect(answer.body).toContain('"Bob, ""the builder""\nJr."');
     expect(answer.body).toContain('MUG-RED x1; POSTER-A2 x1');

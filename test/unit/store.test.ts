@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -156,14 +157,44 @@ describe('stock reservation', () => {
 });
 
 describe('task handlers', () => {
-  it('verify-payment lets a decline through to the state machine and writes nothing', async () => {
+  it('verify-payment indexes the order, then lets a decline through to the state machine with no status written', async () => {
     const order = newOrder({ payment: { provider: 'sandbox', reference: 'decline_card', amount: '12.50' } });
     dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(BatchWriteCommand).resolves({});
 
     await expect(verifyPayment({ orderId: order.orderId }, lambdaContext())).rejects.toMatchObject({
       name: 'PaymentDeclined',
     });
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(0);
+    const written = dynamo
+      .commandCalls(BatchWriteCommand)
+      .flatMap((call) => Object.values(call.args[0].input.RequestItems ?? {}).flat())
+      .map((request) => request.PutRequest?.Item?.SK);
+    expect(written).toEqual([
+      ...order.items.flatMap((line) => [`LOOKUP#SKU#${line.sku}`, `LOOKUP#PRODUCT#${line.productId}`]),
+      `LOOKUP#EMAIL#${order.customer.email.toLowerCase()}`,
+    ]);
+  });
+
+  it('verify-payment retries the lookups DynamoDB leaves unprocessed', async () => {
+    const order = newOrder({ payment: { provider: 'sandbox', reference: 'decline_card', amount: '12.50' } });
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo
+      .on(BatchWriteCommand)
+      .resolvesOnce({
+        UnprocessedItems: {
+          [process.env.ORDERS_TABLE!]: [{ PutRequest: { Item: { PK: `ORDER#${order.orderId}`, SK: 'x' } } }],
+        },
+      })
+      .resolves({});
+
+    await expect(verifyPayment({ orderId: order.orderId }, lambdaContext())).rejects.toMatchObject({
+      name: 'PaymentDeclined',
+    });
+    expect(dynamo.commandCalls(BatchWriteCommand)).toHaveLength(2);
+    expect(dynamo.commandCalls(BatchWriteCommand)[1]!.args[0].input.RequestItems).toEqual({
+      [process.env.ORDERS_TABLE!]: [{ PutRequest: { Item: { PK: `ORDER#${order.orderId}`, SK: 'x' } } }],
+    });
   });
 
   it('verify-payment rejects input without an order id', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
+import { searchOrders } from '../../functions/shared/store/search.js';
 import { addApiKey, putSeller } from '../../functions/shared/store/sellers.js';
 import { startExecution } from '../../functions/shared/workflow.js';
 import { sellerClient } from '../support/http.js';
@@ -98,6 +99,21 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     expect(statuses).toEqual(['PENDING', 'PAYMENT_FAILED']);
     expect(stored.history.at(-1)).toMatchObject({ actor: 'workflow', reason: 'card declined' });
     expect(await getStock('paths', 'MUG')).toEqual(before);
+  });
+
+  it("indexes every order's SKUs, products and email in its first task, a declined one included", async () => {
+    const order = await place({
+      sellerId: 'paths',
+      items: [{ sku: 'MUG', quantity: 1 }],
+      payment: { provider: 'sandbox', reference: 'decline_2', amount: '10.00' },
+    });
+    await settle(order);
+    const productId = order.items[0]!.productId!;
+
+    for (const filters of [{ sku: 'MUG' }, { productId }, { email: order.customer.email.toUpperCase() }]) {
+      const page = await searchOrders('paths', filters, { limit: 100 });
+      expect(page.items.map((found) => found.orderId)).toContain(order.orderId);
+    }
   });
 
   it('gets a flaky payment through with the Retry, visibly, and delivers', async () => {

@@ -7,7 +7,8 @@ import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { ordersCsv } from '../csv.js';
 import { ApiError, badRequest, header, json, type ApiEvent } from '../http.js';
-import { receiveOrder, scopes } from '../intake.js';
+import { receiveOrder } from '../intake.js';
+import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, errorResponse } from '../route.js';
 import {
   addressPatchSchema,
@@ -75,10 +76,12 @@ export const createOrderRoute = defineRoute({
       seller,
       source: 'api',
       input: body,
-      scopes: [
-        ...(key ? [scopes.idempotencyKey(sellerId, key)] : []),
-        ...(body.externalOrderId ? [scopes.external(sellerId, 'api', body.externalOrderId)] : []),
-      ],
+      dedupe: {
+        records: [
+          ...(key ? [scopes.idempotencyKey(sellerId, key)] : []),
+          ...(body.externalOrderId ? [scopes.external(sellerId, 'api', body.externalOrderId)] : []),
+        ],
+      },
     });
     return json(
       duplicate ? 200 : 201,

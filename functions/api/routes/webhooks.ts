@@ -4,7 +4,8 @@ import type { Seller } from '../../shared/domain/seller.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { findByIdempotency } from '../../shared/store/orders.js';
 import { ApiError, badRequest, fieldProblems, header, json, validate, type ApiResult } from '../http.js';
-import { receiveOrder, scopes, type IntakeResult } from '../intake.js';
+import { receiveOrder, type IntakeResult } from '../intake.js';
+import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, type ApiRequest } from '../route.js';
 import { orderBodySchema, webhookAcceptedSchema } from '../schemas.js';
 import { cancelOrder } from '../seller-actions.js';
@@ -34,11 +35,7 @@ function signedSeller(request: ApiRequest<unknown, unknown>): Seller {
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
 
-async function shopifyCreate(
-  seller: Seller,
-  body: unknown,
-  webhookId: string | undefined,
-): Promise<ApiResult> {
+async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> {
   const shopify = shopifyOrderSchema.safeParse(body);
   if (!shopify.success)
     throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
@@ -55,10 +52,8 @@ async function shopifyCreate(
     seller,
     source: 'shopify',
     input: input.data,
-    scopes: [
-      ...(webhookId ? [scopes.shopifyWebhook(seller.sellerId, webhookId)] : []),
-      scopes.external(seller.sellerId, 'shopify', shopify.data.id),
-    ],
+    // Shopify's order id, not the webhook id: any delivery of the order, by any webhook, is a repeat.
+    dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.data.id) },
     ...(externalOrderName ? { externalOrderName } : {}),
     ...(financialStatus ? { financialStatus } : {}),
     itemsField: 'line_items',
@@ -93,7 +88,11 @@ export const shopifyWebhook = defineRoute({
   headers: [
     { name: 'X-Shopify-Hmac-Sha256', description: 'base64 HMAC-SHA256 of the raw body', required: true },
     { name: 'X-Shopify-Topic', description: '`orders/create` (default) or `orders/cancelled`' },
-    { name: 'X-Shopify-Webhook-Id', description: 'deduplicates redeliveries of the same webhook' },
+    {
+      name: 'X-Shopify-Webhook-Id',
+      description:
+        'checked when present; repeats are recognised by the Shopify order id, whatever the webhook',
+    },
   ],
   body: z.union([shopifyOrderSchema, shopifyCancelSchema]),
   bodyValidatedByHandler: true,
@@ -117,7 +116,7 @@ export const shopifyWebhook = defineRoute({
         { field: 'header.x-shopify-webhook-id', message: 'must be 1-200 printable ASCII characters' },
       ]);
     }
-    return shopifyCreate(seller, request.body, webhookId);
+    return shopifyCreate(seller, request.body);
   },
 });
 
@@ -149,7 +148,7 @@ export const genericWebhook = defineRoute({
       seller,
       source: 'webhook',
       input,
-      scopes: [scopes.external(seller.sellerId, 'webhook', input.externalOrderId)],
+      dedupe: { idFrom: scopes.external(seller.sellerId, 'webhook', input.externalOrderId) },
     });
     return accepted(result);
   },

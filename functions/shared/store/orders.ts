@@ -1,11 +1,20 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type BatchWriteCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { logger } from '../logger.js';
 import { nowIso } from '../clock.js';
 import type { HistoryEntry, Order } from '../domain/order.js';
 import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
-import { IllegalTransitionError, NotFoundError } from '../errors.js';
+import { IllegalTransitionError, NotFoundError, TransientError } from '../errors.js';
+import { orderIdFor } from './idempotency.js';
 import { indexKeys, keys, type LookupKind } from './schema.js';
 import { tableName, transactWrite, type TransactItem } from './table.js';
 
@@ -48,57 +57,88 @@ export async function requireOrder(orderId: string): Promise<Order> {
   return order;
 }
 
-function lookupItems(order: Order): TransactItem[] {
-  const lookups = new Set<string>();
-  const add = (kind: LookupKind, value: string | undefined) => {
-    if (value) lookups.add(`${kind}\u0000${value}`);
-  };
+/**
+ * The order's lookups (ByLookup): one item per distinct SKU, product and email. Lookup items, not index
+ * keys on the order item: an order has many SKUs, and a ByLookup entry of the order item itself would be
+ * rewritten (and billed) with every status change.
+ */
+function lookupItems(order: Order): Record<string, unknown>[] {
+  const lookups = new Map<string, [LookupKind, string]>();
   for (const line of order.items) {
-    add('SKU', line.sku);
-    add('PRODUCT', line.productId);
+    lookups.set(`SKU#${line.sku}`, ['SKU', line.sku]);
+    if (line.productId) lookups.set(`PRODUCT#${line.productId}`, ['PRODUCT', line.productId]);
   }
-  add('EMAIL', order.customer.email.toLowerCase());
-  add('EXTERNAL', order.externalOrderId);
-  return [...lookups].map((entry) => {
-    const [kind, value] = entry.split('\u0000') as [LookupKind, string];
-    return {
-      Put: {
-        TableName: tableName(),
-        Item: {
-          PK: `ORDER#${order.orderId}`,
-          SK: `LOOKUP#${kind}#${value}`,
-          orderId: order.orderId,
-          ...indexKeys.byLookup(order.sellerId, kind, value, order.createdAt, order.orderId),
-        },
-      },
-    };
-  });
+  const email = order.customer.email.toLowerCase();
+  lookups.set(`EMAIL#${email}`, ['EMAIL', email]);
+  return [...lookups.values()].map(([kind, value]) => ({
+    PK: keys.order(order.orderId).PK,
+    SK: `LOOKUP#${kind}#${value}`,
+    orderId: order.orderId,
+    ...indexKeys.byLookup(order.sellerId, kind, value, order.createdAt, order.orderId),
+  }));
 }
 
 /**
- * Writes a new order with its lookups and idempotency records in one transaction. If any idempotency
- * scope was taken already (a repeated webhook, a reused Idempotency-Key), nothing is written and the
- * order that owns the scope is returned instead.
+ * Writes the order's lookups, so a search by SKU, product or email finds it. The workflow's first task
+ * does this rather than intake, which keeps a new order to one write: a lookup trails its order by
+ * one task, as a global index trails its table. Safe to repeat (each put is the same item).
+ */
+export async function indexOrder(order: Order): Promise<void> {
+  let requests: BatchWriteCommandInput['RequestItems'] = {
+    [tableName()]: lookupItems(order).map((Item) => ({ PutRequest: { Item } })),
+  };
+  for (let attempt = 0; Object.keys(requests ?? {}).length; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+    if (attempt > 8) throw new TransientError(`the lookups of order ${order.orderId} were not all written`);
+    ({ UnprocessedItems: requests } = await documents.send(
+      new BatchWriteCommand({ RequestItems: requests }),
+    ));
+  }
+}
+
+/** The order item: its fields, its keys and the indexes it is in. */
+function orderItem(order: Order): Record<string, unknown> {
+  return {
+    ...keys.order(order.orderId),
+    ...indexKeys.bySeller(order.sellerId, order.createdAt, order.orderId),
+    ...indexKeys.byStatus(order.sellerId, order.status, order.createdAt, order.orderId),
+    ...indexKeys.open(order.orderId, order.updatedAt),
+    ...order,
+  };
+}
+
+/**
+ * Writes a new order, once. Its id is its first idempotency record: when the id derives from a scope
+ * (`orderIdFor`), a repeat of the scope finds the order there, and the write is a single conditional
+ * put. Any further `idempotencyScopes` are written as records in the same transaction. If the id or a
+ * scope is taken already (a repeated webhook, a reused Idempotency-Key), nothing is written and the order
+ * that owns it is returned instead.
  */
 export async function createOrder(
   order: Order,
   idempotencyScopes: string[],
 ): Promise<{ order: Order; duplicate: boolean }> {
+  const put = {
+    TableName: tableName(),
+    Item: orderItem(order),
+    ConditionExpression: 'attribute_not_exists(PK)',
+  };
+  const created = () => {
+    logTransition(order, order.status, { actor: order.history[0]?.actor ?? 'system' });
+    return { order, duplicate: false };
+  };
+  if (!idempotencyScopes.length) {
+    try {
+      await documents.send(new PutCommand(put));
+      return created();
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { order: await requireOrder(order.orderId), duplicate: true };
+    }
+  }
   const expiresAt = Math.floor(Date.now() / 1000) + IDEMPOTENCY_TTL_SECONDS;
   const items: TransactItem[] = [
-    {
-      Put: {
-        TableName: tableName(),
-        Item: {
-          ...keys.order(order.orderId),
-          ...indexKeys.bySeller(order.sellerId, order.createdAt, order.orderId),
-          ...indexKeys.byStatus(order.sellerId, order.status, order.createdAt, order.orderId),
-          ...indexKeys.open(order.orderId, order.updatedAt),
-          ...order,
-        },
-        ConditionExpression: 'attribute_not_exists(PK)',
-      },
-    },
+    { Put: put },
     ...idempotencyScopes.map((scope) => ({
       Put: {
         TableName: tableName(),
@@ -106,14 +146,10 @@ export async function createOrder(
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     })),
-    ...lookupItems(order),
   ];
   for (let attempt = 0; attempt < 5; attempt++) {
     const result = await transactWrite(items);
-    if (result.ok) {
-      logTransition(order, order.status, { actor: order.history[0]?.actor ?? 'system' });
-      return { order, duplicate: false };
-    }
+    if (result.ok) return created();
     const existing = await findByIdempotency(idempotencyScopes);
     if (existing) return { order: existing, duplicate: true };
     // The scope's owner is being written by a concurrent request whose transaction has not committed.
@@ -122,8 +158,11 @@ export async function createOrder(
   throw new Error(`order ${order.orderId} could not be written: its idempotency record is held elsewhere`);
 }
 
+/** The order a scope belongs to: kept as the order's id, or as an idempotency record. */
 export async function findByIdempotency(scopes: string[]): Promise<Order | undefined> {
   for (const scope of scopes) {
+    const byId = await getOrder(orderIdFor(scope));
+    if (byId) return byId;
     const { Item } = await documents.send(
       new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
     );

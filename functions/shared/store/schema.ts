@@ -8,10 +8,10 @@
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
  * | order             | ORDER#<orderId>          | ORDER                 | BySeller, ByStatus, Open (while not final) |
- * | order lookup      | ORDER#<orderId>          | LOOKUP#<kind>#<value> | ByLookup (sku, product, email, external)   |
+ * | order lookup      | ORDER#<orderId>          | LOOKUP#<kind>#<value> | ByLookup (sku, product, email)            |
  * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
- * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt)                          |
+ * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -36,7 +36,11 @@ export const keys = {
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
 };
 
-export type LookupKind = 'SKU' | 'PRODUCT' | 'EMAIL' | 'EXTERNAL';
+/**
+ * What ByLookup finds orders by, one lookup item each. External ids need no index: they are idempotency
+ * scopes (store/idempotency.ts).
+ */
+export type LookupKind = 'SKU' | 'PRODUCT' | 'EMAIL';
 
 export const indexKeys = {
   bySeller: (sellerId: string, createdAt: string, orderId: string) => ({

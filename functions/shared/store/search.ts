@@ -3,7 +3,8 @@ import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-
 import { documents } from '../clients.js';
 import type { Order, Region } from '../domain/order.js';
 import type { OrderStatus } from '../domain/status.js';
-import { fromItem } from './orders.js';
+import { externalScopes } from './idempotency.js';
+import { findByIdempotency, fromItem } from './orders.js';
 import { INDEXES, indexKeys, keys, type LookupKind } from './schema.js';
 import { tableName } from './table.js';
 
@@ -44,7 +45,6 @@ interface Plan {
 
 function planFor(sellerId: string, filters: OrderFilters): Plan {
   const lookups: [LookupKind, string | undefined][] = [
-    ['EXTERNAL', filters.externalOrderId],
     ['EMAIL', filters.email?.toLowerCase()],
     ['SKU', filters.sku],
     ['PRODUCT', filters.productId],
@@ -153,6 +153,34 @@ async function ordersById(orderIds: string[]): Promise<Map<string, Order>> {
 }
 
 /**
+ * An external id names at most one order per source, found by its idempotency scope (the order's id
+ * for webhooks, a record for the seller API): no index to query.
+ */
+async function byExternalId(
+  sellerId: string,
+  externalOrderId: string,
+  filters: OrderFilters,
+  options: { limit: number; cursor?: string },
+  fingerprint: string,
+): Promise<OrderPage> {
+  const after = options.cursor ? decodeCursor(options.cursor, fingerprint) : undefined;
+  const found = await Promise.all(
+    externalScopes(sellerId, externalOrderId).map((scope) => findByIdempotency([scope])),
+  );
+  const positioned = found
+    .filter((order): order is Order => !!order && matches(order, sellerId, filters))
+    .map((order) => ({ order, position: `${order.createdAt}#${order.orderId}` }))
+    .filter(({ position }) => !after || position < after)
+    .sort((a, b) => (a.position < b.position ? 1 : -1));
+  const page = positioned.slice(0, options.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(({ order }) => order),
+    nextCursor: positioned.length > page.length && last ? encodeCursor(last.position, fingerprint) : null,
+  };
+}
+
+/**
  * One page of a seller's orders, newest first. The cursor marks the last order examined, so a page
  * that stopped early (the limit, or the examination budget for sparse filters) resumes right after it.
  */
@@ -161,8 +189,11 @@ export async function searchOrders(
   filters: OrderFilters,
   options: { limit: number; cursor?: string; budget?: number },
 ): Promise<OrderPage> {
-  const plan = planFor(sellerId, filters);
   const fingerprint = filterFingerprint(sellerId, filters);
+  if (filters.externalOrderId) {
+    return byExternalId(sellerId, filters.externalOrderId, filters, options, fingerprint);
+  }
+  const plan = planFor(sellerId, filters);
   const budget = options.budget ?? Math.max(1000, options.limit * 10);
   const sortName = plan.index.sort;
   let startKey: Record<string, unknown> | undefined;

@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+import { ORDER_SOURCES, type OrderSource } from '../domain/order.js';
+
+/**
+ * Idempotency scopes: each names one way the same order can arrive twice. A scope is kept in one of two
+ * ways (see createOrder):
+ * - as the order's id, `orderIdFor(scope)`: a storefront webhook's order is keyed by the storefront's own
+ *   order id, so a repeat lands on the same item and one conditional put both dedupes and stores it;
+ * - as an idempotency record beside the order, for the seller API, whose create may carry two scopes (an
+ *   Idempotency-Key and an externalOrderId) that must each find the order.
+ */
+export const scopes = {
+  external: (sellerId: string, source: OrderSource, externalOrderId: string) =>
+    `external#${sellerId}#${source}#${externalOrderId}`,
+  idempotencyKey: (sellerId: string, key: string) => `idempotency-key#${sellerId}#${key}`,
+};
+
+/** The id of the order a scope's first delivery created, when the scope is kept as the id. */
+export const orderIdFor = (scope: string): string =>
+  `ord_${createHash('sha256').update(scope).digest('hex').slice(0, 24)}`;
+
+/** Every scope an order with this external id may have been stored under, one per source. */
+export const externalScopes = (sellerId: string, externalOrderId: string): string[] =>
+  ORDER_SOURCES.map((source) => scopes.external(sellerId, source, externalOrderId));
