@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalConfig } from '../../infra/local/config.js';
+import { DEFAULT_TASK_CONCURRENCY, type LocalConfig } from '../../infra/local/config.js';
 import { startRuntime, type Runtime } from '../../infra/local/runtime.js';
 import { freePort } from '../../infra/local/services.js';
 
@@ -29,6 +29,7 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     sweepIntervalMs: 3_600_000,
     tableName: 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
+    taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     ...overrides,
   };
   let runtime: Runtime;

@@ -16,6 +16,12 @@ export interface LocalConfig {
   sweepIntervalMs: number;
   tableName: string;
   releaseDlqName: string;
+  /**
+   * How many task functions the local Step Functions engine runs at once; the rest wait for a free
+   * worker, as a Lambda function's reserved concurrency makes them. DynamoDB Local writes one item at a
+   * time, so this is what keeps running workflows from starving intake of it.
+   */
+  taskConcurrency: number;
 }
 
 function intFrom(name: string, fallback: number): number {
@@ -35,11 +41,20 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function count(name: string, fallback: number): number {
+  const value = positive(name, fallback);
+  if (!Number.isInteger(value)) throw new Error(`${name} must be a whole number, got ${value}`);
+  return value;
+}
+
 /**
  * 10,000× makes a standard domestic order (3 days in transit) arrive in about 26 s, and a 168 h hold
  * expire after about a minute.
  */
 export const DEFAULT_TIME_SCALE = 10_000;
+
+/** Measured with the bench: enough to keep DynamoDB Local busy, few enough to leave intake its share. */
+export const DEFAULT_TASK_CONCURRENCY = 4;
 
 export function loadLocalConfig(): LocalConfig {
   return {
@@ -53,5 +68,6 @@ export function loadLocalConfig(): LocalConfig {
     sweepIntervalMs: positive('ORDERFLOW_SWEEP_INTERVAL_MS', 30_000),
     tableName: process.env.ORDERS_TABLE ?? 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
+    taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
   };
 }

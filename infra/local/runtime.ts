@@ -71,6 +71,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       dataDir: join(config.dataDir, 'executions'),
       port: config.stepFunctionsPort,
       sqsEndpoint: sqs.endpoint,
+      maxConcurrentInvocations: config.taskConcurrency,
       ...(config.timeScale > 1
         ? { overrides: { retryIntervalOverrides: scaledRetryPauses(config.timeScale) } }
         : {}),

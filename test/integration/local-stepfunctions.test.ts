@@ -463,4 +463,44 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
       await engineOnly.stop();
     }
   });
+
+  it('runs at most maxConcurrentInvocations functions at once, and a task waiting for a worker does not time out', async () => {
+    let running = 0;
+    let most = 0;
+    const oneWorker = await startLocalStepFunctions({
+      definition: JSON.stringify({
+        StartAt: 'Work',
+        States: {
+          Work: {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:work',
+            TimeoutSeconds: 1,
+            End: true,
+          },
+        },
+      }),
+      stateMachineName: 'workers',
+      port: false,
+      maxConcurrentInvocations: 1,
+      handlers: {
+        work: async () => {
+          most = Math.max(most, ++running);
+          await new Promise((resolve) => setTimeout(resolve, 400));
+          running--;
+          return { ok: true };
+        },
+      },
+    });
+    try {
+      const names = ['w1', 'w2', 'w3', 'w4'];
+      for (const name of names) oneWorker.engine.startExecution({ name, input: '{}' });
+      // The last one waits ~1.2 s for the worker, longer than the state's 1 s timeout.
+      const done = await Promise.all(names.map((name) => oneWorker.engine.awaitExecution(name, 10_000)));
+
+      expect(done.map((execution) => execution.status)).toEqual(names.map(() => 'SUCCEEDED'));
+      expect(most).toBe(1);
+    } finally {
+      await oneWorker.stop();
+    }
+  });
 });

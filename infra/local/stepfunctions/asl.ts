@@ -54,6 +54,27 @@ export function taskStates(
   return tasks;
 }
 
+/** The longest timer Node sets (2^31 - 1 ms), in whole seconds. */
+const LONGEST_TIMER_SECONDS = 2_147_483;
+
+/**
+ * The definition as the library runs it: the timeouts of the Task states this engine runs (`engineRun`)
+ * are enforced by the engine (tasks.ts), from the moment the function gets a worker, so the library's
+ * own timer for them, which would count the wait for a worker too, is set as far out as Node's go.
+ */
+export function withEngineTimeouts(
+  definition: StateMachineDefinition,
+  engineRun: ReadonlySet<string>,
+): StateMachineDefinition {
+  const copy = structuredClone(definition);
+  for (const [name, state] of taskStates(copy)) {
+    if (!engineRun.has(name)) continue;
+    delete state.TimeoutSecondsPath;
+    state.TimeoutSeconds = LONGEST_TIMER_SECONDS;
+  }
+  return copy;
+}
+
 function merge<K, V>(into: Map<K, V>, from: Map<K, V>): void {
   for (const [key, value] of from) into.set(key, value);
 }

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
-import { referencePath, type StateMachineDefinition } from './asl.js';
+import { referencePath, withEngineTimeouts, type StateMachineDefinition } from './asl.js';
 import { apiError, ExecutionInterrupted } from './errors.js';
 import { historyEvent, payloadDetails, stateEventType, toWire, type HistoryEvent } from './history.js';
 import {
@@ -114,6 +114,7 @@ export class StepFunctionsEngine {
   private readonly resumedTokens = new Map<string, { execution: Execution; state: string }>();
   private readonly timedOut = new Set<string>();
   private readonly machines = new Map<string, StateMachine>();
+  private readonly libraryDefinition: StateMachineDefinition;
   private readonly tasks: ReturnType<typeof bindTasks>;
   private readonly store: ExecutionStore;
   private closed = false;
@@ -133,6 +134,7 @@ export class StepFunctionsEngine {
       },
       new Set(Object.keys(options.overrides?.taskResourceLocalHandlers ?? {})),
     );
+    this.libraryDefinition = withEngineTimeouts(options.definition, new Set(this.tasks.keys()));
     this.machine(options.definition.StartAt);
   }
 
@@ -449,7 +451,7 @@ export class StepFunctionsEngine {
       // The definition is validated once, as written; started elsewhere, the states before are unreachable.
       const resumed = startAt !== this.options.definition.StartAt;
       machine = new StateMachine(
-        { ...this.options.definition, StartAt: startAt },
+        { ...this.libraryDefinition, StartAt: startAt },
         resumed ? { validationOptions: { noValidate: true } } : undefined,
       );
       this.machines.set(startAt, machine);
@@ -565,7 +567,7 @@ export class StepFunctionsEngine {
       resumed.timeoutSeconds === undefined
         ? this.machine(startAt)
         : new StateMachine(
-            { ...this.options.definition, StartAt: startAt, TimeoutSeconds: resumed.timeoutSeconds },
+            { ...this.libraryDefinition, StartAt: startAt, TimeoutSeconds: resumed.timeoutSeconds },
             { validationOptions: { noValidate: true } },
           );
     const { result, eventLogs, abort } = machine.run(input, {

@@ -103,7 +103,7 @@ export function bindTasks(
       invoker.require(resource, name);
       bound.set(
         name,
-        timed(state, (run, input, timeout) => invoker.direct(run, resource, input, timeout)),
+        timed(state, (run, input, timeout) => invoker.direct(run, resource, input, timeout), invoker.gate),
       );
       continue;
     }
@@ -111,7 +111,7 @@ export function bindTasks(
     const service = integration ? `${integration[1]}:${integration[2]}` : undefined;
     const effect: Effect | undefined =
       service === 'lambda:invoke'
-        ? (input) => invoker.integration(input)
+        ? (input) => invoker.gate(() => invoker.integration(input))
         : service === 'sqs:sendMessage'
           ? (input) => sendMessage(sqsClient(), input)
           : undefined;
@@ -132,6 +132,7 @@ export function bindTasks(
 }
 
 type Effect = (input: Json) => Promise<Json>;
+type Gate = <T>(task: () => Promise<T>) => Promise<T>;
 type ResourceDetail = { resourceType: string; resource: string };
 
 /** The state's timeout exactly as the library computes it, so both agree on when it fires. */
@@ -149,35 +150,45 @@ const TIMED_OUT = Symbol('timed out');
 /**
  * Runs a task under the state's timeout. The timer is set before the library sets its own, so it
  * fires first: the timeout is recorded in the history and a late result is dropped, not recorded.
+ * A `gate` (the Lambda workers) is passed before the timer starts: a task waiting for a free worker is
+ * throttled, not running, and its timeout is for the function's run.
  */
 function timed(
   state: TaskStateDefinition,
   work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
+  gate: Gate = (task) => task(),
 ): TaskFunction {
-  return (run, input) => {
-    if (run.interrupted) return Promise.reject(new ExecutionInterrupted('execution is no longer running'));
-    const seconds = timeoutSeconds(state, input, run.context);
-    let expired = false;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => {
-        expired = true;
-        resolve(TIMED_OUT);
-      }, seconds * 1000);
-    });
-    const done = work(run, input, { seconds, expired: () => expired });
-    return Promise.race([done, timeout]).then(
-      (result) => {
-        clearTimeout(timer);
-        if (result === TIMED_OUT) throw new TaskError('States.Timeout', 'Task timed out.');
-        return result;
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        throw error;
-      },
-    );
-  };
+  return (run, input) => gate(() => timedRun(state, work, run, input));
+}
+
+function timedRun(
+  state: TaskStateDefinition,
+  work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
+  run: TaskRun,
+  input: Json,
+): Promise<Json> {
+  if (run.interrupted) return Promise.reject(new ExecutionInterrupted('execution is no longer running'));
+  const seconds = timeoutSeconds(state, input, run.context);
+  let expired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => {
+      expired = true;
+      resolve(TIMED_OUT);
+    }, seconds * 1000);
+  });
+  const done = work(run, input, { seconds, expired: () => expired });
+  return Promise.race([done, timeout]).then(
+    (result) => {
+      clearTimeout(timer);
+      if (result === TIMED_OUT) throw new TaskError('States.Timeout', 'Task timed out.');
+      return result;
+    },
+    (error: unknown) => {
+      clearTimeout(timer);
+      throw error;
+    },
+  );
 }
 
 /**
@@ -217,6 +228,9 @@ class LambdaInvoker {
     return found && { name, ...found };
   }
 
+  /** At most `maxConcurrentInvocations` functions run at once; the rest wait for a free worker. */
+  readonly gate: Gate = (task) => this.slots.run(task);
+
   require(functionRef: string, state: string): void {
     if (!this.find(functionRef)) throw new Error(`state ${state}: no handler registered for ${functionRef}`);
   }
@@ -229,14 +243,12 @@ class LambdaInvoker {
         `Function not found: ${functionRef} (Service: Lambda, Status Code: 404)`,
       );
     }
-    return this.slots.run(async () => {
-      const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
-      try {
-        return asJson(await target.handler(structuredClone(payload), context));
-      } catch (error) {
-        throw lambdaError(error);
-      }
-    });
+    const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
+    try {
+      return asJson(await target.handler(structuredClone(payload), context));
+    } catch (error) {
+      throw lambdaError(error);
+    }
   }
 
   /** A Task whose Resource is the function's ARN: the state input (after Parameters) is the event. */

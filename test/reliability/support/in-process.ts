@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LocalConfig } from '../../../infra/local/config.js';
+import { DEFAULT_TASK_CONCURRENCY, type LocalConfig } from '../../../infra/local/config.js';
 import type { Runtime } from '../../../infra/local/runtime.js';
 import { freeRuntimePorts, tempDataDir } from './runtime-process.js';
 
@@ -26,6 +26,7 @@ export async function startInProcessRuntime(
     sweepIntervalMs: 3_600_000,
     tableName: 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
+    taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     ...overrides,
   });
   // DynamoDB Local is a Java child: if this worker ends without stopping the runtime, stop it anyway.
