@@ -58,7 +58,8 @@ export function intakeSection(result: IntakeResult, load: Section['load']): Sect
   const steps = [...profile.steps].sort((a, b) => b.msPerRequest - a.msPerRequest);
   const markdown = [
     `${result.concurrency} concurrent senders in a closed loop for ${result.measureMs / 1000} s each (after a ` +
-      `2 s warm-up), against one local runtime started in-process on a fresh data directory.`,
+      `2 s warm-up), against one local runtime on a fresh data directory. The clients of both rows run in a ` +
+      `process of their own, not the runtime's.`,
     '',
     '| | per second | p50 | p99 |',
     '|---|---:|---:|---:|',
@@ -70,6 +71,11 @@ export function intakeSection(result: IntakeResult, load: Section['load']): Sect
       `${intake.accepted} of ${intake.sent} webhooks accepted${rejected.length ? `; ${rejected.join(', ')}` : ''}; ` +
       `max ${ms(intake.maxMs)}. A stored order is ${result.orderItemBytes} B. The runtime process used ` +
       `${intake.runtimeCpuPercent.toFixed(0)} % of one core meanwhile (DynamoDB Local runs in its own JVM).`,
+    '',
+    `With ${result.concurrency} senders each waiting for its answer, the mean latency is ${result.concurrency} ÷ the ` +
+      `rate (Little's law): a p99 under ${INTAKE_P99_GOAL_MS} ms needs at least ` +
+      `${((result.concurrency * 1000) / INTAKE_P99_GOAL_MS).toFixed(0)} accepted per second, and raw PutItem's own ` +
+      `mean at this concurrency is ${ms((result.concurrency * 1000) / putItem.perSecond)}.`,
     '',
     `Where one accepted webhook spends its time (API function mean ${ms(profile.apiMeanMs)}; each AWS call ` +
       `the function makes, timed at the SDK, by command and key kind):`,

@@ -2,20 +2,17 @@
  * Intake workload (run by bench/intake.ts in its own process). Starts the local runtime, then measures
  * in the same run and on the same DynamoDB Local: (1) the raw PutItem rate at 32 concurrent callers,
  * with items the size of a stored order; (2) signed generic webhooks at 32 concurrent senders through
- * the HTTP gateway, with the workflow engine running the orders they create, as `npm start` does.
+ * the HTTP gateway, with the workflow engine running the orders they create, as `npm start` does. The
+ * clients of both run in their own process (lib/load.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { localDynamoClient } from '../infra/local/services.js';
 import { LOCAL_SELLERS } from '../infra/local/seed.js';
 import { startBenchRuntime } from './lib/runtime.js';
+import { runLoad, type LoadResult } from './lib/load.js';
 import { sendWebhooks } from './lib/sender.js';
 import { percentile } from './lib/stats.js';
 
@@ -168,41 +165,36 @@ try {
       ],
     }),
   );
-  const padding = 'x'.repeat(Math.max(0, orderBytes - 60));
-  const putFor = async (ms: number) => {
-    const latencies: number[] = [];
-    const started = performance.now();
-    const deadline = started + ms;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < deadline) {
-          const item = { PK: { S: `RAW#${randomUUID()}` }, SK: { S: 'ITEM' }, data: { S: padding } };
-          const at = performance.now();
-          await dynamo.send(new PutItemCommand({ TableName: rawTable, Item: item }));
-          latencies.push(performance.now() - at);
-        }
-      }),
-    );
-    const elapsedMs = performance.now() - started;
-    return {
-      operations: latencies.length,
-      elapsedMs,
-      perSecond: (latencies.length * 1000) / elapsedMs,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-    };
-  };
+  const paddingBytes = Math.max(0, orderBytes - 60);
+  const summary = (load: LoadResult) => ({
+    operations: load.latencies.length,
+    elapsedMs: load.elapsedMs,
+    perSecond: (load.latencies.length * 1000) / load.elapsedMs,
+    p50Ms: percentile(load.latencies, 50),
+    p99Ms: percentile(load.latencies, 99),
+  });
+  // Each workload runs twice in a client process of its own: a warm-up, then the measured run.
+  const putFor = (durationMs: number) =>
+    runLoad({
+      kind: 'putItem',
+      endpoint: runtime.dynamo.endpoint,
+      table: rawTable,
+      paddingBytes,
+      concurrency: CONCURRENCY,
+      durationMs,
+    });
   await putFor(WARMUP_MS);
   const rawItemBytes = itemSize({
     PK: { S: `RAW#${randomUUID()}` },
     SK: { S: 'ITEM' },
-    data: { S: padding },
+    data: { S: 'x'.repeat(paddingBytes) },
   });
-  const putItem = await putFor(MEASURE_MS);
+  const putItem = summary(await putFor(MEASURE_MS));
 
   // (2) Intake through the gateway.
   const send = (durationMs: number) =>
-    sendWebhooks({
+    runLoad({
+      kind: 'webhooks',
       baseUrl: runtime.url,
       sellerId: seller.sellerId,
       secret: seller.webhookSecret,
