@@ -3,9 +3,8 @@ import httpErrorHandler from '@middy/http-error-handler';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpRouterHandler from '@middy/http-router';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { logger, metrics } from '../shared/logger.js';
+import { logger, metrics, publishMetrics } from '../shared/logger.js';
 import { ApiError, errorResult } from './http.js';
 import { routeHandler } from './route.js';
 import { routes } from './routes/index.js';
@@ -42,7 +41,7 @@ function noRoute({ method, path }: { method: string; path: string }) {
  */
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics))
+  .use(publishMetrics(metrics))
   .use(httpHeaderNormalizer())
   .use(
     httpErrorHandler({

@@ -1,10 +1,9 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { DAY_MS, HOUR_MS, MINUTE_MS, scaledMs } from '../shared/clock.js';
 import type { Order } from '../shared/domain/order.js';
 import type { OrderStatus } from '../shared/domain/status.js';
-import { logger, metrics } from '../shared/logger.js';
+import { logger, metrics, publishMetrics } from '../shared/logger.js';
 import { fromItem, getOrder, queryIndex, updateOrder } from '../shared/store/orders.js';
 import { INDEXES, OPEN_SHARDS } from '../shared/store/schema.js';
 import { getSellerCached } from '../shared/store/sellers.js';
@@ -105,5 +104,5 @@ export async function sweep(now = Date.now()): Promise<SweepReport> {
 
 export const handler = middy()
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
+  .use(publishMetrics(metrics))
   .handler(async () => sweep());

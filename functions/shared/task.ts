@@ -1,9 +1,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
-import { logger, metrics } from './logger.js';
+import { logger, metrics, publishMetrics } from './logger.js';
 
 export const orderTaskInput = z.object({ orderId: z.string().min(1) });
 
@@ -17,7 +16,7 @@ export function taskHandler<Schema extends z.ZodType<{ orderId: string }>, Resul
 ) {
   return middy<unknown, Result, Error, Context>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
+    .use(publishMetrics(metrics))
     .handler(async (event) => {
       const input = schema.parse(event);
       logger.appendKeys({ orderId: input.orderId });
