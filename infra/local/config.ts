@@ -53,8 +53,11 @@ function count(name: string, fallback: number): number {
  */
 export const DEFAULT_TIME_SCALE = 10_000;
 
-/** Measured with the bench: enough to keep DynamoDB Local busy, few enough to leave intake its share. */
-export const DEFAULT_TASK_CONCURRENCY = 4;
+/**
+ * Measured with the bench: 1,000 orders end to end take the same ~54 s with 2 or 4 workers (DynamoDB
+ * Local is the limit), and intake keeps more of DynamoDB Local with 2 (64 left it a third as much).
+ */
+export const DEFAULT_TASK_CONCURRENCY = 2;
 
 export function loadLocalConfig(): LocalConfig {
   return {
