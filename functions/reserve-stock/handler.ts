@@ -4,7 +4,7 @@ import type { Order } from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { reserveStock } from '../shared/store/inventory.js';
-import { getSeller } from '../shared/store/sellers.js';
+import { getSellerCached } from '../shared/store/sellers.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
 /** Why the seller must look at this order before it is released, if they must. */
@@ -19,7 +19,7 @@ export function holdReason(order: Order, seller: Seller): string | undefined {
 /** PAYMENT_VERIFIED → STOCK_RESERVED (or OutOfStock), then decides whether the order waits for the seller. */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await reserveStock(orderId);
-  const seller = await getSeller(order.sellerId);
+  const seller = await getSellerCached(order.sellerId);
   if (!seller) throw new Error(`seller ${order.sellerId} not found`);
   const reason = holdReason(order, seller);
   logger.info('stock reserved', { holdReason: reason });

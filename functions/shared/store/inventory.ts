@@ -4,7 +4,13 @@ import { nowIso } from '../clock.js';
 import { quantitiesBySku, type Order } from '../domain/order.js';
 import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
-import { logTransition, requireOrder, transitionUpdate, type TransitionOptions } from './orders.js';
+import {
+  applyTransition,
+  logTransition,
+  requireOrder,
+  transitionUpdate,
+  type TransitionOptions,
+} from './orders.js';
 import { keys } from './schema.js';
 import { tableName, transactWrite, type TransactItem } from './table.js';
 
@@ -73,8 +79,10 @@ function stockMoves(
 export async function reserveStock(orderId: string, actor: Actor = 'workflow'): Promise<Order> {
   const order = await requireOrder(orderId);
   if (order.status === 'STOCK_RESERVED' || order.status === 'ON_HOLD') return order;
+  const options: TransitionOptions = { actor, from: ['PAYMENT_VERIFIED'] };
+  const statusUpdate = transitionUpdate(order, 'STOCK_RESERVED', options);
   const items: TransactItem[] = [
-    { Update: transitionUpdate(order, 'STOCK_RESERVED', { actor, from: ['PAYMENT_VERIFIED'] }) },
+    { Update: statusUpdate },
     {
       Put: {
         TableName: tableName(),
@@ -93,7 +101,7 @@ export async function reserveStock(orderId: string, actor: Actor = 'workflow'): 
   const result = await transactWrite(items);
   if (result.ok) {
     logTransition(order, 'STOCK_RESERVED', { actor });
-    return requireOrder(orderId);
+    return applyTransition(order, statusUpdate, options);
   }
   const current = await requireOrder(orderId);
   if (current.status === 'STOCK_RESERVED' || current.status === 'ON_HOLD') return current;
@@ -122,7 +130,8 @@ export async function transitionWithStock(
   const order = read ?? (await requireOrder(orderId));
   if (order.status === to) return order;
   const holdsStock = RESERVING_STATUSES.includes(order.status) || order.status === 'RELEASED';
-  const statusUpdate = transitionUpdate(order, to, { ...options, from: [order.status] });
+  const statusOptions: TransitionOptions = { ...options, from: [order.status] };
+  const statusUpdate = transitionUpdate(order, to, statusOptions);
   const items: TransactItem[] = [{ Update: statusUpdate }];
   if (holdsStock) {
     items.push(
@@ -152,7 +161,7 @@ export async function transitionWithStock(
   const result = await transactWrite(items);
   if (result.ok) {
     logTransition(order, to, options);
-    return requireOrder(orderId);
+    return applyTransition(order, statusUpdate, statusOptions);
   }
   const current = await requireOrder(orderId);
   if (current.status === to) return current;

@@ -251,6 +251,41 @@ export function transitionUpdate(
   };
 }
 
+/**
+ * The order a committed `transitionUpdate` leaves, for writes that cannot return it (a transaction):
+ * `order` as read, with the update's status, history entry, timestamp, sets and removes applied. The
+ * write was conditional on the status read, so only a field some other writer changed in between could
+ * differ from the table, and no other writer changes an order's fields while the status stays put.
+ */
+export function applyTransition(
+  order: Order,
+  update: ReturnType<typeof transitionUpdate>,
+  options: TransitionOptions,
+): Order {
+  const values = update.ExpressionAttributeValues as {
+    ':to': OrderStatus;
+    ':at': string;
+    ':entry': HistoryEntry[];
+  };
+  const next = { ...structuredClone(order), ...structuredClone(options.set ?? {}) } as Record<
+    string,
+    unknown
+  >;
+  for (const path of options.remove ?? []) {
+    const parts = path.split('.');
+    const parent = parts
+      .slice(0, -1)
+      .reduce<unknown>((at, part) => (at as Record<string, unknown> | undefined)?.[part], next);
+    if (parent && typeof parent === 'object') delete (parent as Record<string, unknown>)[parts.at(-1)!];
+  }
+  return {
+    ...(next as unknown as Order),
+    status: values[':to'],
+    updatedAt: values[':at'],
+    history: [...order.history, ...values[':entry']],
+  };
+}
+
 function indexValues(order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>, to: OrderStatus, at: string) {
   const status = indexKeys.byStatus(order.sellerId, to, order.createdAt, order.orderId);
   if (isTerminal(to)) return { ':gsi2pk': status.GSI2PK };
