@@ -73,13 +73,20 @@ interface TokenEntry {
 
 type Outcome = TaskOutcome;
 
-/** A retired execution has none of what only running needs; its history is read back from the store. */
+/**
+ * A retired execution keeps only its summary in memory; its input, output and history are read back
+ * from the store (`full`).
+ */
 type Retired = RetiredRecord & {
   history?: undefined;
   currentState?: undefined;
   currentInput?: undefined;
   taskToken?: undefined;
 };
+
+const SETTLED = Promise.resolve();
+const NO_TOKENS: ReadonlySet<TokenEntry> = new Set();
+const NOTHING = (): void => undefined;
 
 interface Execution {
   /** The whole record while it runs; once finished and retired by the store, the fields the API answers. */
@@ -176,10 +183,11 @@ export class StepFunctionsEngine {
     const existing = this.executions.get(name);
     if (existing) {
       // AWS's rule: the same name and input while it runs is the same start; anything else is a conflict.
-      if (existing.record.status === 'RUNNING' && existing.record.input === input) {
-        return { executionArn: existing.record.executionArn, startDate: new Date(existing.record.startDate) };
+      const { record } = existing;
+      if (record.history && record.status === 'RUNNING' && record.input === input) {
+        return { executionArn: record.executionArn, startDate: new Date(record.startDate) };
       }
-      throw apiError.executionAlreadyExists(existing.record.executionArn);
+      throw apiError.executionAlreadyExists(this.executionArn(record.name));
     }
     const record: ExecutionRecord = {
       name,
@@ -208,7 +216,7 @@ export class StepFunctionsEngine {
   }
 
   describeExecution(executionArn: string): ExecutionDescription {
-    const { record } = this.find(executionArn);
+    const record = this.full(this.find(executionArn));
     return {
       executionArn: record.executionArn,
       stateMachineArn: this.stateMachineArn,
@@ -242,7 +250,7 @@ export class StepFunctionsEngine {
     const { page, nextToken } = paginate(all, request.maxResults, request.nextToken);
     return {
       executions: page.map((record) => ({
-        executionArn: record.executionArn,
+        executionArn: this.executionArn(record.name),
         stateMachineArn: this.stateMachineArn,
         name: record.name,
         status: record.status,
@@ -374,7 +382,7 @@ export class StepFunctionsEngine {
         }),
       ]).finally(() => clearTimeout(timer));
     }
-    return this.describeExecution(execution.record.executionArn);
+    return this.describeExecution(this.executionArn(execution.record.name));
   }
 
   /** Every execution currently running. */
@@ -409,6 +417,11 @@ export class StepFunctionsEngine {
   }
 
   private track(record: ExecutionRecord | Retired): Execution {
+    if (!record.history) {
+      const execution = retired(record);
+      this.executions.set(record.name, execution);
+      return execution;
+    }
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const execution: Execution = {
@@ -518,7 +531,7 @@ export class StepFunctionsEngine {
     input: Json,
     resumed: { timeoutSeconds?: number; waitOnce?: [string, number] } = {},
   ): void {
-    const { record } = execution;
+    const record = whole(execution);
     const context = {
       Execution: {
         Id: record.executionArn,
@@ -670,12 +683,16 @@ export class StepFunctionsEngine {
     history.push(historyEvent(history.length + 1, type, details));
   }
 
-  /** From memory, or for a retired execution from the store (a synchronous read of one file). */
   private historyOf(execution: Execution): HistoryEvent[] {
-    const { history, name } = execution.record;
-    if (history) return history;
-    if (!this.store.history) throw new Error(`the store retired ${name} but cannot read its history`);
-    return this.store.history(name);
+    return this.full(execution).history;
+  }
+
+  /** From memory, or for a retired execution from the store (a synchronous read of one file). */
+  private full(execution: Execution): ExecutionRecord {
+    const { record } = execution;
+    if (record.history) return record;
+    if (!this.store.finished) throw new Error(`the store retired ${record.name} but cannot read it back`);
+    return this.store.finished(record.name);
   }
 
   private persist(execution: Execution): Promise<void> {
@@ -716,18 +733,15 @@ export class StepFunctionsEngine {
    */
   private async retire(execution: Execution): Promise<void> {
     const { record } = execution;
-    if (!this.store.retire || !this.store.history || record.history === undefined) return;
+    if (!this.store.retire || !this.store.finished || record.history === undefined) return;
     try {
       if (!(await this.store.retire(record))) return;
     } catch (error) {
       console.error(`local Step Functions: could not retire ${record.name}:`, error);
       return;
     }
-    execution.record = retiredRecord(record);
-    // The finished run's closures hold its record; nothing needs them now.
-    execution.abort = undefined;
-    execution.pendingExit = undefined;
-    execution.buffered = undefined;
+    // A new, small entry: the finished run's closures, promises and token set go with the old one.
+    this.executions.set(record.name, retired(retiredRecord(record)));
   }
 
   private interrupt(execution: Execution, reason: string): void {
@@ -848,6 +862,20 @@ export class StepFunctionsEngine {
     }
     throw this.unknownToken(token);
   }
+}
+
+/** The entry of a finished execution whose record the store keeps: it needs nothing of its own. */
+function retired(record: Retired): Execution {
+  return {
+    record,
+    sealed: true,
+    interrupted: false,
+    detached: false,
+    persisted: SETTLED,
+    tokens: NO_TOKENS as Set<TokenEntry>,
+    finished: SETTLED,
+    finish: NOTHING,
+  };
 }
 
 /** The whole record of an execution that has not been retired (all of them while running). */
