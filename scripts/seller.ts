@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { SELLER_ID_PATTERN } from '../functions/api/auth.js';
-import { addApiKey, getSeller, newSecret, putSeller } from '../functions/shared/store/sellers.js';
+import { addApiKey, newSecret, putSeller } from '../functions/shared/store/seller-admin.js';
+import { getSeller } from '../functions/shared/store/sellers.js';
 import { sellerSettingsSchema } from '../functions/shared/domain/seller.js';
 
 const USAGE = `usage:

@@ -1,13 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { nowIso } from '../shared/clock.js';
-import {
-  orderTotal,
-  regionOf,
-  type Order,
-  type OrderInput,
-  type OrderSource,
-} from '../shared/domain/order.js';
+import { orderTotal } from '../shared/domain/lines.js';
+import { regionOf, type Order, type OrderInput, type OrderSource } from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { isStocked } from '../shared/store/inventory.js';

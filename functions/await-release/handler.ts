@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { addBusinessMs, nowIso, timeScale } from '../shared/clock.js';
 import { OrderCancelledError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
@@ -6,10 +6,10 @@ import { requireOrder, transition, updateOrder } from '../shared/store/orders.js
 import { taskHandler } from '../shared/task.js';
 
 const input = z.object({
-  orderId: z.string().min(1),
-  taskToken: z.string().min(1),
-  reason: z.string().min(1),
-  timeoutSeconds: z.number().positive(),
+  orderId: z.string().check(z.minLength(1)),
+  taskToken: z.string().check(z.minLength(1)),
+  reason: z.string().check(z.minLength(1)),
+  timeoutSeconds: z.number().check(z.positive()),
 });
 
 /**

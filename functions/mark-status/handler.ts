@@ -1,15 +1,15 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
 import { transition, updateOrder } from '../shared/store/orders.js';
 import { taskHandler } from '../shared/task.js';
 
 const input = z.object({
-  orderId: z.string().min(1),
+  orderId: z.string().check(z.minLength(1)),
   status: z.enum(['PAYMENT_FAILED', 'OUT_OF_STOCK', 'FAILED_TO_RELEASE', 'CANCELLED']),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
   /** What a Catch put at ResultPath: the error name and its cause. */
-  error: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  error: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 
 /** The reason a caught error carries: Lambda errors arrive as a JSON Cause with errorMessage. */

@@ -1,16 +1,17 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { logger, metrics, publishMetrics } from './logger.js';
 
-export const orderTaskInput = z.object({ orderId: z.string().min(1) });
+/** zod's mini build: the task functions only check a small input, and the full build costs ~15 ms to load. */
+export const orderTaskInput = z.object({ orderId: z.string().check(z.minLength(1)) });
 
 /**
  * A workflow task Lambda: validates its input, puts the order id on every log line, flushes metrics.
  * Errors propagate untouched, because their names are what the state machine's Retry and Catch match.
  */
-export function taskHandler<Schema extends z.ZodType<{ orderId: string }>, Result>(
+export function taskHandler<Schema extends z.ZodMiniType<{ orderId: string }>, Result>(
   schema: Schema,
   work: (input: z.infer<Schema>) => Promise<Result>,
 ) {

@@ -1,4 +1,5 @@
-import { addApiKey, getSeller, putSeller } from '../../functions/shared/store/sellers.js';
+import { addApiKey, putSeller } from '../../functions/shared/store/seller-admin.js';
+import { getSeller } from '../../functions/shared/store/sellers.js';
 import { setStock } from '../../functions/shared/store/inventory.js';
 
 /** The design's two local sellers, so tenant isolation can be tried from the first minute. */

@@ -1,7 +1,7 @@
 import { StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getOrder, transition } from '../../functions/shared/store/orders.js';
-import { putSeller } from '../../functions/shared/store/sellers.js';
+import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { searchOrders } from '../../functions/shared/store/search.js';
 import { call } from '../support/http.js';
 import { orderInput } from '../support/orders.js';

@@ -3,7 +3,7 @@ import { handler as markStatus } from '../../functions/mark-status/handler.js';
 import { handler as reserveStock } from '../../functions/reserve-stock/handler.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder, transition } from '../../functions/shared/store/orders.js';
-import { putSeller } from '../../functions/shared/store/sellers.js';
+import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { lambdaContext } from '../support/lambda.js';
 import { newOrder } from '../support/orders.js';
 

@@ -19,7 +19,7 @@ process.env.ORDERFLOW_TIME_SCALE = '100000';
 const workflow = await import('../../functions/shared/workflow.js');
 const orders = await import('../../functions/shared/store/orders.js');
 const { setStock, getStock } = await import('../../functions/shared/store/inventory.js');
-const { putSeller } = await import('../../functions/shared/store/sellers.js');
+const { putSeller } = await import('../../functions/shared/store/seller-admin.js');
 
 let local: LocalStepFunctions;
 

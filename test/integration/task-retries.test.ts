@@ -10,7 +10,7 @@ import { handler as verifyPayment } from '../../functions/verify-payment/handler
 import { documents } from '../../functions/shared/clients.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
-import { putSeller } from '../../functions/shared/store/sellers.js';
+import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { tableName } from '../../functions/shared/store/table.js';
 import { lambdaContext } from '../support/lambda.js';
 import { newOrder } from '../support/orders.js';

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sampleOrder } from '../../scripts/lib/client.js';
 import { nowIso } from '../../functions/shared/clock.js';
-import {
-  orderInputSchema,
-  orderTotal,
-  type Order,
-  type OrderInput,
-} from '../../functions/shared/domain/order.js';
+import { orderTotal } from '../../functions/shared/domain/lines.js';
+import { orderInputSchema, type Order, type OrderInput } from '../../functions/shared/domain/order.js';
 
 /** A valid generic order body (the demo's sample); override what a test is about. */
 export function orderInput(overrides: Partial<OrderInput> & Record<string, unknown> = {}): OrderInput {

@@ -1,5 +1,5 @@
 import { setStock } from '../../functions/shared/store/inventory.js';
-import { addApiKey, putSeller } from '../../functions/shared/store/sellers.js';
+import { addApiKey, putSeller } from '../../functions/shared/store/seller-admin.js';
 
 /** The two sellers of the local defaults (DESIGN.md), with their keys, secrets and demo stock. */
 export const DEMO = { sellerId: 'demo', apiKey: 'demo-api-key', webhookSecret: 'demo-webhook-secret' };

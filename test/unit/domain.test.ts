@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromMinor, toMinor } from '../../functions/shared/domain/money.js';
-import { orderTotal, quantitiesBySku, regionOf } from '../../functions/shared/domain/order.js';
+import { orderTotal, quantitiesBySku } from '../../functions/shared/domain/lines.js';
+import { regionOf } from '../../functions/shared/domain/order.js';
 import {
   ORDER_STATUSES,
   TRANSITIONS,

@@ -3,7 +3,7 @@ import type { Order } from '../../functions/shared/domain/order.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
 import { searchOrders } from '../../functions/shared/store/search.js';
-import { addApiKey, putSeller } from '../../functions/shared/store/sellers.js';
+import { addApiKey, putSeller } from '../../functions/shared/store/seller-admin.js';
 import { startExecution } from '../../functions/shared/workflow.js';
 import { sellerClient } from '../support/http.js';
 import { newOrder } from '../support/orders.js';

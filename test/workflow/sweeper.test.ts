@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweep } from '../../functions/delivery-sweeper/handler.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder, transition } from '../../functions/shared/store/orders.js';
-import { putSeller } from '../../functions/shared/store/sellers.js';
+import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { newOrder } from '../support/orders.js';
 import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow.js';
 import { DELIVERED_HISTORY } from '../support/order-states.js';

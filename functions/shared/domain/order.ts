@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MONEY_PATTERN, fromMinor, toMinor } from './money.js';
+import { MONEY_PATTERN } from './money.js';
 import { ACTORS, ORDER_STATUSES, type OrderStatus } from './status.js';
 
 /** Free text: any Unicode except control characters (tab and newline allowed where text is long). */
@@ -119,17 +119,6 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   workflow: { executionName: string; attempt: number; startedAt?: string };
 }
 
-export function orderTotal(items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[]): string {
-  return fromMinor(items.reduce((sum, line) => sum + toMinor(line.unitPrice) * line.quantity, 0));
-}
-
 export function regionOf(address: Pick<Address, 'country'>, originCountry: string): Region {
   return address.country === originCountry ? 'domestic' : 'international';
-}
-
-/** Quantity per SKU; an order may list the same SKU on several lines. */
-export function quantitiesBySku(items: readonly Pick<LineItem, 'sku' | 'quantity'>[]): Map<string, number> {
-  const bySku = new Map<string, number>();
-  for (const { sku, quantity } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
-  return bySku;
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ORDER_SOURCES, type OrderSource } from '../domain/order.js';
+import type { OrderSource } from '../domain/order.js';
 
 /**
  * Idempotency scopes: each names one way the same order can arrive twice. A scope is kept in one of two
@@ -18,7 +18,3 @@ export const scopes = {
 /** The id of the order a scope's first delivery created, when the scope is kept as the id. */
 export const orderIdFor = (scope: string): string =>
   `ord_${createHash('sha256').update(scope).digest('hex').slice(0, 24)}`;
-
-/** Every scope an order with this external id may have been stored under, one per source. */
-export const externalScopes = (sellerId: string, externalOrderId: string): string[] =>
-  ORDER_SOURCES.map((source) => scopes.external(sellerId, source, externalOrderId));

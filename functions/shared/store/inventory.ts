@@ -1,7 +1,8 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
-import { quantitiesBySku, type Order } from '../domain/order.js';
+import { quantitiesBySku } from '../domain/lines.js';
+import type { Order } from '../domain/order.js';
 import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
 import {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
-import type { Order, Region } from '../domain/order.js';
 import type { OrderStatus } from '../domain/status.js';
-import { externalScopes } from './idempotency.js';
+import { ORDER_SOURCES, type Order, type Region } from '../domain/order.js';
+import { scopes } from './idempotency.js';
 import { findByIdempotency, fromItem } from './orders.js';
 import { INDEXES, indexKeys, keys, type LookupKind } from './schema.js';
 import { tableName } from './table.js';
@@ -151,6 +151,10 @@ async function ordersById(orderIds: string[]): Promise<Map<string, Order>> {
   }
   return found;
 }
+
+/** Every scope an order with this external id may have been stored under, one per source. */
+const externalScopes = (sellerId: string, externalOrderId: string): string[] =>
+  ORDER_SOURCES.map((source) => scopes.external(sellerId, source, externalOrderId));
 
 /**
  * An external id names at most one order per source, found by its idempotency scope (the order's id

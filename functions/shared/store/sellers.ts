@@ -1,15 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
-import { nowIso } from '../clock.js';
-import { sellerSettingsSchema, type Seller, type SellerSettings } from '../domain/seller.js';
+import type { Seller } from '../domain/seller.js';
 import { keys } from './schema.js';
 import { tableName } from './table.js';
 
+/**
+ * Reading sellers and their API keys: what the functions need. Creating them is in seller-admin.ts, which
+ * validates settings with zod and so stays out of the task functions' bundles.
+ */
+
 /** API keys are random 32-byte secrets, so a plain SHA-256 is a safe way to store and look them up. */
 export const hashApiKey = (apiKey: string): string => createHash('sha256').update(apiKey).digest('hex');
-
-export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
 
 export async function getSeller(sellerId: string): Promise<Seller | undefined> {
   const { Item } = await documents.send(
@@ -31,33 +33,6 @@ export async function getSellerCached(sellerId: string): Promise<Seller | undefi
   const seller = await getSeller(sellerId);
   recentSellers.set(sellerId, { seller, until: Date.now() + SELLER_CACHE_MS });
   return seller;
-}
-
-export async function putSeller(
-  input: { sellerId: string; name?: string; webhookSecrets: string[] } & Partial<SellerSettings> &
-    Pick<SellerSettings, 'originCountry'>,
-): Promise<Seller> {
-  const settings = sellerSettingsSchema.parse(input);
-  const seller: Seller = {
-    ...settings,
-    sellerId: input.sellerId,
-    name: input.name ?? input.sellerId,
-    webhookSecrets: input.webhookSecrets,
-    createdAt: nowIso(),
-  };
-  await documents.send(
-    new PutCommand({ TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } }),
-  );
-  return seller;
-}
-
-export async function addApiKey(sellerId: string, apiKey: string): Promise<void> {
-  await documents.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...keys.apiKey(hashApiKey(apiKey)), sellerId, createdAt: nowIso() },
-    }),
-  );
 }
 
 export async function sellerIdForApiKey(apiKey: string): Promise<string | undefined> {

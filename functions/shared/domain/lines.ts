@@ -1,0 +1,18 @@
+import type { LineItem } from './order.js';
+import { fromMinor, toMinor } from './money.js';
+
+/**
+ * Arithmetic over an order's lines. Apart from the order's schemas (order.ts), so the workflow's functions,
+ * which need these but never parse an order, do not load zod.
+ */
+
+export function orderTotal(items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[]): string {
+  return fromMinor(items.reduce((sum, line) => sum + toMinor(line.unitPrice) * line.quantity, 0));
+}
+
+/** Quantity per SKU; an order may list the same SKU on several lines. */
+export function quantitiesBySku(items: readonly Pick<LineItem, 'sku' | 'quantity'>[]): Map<string, number> {
+  const bySku = new Map<string, number>();
+  for (const { sku, quantity } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + quantity);
+  return bySku;
+}
