@@ -54,10 +54,12 @@ function count(name: string, fallback: number): number {
 export const DEFAULT_TIME_SCALE = 10_000;
 
 /**
- * Measured with the bench: 1,000 orders end to end take the same ~54 s with 2 or 4 workers (DynamoDB
- * Local is the limit), and intake keeps more of DynamoDB Local with 2 (64 left it a third as much).
+ * Measured with the bench. With 2 workers, 1,000 orders end to end are bound by the workers (their summed
+ * task time ÷ 2, which grows when the machine is busy: 49–62 s); with 4, by DynamoDB Local (45–52 s).
+ * Intake keeps its share of DynamoDB Local either way (0.50–0.76 × raw PutItem in paired runs); with 64
+ * it kept a third as much.
  */
-export const DEFAULT_TASK_CONCURRENCY = 2;
+export const DEFAULT_TASK_CONCURRENCY = 4;
 
 export function loadLocalConfig(): LocalConfig {
   return {
