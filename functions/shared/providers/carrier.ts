@@ -50,10 +50,7 @@ export const sandboxCarrier: Carrier = {
   async buyLabel(request) {
     maybeInjectFault('carrier.buyLabel');
     const key = keys.label(request.idempotencyKey);
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
-    );
-    if (Item) return Item.label as Label;
+    // No read first: the conditional put is the idempotency check, and a repeat reads the first label.
     const digest = createHash('sha256').update(request.idempotencyKey).digest('hex').toUpperCase();
     const shippedAt = nowIso();
     const label: Label = {
