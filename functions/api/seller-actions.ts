@@ -1,5 +1,5 @@
 import { regionOf, type Address, type Order } from '../shared/domain/order.js';
-import { canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
+import { allowedFrom, canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
 import { IllegalTransitionError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
 import {
@@ -96,15 +96,11 @@ export async function retryOrder(order: Order) {
   return claim;
 }
 
-/** Before release, or while a release failed (say, on an undeliverable address), the address can change. */
-export const ADDRESS_EDITABLE: readonly OrderStatus[] = [
-  'PENDING',
-  'PAYMENT_VERIFIED',
-  'STOCK_RESERVED',
-  'ON_HOLD',
-  'OUT_OF_STOCK',
-  'FAILED_TO_RELEASE',
-];
+/**
+ * The address can change while the order can still be cancelled: before release, or while a release
+ * failed (say, on an undeliverable address). Read from the transition table, so the two cannot drift.
+ */
+export const ADDRESS_EDITABLE: readonly OrderStatus[] = allowedFrom('CANCELLED');
 
 export async function fixShippingAddress(order: Order, shippingAddress: Address): Promise<Order> {
   if (!ADDRESS_EDITABLE.includes(order.status)) {

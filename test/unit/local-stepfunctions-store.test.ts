@@ -257,7 +257,7 @@ describe('finished executions are retired to disk', () => {
     await store.save(record);
     expect(await store.retire(record)).toBe(true);
     expect(store.held).toBe(0);
-    expect(store.history('done')).toEqual(record.history);
+    expect(store.finished('done')).toEqual(record);
     // As if killed before the snapshot landed: the journal still holds every line of it.
     rmSync(join(dir, 'executions', 'done.json'));
 

@@ -339,10 +339,6 @@ export class FileExecutionStore implements ExecutionStore {
     return this.live.get(name)?.record ?? this.readSnapshot(name).record;
   }
 
-  history(name: string): HistoryEvent[] {
-    return this.finished(name).history;
-  }
-
   /** Executions the store holds in memory (running ones, and finished ones not retired yet). */
   get held(): number {
     return this.live.size;
