@@ -8,7 +8,11 @@ import { INDEXES } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
 import { Observability } from './constructs/observability.js';
-import { OrderflowFunction, type OrderflowFunctionProps } from './constructs/orderflow-function.js';
+import {
+  OrderflowFunction,
+  type ItemAction,
+  type OrderflowFunctionProps,
+} from './constructs/orderflow-function.js';
 import { OrdersApi } from './constructs/orders-api.js';
 import { OrdersTable } from './constructs/orders-table.js';
 
@@ -22,14 +26,36 @@ export interface OrderflowStackProps extends StackProps {
 export const SWEEP_INTERVAL = Duration.minutes(5);
 export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
 
-const TASKS: Record<TaskFunctionName, string> = {
-  'verify-payment': 'PENDING → PAYMENT_VERIFIED with the payment provider',
-  'reserve-stock': 'reserves stock for every line and decides the hold',
-  'await-release': 'puts an order ON_HOLD with the task token the seller release sends back',
-  'release-order': 'release checks; RELEASED or the release DLQ',
-  'generate-label': 'buys the shipping label: SHIPPED',
-  'poll-delivery': 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
-  'mark-status': 'records a failure status with its reason',
+const GET = 'dynamodb:GetItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const PUT = 'dynamodb:PutItem';
+
+/**
+ * Each task function, and what it does with the order table's items: least privilege, one function at a
+ * time. A transaction is authorized per part, so reserving stock needs PutItem (the reservation) and
+ * UpdateItem (order and stock). test/infra checks these cover every DynamoDB command the function's bundle
+ * can send; the local runtime refuses any call they do not allow, as AWS would.
+ */
+const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[] }> = {
+  'verify-payment': {
+    description: 'PENDING → PAYMENT_VERIFIED with the payment provider',
+    items: [GET, UPDATE, 'dynamodb:BatchWriteItem'],
+  },
+  'reserve-stock': {
+    description: 'reserves stock for every line and decides the hold',
+    items: [GET, UPDATE, PUT],
+  },
+  'await-release': {
+    description: 'puts an order ON_HOLD with the task token the seller release sends back',
+    items: [GET, UPDATE],
+  },
+  'release-order': { description: 'release checks; RELEASED or the release DLQ', items: [GET, UPDATE] },
+  'generate-label': { description: 'buys the shipping label: SHIPPED', items: [GET, UPDATE, PUT] },
+  'poll-delivery': {
+    description: 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
+    items: [GET, UPDATE, PUT],
+  },
+  'mark-status': { description: 'records a failure status with its reason', items: [GET, UPDATE] },
 };
 
 /**
@@ -53,8 +79,11 @@ export class OrderflowStack extends Stack {
 
     const tasks = {} as Record<TaskFunctionName, OrderflowFunction>;
     const taskHandlers = {} as Record<TaskFunctionName, IFunction>;
-    for (const [name, description] of Object.entries(TASKS) as [TaskFunctionName, string][]) {
-      tasks[name] = fn(name, description).useOrders(this.table);
+    for (const [name, { description, items }] of Object.entries(TASKS) as [
+      TaskFunctionName,
+      (typeof TASKS)[TaskFunctionName],
+    ][]) {
+      tasks[name] = fn(name, description).useOrders(this.table, items);
       taskHandlers[name] = tasks[name].handler;
     }
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
@@ -63,8 +92,12 @@ export class OrderflowStack extends Stack {
       memorySize: 512,
       timeout: Duration.seconds(15),
     })
-      .useOrders(this.table, [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name])
-      .useWorkflow(this.workflow, ['start', 'describe', 'stop', 'sendTaskSuccess']);
+      .useOrders(
+        this.table,
+        [GET, 'dynamodb:BatchGetItem', 'dynamodb:Query', PUT, UPDATE],
+        [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name],
+      )
+      .useWorkflow(this.workflow, ['start', 'stop', 'sendTaskSuccess']);
 
     const sweeper = fn(
       'delivery-sweeper',
@@ -75,7 +108,7 @@ export class OrderflowStack extends Stack {
         retryAttempts: 0,
       },
     )
-      .useOrders(this.table, [INDEXES.open.name])
+      .useOrders(this.table, [GET, UPDATE], [INDEXES.open.name])
       .useWorkflow(this.workflow, ['start', 'describe']);
 
     new events.Rule(this, 'DeliverySweep', {

@@ -30,6 +30,8 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     tableName: 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
+    awsFaultRate: 0,
+    faultSeed: 1,
     ...overrides,
   };
   let runtime: Runtime;

@@ -1,3 +1,5 @@
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+
 /**
  * Errors the state machine routes on: the class name is the `Error` Step Functions matches in
  * Retry and Catch, so these names are part of the contract with statemachine.asl.json.
@@ -35,4 +37,25 @@ export class IllegalTransitionError extends Error {
 
 export class NotFoundError extends Error {
   override name = 'NotFound';
+}
+
+/**
+ * An AWS failure that a later attempt may get past: throttling, a 5xx, a timeout or a dropped connection,
+ * as the SDK classifies them. The SDK has already retried it a few times; what reaches our code keeps
+ * AWS's own name (ThrottlingException, InternalServerError, ...), which no Retry rule would match.
+ */
+export function isRetryableAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const failure = error as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(failure) || isTransientError(failure) || isServerError(failure);
+}
+
+/**
+ * What a task function reports to the state machine: a retryable AWS failure becomes a TransientError,
+ * which every task state retries; anything else (a business outcome, an AccessDenied, a bug) keeps its name.
+ */
+export function forStateMachine(error: unknown): unknown {
+  if (error instanceof TransientError || !isRetryableAwsError(error)) return error;
+  const failure = error as Error;
+  return new TransientError(`${failure.name}: ${failure.message}`, { cause: error });
 }

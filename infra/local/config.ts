@@ -22,6 +22,13 @@ export interface LocalConfig {
    * time, so this is what keeps running workflows from starving intake of it.
    */
   taskConcurrency: number;
+  /**
+   * Share of the functions' AWS calls (DynamoDB, Step Functions) and of the state machine's Lambda
+   * invocations that fail with AWS's own throttling and server errors, for fault drills; 0 by default.
+   */
+  awsFaultRate: number;
+  /** Seed of the fault drills' random choices, so a drill can be replayed. */
+  faultSeed: number;
 }
 
 function intFrom(name: string, fallback: number): number {
@@ -44,6 +51,14 @@ function positive(name: string, fallback: number): number {
 function count(name: string, fallback: number): number {
   const value = positive(name, fallback);
   if (!Number.isInteger(value)) throw new Error(`${name} must be a whole number, got ${value}`);
+  return value;
+}
+
+function share(name: string): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return 0;
+  const value = Number(raw);
+  if (!(value >= 0 && value < 1)) throw new Error(`${name} must be at least 0 and below 1, got ${raw}`);
   return value;
 }
 
@@ -74,5 +89,7 @@ export function loadLocalConfig(): LocalConfig {
     tableName: process.env.ORDERS_TABLE ?? 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
+    awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),
+    faultSeed: count('ORDERFLOW_FAULT_SEED', 1),
   };
 }

@@ -6,13 +6,14 @@ export function lambdaContext(
   functionName: string,
   deadline: number,
   arn = `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+  memoryLimitInMB = 256,
 ): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,
     functionVersion: '$LATEST',
     invokedFunctionArn: arn,
-    memoryLimitInMB: '256',
+    memoryLimitInMB: String(memoryLimitInMB),
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,

@@ -17,6 +17,8 @@ import {
   startOrderflowStepFunctions,
 } from './stepfunctions/orderflow.js';
 import type { LocalStepFunctions } from './stepfunctions/index.js';
+import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
+import type { Handler } from './aws/lambda.js';
 
 export interface Runtime {
   url: string;
@@ -24,6 +26,8 @@ export interface Runtime {
   dynamo: DynamoDbLocal;
   sqs: LocalSqs;
   stepFunctions: LocalStepFunctions;
+  /** What the runtime enforces of the deployed stack (roles, timeouts) and its fault injection. */
+  parity: AwsParity;
   releaseDlqUrl: string;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
@@ -66,7 +70,14 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     // Function code is imported only now, so every module sees the configuration above.
     const { seed } = await import('./seed.js');
     const seeded = await seed();
+    // The functions run as the stack deploys them: its timeouts, memory and IAM roles.
+    const parity = await startAwsParity(
+      config.awsFaultRate > 0
+        ? { faults: awsFaults({ rate: config.awsFaultRate, seed: config.faultSeed }) }
+        : {},
+    );
     const stepFunctions = await startOrderflowStepFunctions({
+      parity,
       releaseDlqUrl: queueUrl,
       dataDir: join(config.dataDir, 'executions'),
       port: config.stepFunctionsPort,
@@ -78,7 +89,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     });
     stopped.unshift(() => stepFunctions.stop());
 
-    const { handler: api } = await import('../../functions/api/handler.js');
+    const api = parity.deployed('api', (await import('../../functions/api/handler.js')).handler as Handler);
     const gateway = await startGateway({
       port: config.port,
       host: config.host,
@@ -86,7 +97,10 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     });
     stopped.unshift(() => gateway.stop());
 
-    const { handler: sweeper } = await import('../../functions/delivery-sweeper/handler.js');
+    const sweeper = parity.deployed(
+      'delivery-sweeper',
+      (await import('../../functions/delivery-sweeper/handler.js')).handler as Handler,
+    );
     const sweep = () => sweeper({}, lambdaContext('orderflow-delivery-sweeper', Date.now() + 240_000));
     const timer = setInterval(() => {
       sweep().catch(() => undefined);
@@ -100,6 +114,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       dynamo,
       sqs,
       stepFunctions,
+      parity,
       releaseDlqUrl: queueUrl,
       seeded,
       sweep,

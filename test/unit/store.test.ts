@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  ProvisionedThroughputExceededException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
@@ -7,9 +11,10 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reserveStock } from '../../functions/shared/store/inventory.js';
-import { transition } from '../../functions/shared/store/orders.js';
+import { createOrder, transition } from '../../functions/shared/store/orders.js';
+import { scopes } from '../../functions/shared/store/idempotency.js';
 import { handler as verifyPayment } from '../../functions/verify-payment/handler.js';
 import { handler as generateLabel } from '../../functions/generate-label/handler.js';
 import { newOrder } from '../support/orders.js';
@@ -156,6 +161,95 @@ describe('stock reservation', () => {
   });
 });
 
+describe('AWS failures are never business outcomes', () => {
+  const reserving = () => {
+    const order = { ...newOrder(), status: 'PAYMENT_VERIFIED' };
+    dynamo
+      .on(GetCommand)
+      .resolvesOnce({ Item: order })
+      .resolves({ Item: { ...order, status: 'STOCK_RESERVED' } });
+    return order;
+  };
+
+  it.each(['ThrottlingError', 'ProvisionedThroughputExceeded', 'InternalServerError'])(
+    'a transaction cancelled for %s is sent again, not taken for a stock shortage',
+    async (code) => {
+      const order = reserving();
+      dynamo
+        .on(TransactWriteCommand)
+        .rejectsOnce(cancelled(['None', 'None', code]))
+        .resolves({});
+
+      const reserved = await reserveStock(order.orderId);
+
+      expect(reserved.status).toBe('STOCK_RESERVED');
+      expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(2);
+    },
+  );
+
+  it('a transaction that keeps being throttled is a TransientError, never OutOfStock', async () => {
+    const order = reserving();
+    dynamo.on(TransactWriteCommand).rejects(cancelled(['None', 'ThrottlingError', 'ConditionalCheckFailed']));
+    vi.useFakeTimers();
+    try {
+      const outcome = expect(reserveStock(order.orderId)).rejects.toMatchObject({ name: 'TransientError' });
+      await vi.runAllTimersAsync();
+      await outcome;
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(dynamo.commandCalls(TransactWriteCommand).length).toBeGreaterThan(1);
+  });
+
+  it("a task whose DynamoDB call stays throttled after the SDK's retries reports TransientError", async () => {
+    const order = newOrder();
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(BatchWriteCommand).rejects(
+      new ProvisionedThroughputExceededException({
+        message: 'slow down',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
+
+    await expect(verifyPayment({ orderId: order.orderId }, lambdaContext())).rejects.toMatchObject({
+      name: 'TransientError',
+      message: expect.stringContaining('ProvisionedThroughputExceededException'),
+    });
+  });
+
+  it('a task keeps the name of an AWS error that retrying cannot fix (AccessDenied)', async () => {
+    const order = newOrder();
+    dynamo.on(GetCommand).resolves({ Item: order });
+    const denied = Object.assign(new Error('not authorized to perform: dynamodb:BatchWriteItem'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+      $fault: 'client',
+    });
+    dynamo.on(BatchWriteCommand).rejects(denied);
+
+    await expect(verifyPayment({ orderId: order.orderId }, lambdaContext())).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+  });
+});
+
+describe('seller API idempotency records', () => {
+  it('expire for an Idempotency-Key, never for an external order id', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const order = newOrder();
+
+    await createOrder(order, [
+      scopes.idempotencyKey('demo', 'key-1'),
+      scopes.external('demo', 'api', 'EXT-1'),
+    ]);
+
+    const items = dynamo.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+    const record = (scope: string) => items.find((item) => item.Put?.Item?.PK === `IDEMPOTENCY#${scope}`)!;
+    expect(record(scopes.idempotencyKey('demo', 'key-1')).Put!.Item!.expiresAt).toEqual(expect.any(Number));
+    expect(record(scopes.external('demo', 'api', 'EXT-1')).Put!.Item).not.toHaveProperty('expiresAt');
+  });
+});
+
 describe('task handlers', () => {
   it('verify-payment indexes the order, then lets a decline through to the state machine with no status written', async () => {
     const order = newOrder({ payment: { provider: 'sandbox', reference: 'decline_card', amount: '12.50' } });
@@ -195,6 +289,24 @@ describe('task handlers', () => {
     expect(dynamo.commandCalls(BatchWriteCommand)[1]!.args[0].input.RequestItems).toEqual({
       [process.env.ORDERS_TABLE!]: [{ PutRequest: { Item: { PK: `ORDER#${order.orderId}`, SK: 'x' } } }],
     });
+  });
+
+  it('verify-payment writes the lookups of a 30-line order in batches of at most 25', async () => {
+    const order = newOrder({
+      items: Array.from({ length: 30 }, (_, index) => ({ sku: `SKU-${index}`, quantity: 1 })),
+    });
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(BatchWriteCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({ Attributes: { ...order, status: 'PAYMENT_VERIFIED' } });
+
+    await verifyPayment({ orderId: order.orderId }, lambdaContext());
+
+    const sizes = dynamo
+      .commandCalls(BatchWriteCommand)
+      .map((call) => Object.values(call.args[0].input.RequestItems ?? {}).flat().length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(25);
+    // 30 SKUs, 30 products and one email.
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(61);
   });
 
   it('verify-payment rejects input without an order id', async () => {

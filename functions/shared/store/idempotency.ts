@@ -15,6 +15,13 @@ export const scopes = {
   idempotencyKey: (sellerId: string, key: string) => `idempotency-key#${sellerId}#${key}`,
 };
 
+/**
+ * Whether a scope's record is forgotten after a while (DynamoDB TTL): only an Idempotency-Key is, after
+ * 30 days, as a payment API's keys are. An external order id names the order for good: its record never
+ * expires, so the id stays unique and a search by it keeps finding the order.
+ */
+export const scopeExpires = (scope: string): boolean => scope.startsWith('idempotency-key#');
+
 /** The id of the order a scope's first delivery created, when the scope is kept as the id. */
 export const orderIdFor = (scope: string): string =>
   `ord_${createHash('sha256').update(scope).digest('hex').slice(0, 24)}`;

@@ -14,7 +14,7 @@ import { nowIso } from '../clock.js';
 import type { HistoryEntry, Order } from '../domain/order.js';
 import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, NotFoundError, TransientError } from '../errors.js';
-import { orderIdFor } from './idempotency.js';
+import { orderIdFor, scopeExpires } from './idempotency.js';
 import { indexKeys, keys, type LookupKind } from './schema.js';
 import { tableName, transactWrite, type TransactItem } from './table.js';
 
@@ -84,12 +84,27 @@ function lookupItems(order: Order): Record<string, unknown>[] {
  * one task, as a global index trails its table. Safe to repeat (each put is the same item).
  */
 export async function indexOrder(order: Order): Promise<void> {
-  let requests: BatchWriteCommandInput['RequestItems'] = {
-    [tableName()]: lookupItems(order).map((Item) => ({ PutRequest: { Item } })),
-  };
+  const puts = lookupItems(order).map((Item) => ({ PutRequest: { Item } }));
+  // BatchWriteItem takes at most 25 writes a call (AWS and DynamoDB Local refuse more).
+  const chunks: (typeof puts)[] = [];
+  for (let start = 0; start < puts.length; start += BATCH_WRITE_LIMIT) {
+    chunks.push(puts.slice(start, start + BATCH_WRITE_LIMIT));
+  }
+  await Promise.all(chunks.map((chunk) => batchWrite(chunk, order.orderId)));
+}
+
+/** Largest number of writes one BatchWriteItem call accepts. */
+export const BATCH_WRITE_LIMIT = 25;
+
+/** One batch of puts, with what DynamoDB leaves unprocessed (it throttled them) sent again after a pause. */
+async function batchWrite(
+  puts: NonNullable<BatchWriteCommandInput['RequestItems']>[string],
+  orderId: string,
+): Promise<void> {
+  let requests: BatchWriteCommandInput['RequestItems'] = { [tableName()]: puts };
   for (let attempt = 0; Object.keys(requests ?? {}).length; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-    if (attempt > 8) throw new TransientError(`the lookups of order ${order.orderId} were not all written`);
+    if (attempt > 8) throw new TransientError(`the lookups of order ${orderId} were not all written`);
     ({ UnprocessedItems: requests } = await documents.send(
       new BatchWriteCommand({ RequestItems: requests }),
     ));
@@ -142,7 +157,12 @@ export async function createOrder(
     ...idempotencyScopes.map((scope) => ({
       Put: {
         TableName: tableName(),
-        Item: { ...keys.idempotency(scope), orderId: order.orderId, createdAt: order.createdAt, expiresAt },
+        Item: {
+          ...keys.idempotency(scope),
+          orderId: order.orderId,
+          createdAt: order.createdAt,
+          ...(scopeExpires(scope) ? { expiresAt } : {}),
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     })),

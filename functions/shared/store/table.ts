@@ -9,9 +9,23 @@ export const tableName = (): string => requireEnv(ENV.tableName);
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /**
- * One TransactWriteItems call. DynamoDB cancels a transaction that races another on the same item
- * (TransactionConflict) without the SDK retrying it, so that case is retried here with full jitter;
- * any other cancellation is returned to the caller, who knows what each condition meant.
+ * Cancellation reasons that say nothing about the items' conditions: the transaction raced another on the
+ * same item, or DynamoDB throttled or failed one of its parts. The transaction wrote nothing, so it is
+ * safe to send again, and never means a condition (say, stock) failed.
+ */
+const TRANSIENT_REASONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+  'RequestLimitExceeded',
+  'InternalServerError',
+]);
+
+/**
+ * One TransactWriteItems call. A cancellation for a transient reason (see above) is retried here with full
+ * jitter, the SDK does not retry it, and after the last attempt it is a TransientError for the state
+ * machine to retry; a cancellation by a failed condition is returned to the caller, who knows what each
+ * condition meant.
  */
 export async function transactWrite(
   items: TransactItem[],
@@ -24,10 +38,10 @@ export async function transactWrite(
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      const conflicted = reasons.some((code) => code === 'TransactionConflict');
-      const conditionFailed = reasons.some((code) => code === 'ConditionalCheckFailed');
-      if (conditionFailed || !conflicted) return { ok: false, reasons };
-      if (attempt >= attempts) throw new TransientError('transaction kept conflicting with another');
+      if (!reasons.some((code) => TRANSIENT_REASONS.has(code))) return { ok: false, reasons };
+      if (attempt >= attempts) {
+        throw new TransientError(`transaction cancelled for a transient reason: ${reasons.join(', ')}`);
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(1000, 20 * 2 ** attempt)));
     }
   }

@@ -14,7 +14,14 @@ import {
   type RetiredRecord,
   type TaskOutcome,
 } from './store.js';
-import { bindTasks, TaskError, type LambdaHandler, type TaskRun, type TaskTokenWait } from './tasks.js';
+import {
+  bindTasks,
+  TaskError,
+  type LambdaHandler,
+  type StateMachineRole,
+  type TaskRun,
+  type TaskTokenWait,
+} from './tasks.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Overrides = NonNullable<RunOptions['overrides']>;
@@ -37,6 +44,8 @@ export interface EngineOptions {
   overrides?: Overrides;
   /** Lambda handlers running at once across all executions (default 64); the rest queue. */
   maxConcurrentInvocations?: number;
+  /** The state machine's IAM role, when the caller enforces one. */
+  role?: StateMachineRole;
 }
 
 export interface ExecutionSummary {
@@ -138,6 +147,7 @@ export class StepFunctionsEngine {
         ...(options.sqsEndpoint ? { sqsEndpoint: options.sqsEndpoint } : {}),
         maxConcurrentInvocations: options.maxConcurrentInvocations ?? 64,
         tokenPlaceholder: TASK_TOKEN_PLACEHOLDER,
+        ...(options.role ? { role: options.role } : {}),
       },
       new Set(Object.keys(options.overrides?.taskResourceLocalHandlers ?? {})),
     );

@@ -3,14 +3,14 @@ import { loadDefinition, type StateMachineDefinition } from './asl.js';
 import { StepFunctionsEngine, type EngineOptions } from './engine.js';
 import { serveStepFunctions } from './server.js';
 import { FileExecutionStore, memoryStore } from './store.js';
-import type { LambdaHandler } from './tasks.js';
+import type { LambdaHandler, StateMachineRole } from './tasks.js';
 
 export { StepFunctionsEngine, TASK_TOKEN_PLACEHOLDER } from './engine.js';
 export type { EngineOptions, ExecutionDescription, ExecutionSummary } from './engine.js';
 export type { HistoryEvent } from './history.js';
 export type { ExecutionRecord, ExecutionStatus, ExecutionStore, RetiredRecord } from './store.js';
 export { FileExecutionStore, memoryStore } from './store.js';
-export type { LambdaHandler } from './tasks.js';
+export type { LambdaHandler, StateMachineRole } from './tasks.js';
 export { lambdaError } from './tasks.js';
 export { loadDefinition, substitute } from './asl.js';
 export type { StateMachineDefinition } from './asl.js';
@@ -36,6 +36,8 @@ export interface LocalStepFunctionsOptions {
   sqsEndpoint?: string;
   overrides?: EngineOptions['overrides'];
   maxConcurrentInvocations?: number;
+  /** The state machine's IAM role, when the caller enforces one. */
+  role?: StateMachineRole;
 }
 
 export interface LocalStepFunctions {
@@ -71,6 +73,7 @@ export async function startLocalStepFunctions(
     ...(options.maxConcurrentInvocations
       ? { maxConcurrentInvocations: options.maxConcurrentInvocations }
       : {}),
+    ...(options.role ? { role: options.role } : {}),
   });
   const server =
     options.port === false ? undefined : await serveStepFunctions(engine, { port: options.port ?? 0 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './index.js';
 import type { LambdaHandler } from './tasks.js';
+import { LOCAL_ACCOUNT, localFunctionArn, startAwsParity, type AwsParity } from '../aws/index.js';
 
 /** The order workflow's definition, as CDK deploys it. */
 export const ORDERFLOW_DEFINITION_PATH = fileURLToPath(
@@ -26,7 +27,6 @@ export function scaledRetryPauses(timeScale: number): Record<string, number[]> |
     ),
   );
 }
-const LOCAL_ACCOUNT = '000000000000';
 
 /**
  * The workflow's task functions. Imported lazily: each handler module reads its configuration
@@ -46,7 +46,7 @@ export type OrderflowFunction = keyof typeof TASK_FUNCTIONS;
 export const ORDERFLOW_FUNCTIONS = Object.keys(TASK_FUNCTIONS) as OrderflowFunction[];
 
 export function orderflowFunctionArn(name: OrderflowFunction, region = 'us-east-1'): string {
-  return `arn:aws:lambda:${region}:${LOCAL_ACCOUNT}:function:orderflow-${name}`;
+  return localFunctionArn(name, region);
 }
 
 /** The ARN the local engine gives the workflow; set STATE_MACHINE_ARN to it before handlers load. */
@@ -85,10 +85,15 @@ export async function loadOrderflowHandlers(region = 'us-east-1'): Promise<Recor
 
 export interface OrderflowStepFunctionsOptions extends Omit<
   LocalStepFunctionsOptions,
-  'definition' | 'definitionPath' | 'substitutions' | 'stateMachineName'
+  'definition' | 'definitionPath' | 'substitutions' | 'stateMachineName' | 'role'
 > {
   /** The release DLQ's URL on the SQS emulator. */
   releaseDlqUrl: string;
+  /**
+   * Runs the task functions as the stack deploys them (timeouts, memory, IAM roles) and the state machine
+   * with its role; one is started when absent.
+   */
+  parity?: AwsParity;
   /** Replace or add handlers (by ARN or function name, e.g. `orderflow-verify-payment`) after the defaults. */
   handlers?: Record<string, LambdaHandler>;
 }
@@ -103,12 +108,21 @@ export async function startOrderflowStepFunctions(
 ): Promise<LocalStepFunctions> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
   const { releaseDlqUrl, handlers, ...rest } = options;
+  const parity = options.parity ?? (await startAwsParity({ names: { releaseDlqUrl } }));
+  delete (rest as { parity?: AwsParity }).parity;
+  const deployed = Object.fromEntries(
+    Object.entries(await loadOrderflowHandlers(region)).map(([arn, handler]) => {
+      const name = ORDERFLOW_FUNCTIONS.find((fn) => orderflowFunctionArn(fn, region) === arn)!;
+      return [arn, parity.deployed(name, handler, { invokedByStateMachine: true }) as LambdaHandler];
+    }),
+  );
   return startLocalStepFunctions({
     ...rest,
     region,
     definitionPath: ORDERFLOW_DEFINITION_PATH,
     stateMachineName: ORDERFLOW_STATE_MACHINE_NAME,
     substitutions: orderflowSubstitutions(releaseDlqUrl, region),
-    handlers: { ...(await loadOrderflowHandlers(region)), ...handlers },
+    handlers: { ...deployed, ...handlers },
+    role: parity.stateMachineRole,
   });
 }

@@ -42,6 +42,16 @@ export interface TaskBindingOptions {
   maxConcurrentInvocations: number;
   /** The placeholder the library puts where a Parameters template reads `$$.Task.Token`. */
   tokenPlaceholder: string;
+  /** The state machine's role, when the caller enforces one; otherwise it may do anything. */
+  role?: StateMachineRole;
+}
+
+/** What the state machine's own IAM role allows, as the caller models it. */
+export interface StateMachineRole {
+  /** Why the role may not invoke the function, or undefined if it may. */
+  denyInvoke(functionArn: string): string | undefined;
+  /** Runs the state machine's own AWS calls (service integrations) as the role. */
+  run<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** A Task state's work, given the execution and the state's effective input (after Parameters). */
@@ -113,7 +123,7 @@ export function bindTasks(
       service === 'lambda:invoke'
         ? (input) => invoker.gate(() => invoker.integration(input))
         : service === 'sqs:sendMessage'
-          ? (input) => sendMessage(sqsClient(), input)
+          ? (input) => sendMessage(sqsClient(), input, options.role)
           : undefined;
     if (!integration || !effect) {
       throw new Error(
@@ -243,6 +253,8 @@ class LambdaInvoker {
         `Function not found: ${functionRef} (Service: Lambda, Status Code: 404)`,
       );
     }
+    const denied = this.options.role?.denyInvoke(target.arn);
+    if (denied) throw new TaskError('Lambda.AWSLambdaException', denied);
     const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
     try {
       return asJson(await target.handler(structuredClone(payload), context));
@@ -305,16 +317,18 @@ class LambdaInvoker {
 }
 
 /** `sqs:sendMessage` as the optimized integration does it: an object MessageBody is sent as JSON. */
-async function sendMessage(client: SQSClient, input: Json): Promise<Json> {
+async function sendMessage(client: SQSClient, input: Json, role?: StateMachineRole): Promise<Json> {
   const { QueueUrl, MessageBody, ...rest } = (input ?? {}) as Record<string, Json>;
-  try {
-    const sent = await client.send(
+  const send = () =>
+    client.send(
       new SendMessageCommand({
         ...(rest as object),
         QueueUrl: QueueUrl as string,
         MessageBody: typeof MessageBody === 'string' ? MessageBody : JSON.stringify(MessageBody),
       }),
     );
+  try {
+    const sent = await (role ? role.run(send) : send());
     return {
       MessageId: sent.MessageId ?? null,
       MD5OfMessageBody: sent.MD5OfMessageBody ?? null,

@@ -27,6 +27,8 @@ export async function startInProcessRuntime(
     tableName: 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
+    awsFaultRate: 0,
+    faultSeed: 1,
     ...overrides,
   });
   // DynamoDB Local is a Java child: if this worker ends without stopping the runtime, stop it anyway.

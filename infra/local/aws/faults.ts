@@ -1,0 +1,105 @@
+/**
+ * AWS's own failure modes, injected into the local runtime's SDK calls and Lambda invocations for fault
+ * drills: what DynamoDB, Step Functions and Lambda answer when they throttle or fail, with their error
+ * names and status codes. Seeded, so a drill that fails can be run again with the same faults.
+ */
+export interface InjectedFault {
+  status: number;
+  type: string;
+  body: Record<string, unknown>;
+}
+
+export interface AwsFaults {
+  /** The fault to answer a request with, if this one fails. */
+  next(target: string, body: Record<string, unknown>): InjectedFault | undefined;
+  /** Whether this Lambda invocation by the state machine is throttled (`Lambda.TooManyRequestsException`). */
+  throttleInvocation(): boolean;
+  /** How many of each fault were injected. */
+  readonly injected: Record<string, number>;
+}
+
+/**
+ * A small seeded generator (mulberry32): the drill needs the same sequence for the same seed, which
+ * Math.random cannot give. Written here because it is ten lines and no dependency is worth it.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const message = (what: string) => ({ message: `${what} (injected by the local runtime's fault drill)` });
+
+/** What each service answers when it throttles or fails, per operation. */
+function faultsFor(target: string, body: Record<string, unknown>): InjectedFault[] {
+  const [prefix, operation] = target.split('.');
+  if (prefix?.startsWith('DynamoDB_')) {
+    const dynamo = (type: string, status = 400) => ({
+      status,
+      type: `com.amazonaws.dynamodb.v20120810#${type}`,
+      body: message(type),
+    });
+    if (operation === 'TransactWriteItems') {
+      const parts = (body.TransactItems as unknown[] | undefined)?.length ?? 1;
+      return [
+        {
+          status: 400,
+          type: 'com.amazonaws.dynamodb.v20120810#TransactionCanceledException',
+          body: {
+            ...message('Transaction cancelled, please refer cancellation reasons for specific reasons'),
+            CancellationReasons: Array.from({ length: parts }, (_, index) =>
+              index === parts - 1
+                ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity.' }
+                : { Code: 'None' },
+            ),
+          },
+        },
+        dynamo('ThrottlingException'),
+        dynamo('InternalServerError', 500),
+      ];
+    }
+    return [
+      dynamo('ThrottlingException'),
+      dynamo('ProvisionedThroughputExceededException'),
+      dynamo('InternalServerError', 500),
+    ];
+  }
+  if (prefix === 'AWSStepFunctions' && (operation === 'StartExecution' || operation === 'SendTaskSuccess')) {
+    return [{ status: 400, type: 'ThrottlingException', body: message('Rate exceeded') }];
+  }
+  return [];
+}
+
+/**
+ * Fails each eligible call with probability `rate`. The SDK retries what it would retry on AWS (throttling
+ * and 5xx, three attempts in all by default), so what reaches the function code is rarer than `rate`, as it
+ * is on AWS; a TransactionCanceledException is not retried by the SDK and reaches the code at once.
+ */
+export function awsFaults(options: { rate: number; seed: number }): AwsFaults {
+  const random = seededRandom(options.seed);
+  const injected: Record<string, number> = {};
+  const count = (type: string) => {
+    const name = type.split('#').at(-1)!;
+    injected[name] = (injected[name] ?? 0) + 1;
+  };
+  return {
+    injected,
+    next(target, body) {
+      const candidates = faultsFor(target, body);
+      if (!candidates.length || random() >= options.rate) return undefined;
+      const fault = candidates[Math.floor(random() * candidates.length)]!;
+      count(fault.type);
+      return fault;
+    },
+    throttleInvocation() {
+      if (random() >= options.rate) return false;
+      count('Lambda.TooManyRequestsException');
+      return true;
+    },
+  };
+}

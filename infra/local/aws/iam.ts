@@ -1,0 +1,126 @@
+import type { PolicyStatement } from './stack-model.js';
+
+/** The local resources that fill a policy's `{{slot}}`s (see stack-model.ts). */
+export interface LocalNames {
+  partition: string;
+  region: string;
+  account: string;
+  tableName: string;
+  stateMachineArn: string;
+  releaseDlqUrl: string;
+  /** A function's ARN, by orderflow function name (`verify-payment`). */
+  functionArn(name: string): string;
+}
+
+export const arns = {
+  table: (names: Pick<LocalNames, 'region' | 'account'>, table: string) =>
+    `arn:aws:dynamodb:${names.region}:${names.account}:table/${table}`,
+  /** `https://host/<account>/<name>` (or any URL ending in the queue's name) → the queue's ARN. */
+  queue: (names: Pick<LocalNames, 'region' | 'account'>, url: string) =>
+    `arn:aws:sqs:${names.region}:${names.account}:${url.split('/').filter(Boolean).at(-1) ?? ''}`,
+};
+
+function fill(template: string, names: LocalNames): string {
+  return template.replace(/\{\{([^}]+)\}\}/g, (_, slot: string) => {
+    if (slot === 'partition') return names.partition;
+    if (slot === 'region') return names.region;
+    if (slot === 'account') return names.account;
+    if (slot === 'table') return arns.table(names, names.tableName);
+    if (slot === 'table:ref') return names.tableName;
+    if (slot === 'stateMachine' || slot === 'stateMachine:ref') return names.stateMachineArn;
+    if (slot === 'stateMachineName') return names.stateMachineArn.split(':').at(-1)!;
+    if (slot === 'releaseDlq') return arns.queue(names, names.releaseDlqUrl);
+    if (slot === 'releaseDlq:ref') return names.releaseDlqUrl;
+    const fn = /^function:([\w-]+)(:ref)?$/.exec(slot);
+    if (fn) return fn[2] ? names.functionArn(fn[1]!).split(':').at(-1)! : names.functionArn(fn[1]!);
+    // A resource the local runtime does not have (a log group): matches no request.
+    return `\u0000${slot}`;
+  });
+}
+
+/** IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively. */
+function matches(pattern: string, value: string, ignoreCase = false): boolean {
+  const source = pattern
+    .split(/([*?])/)
+    .map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
+}
+
+export type Decision = 'allowed' | 'implicitDeny' | 'explicitDeny';
+
+/** IAM's identity-policy evaluation, as far as orderflow's policies go: a Deny wins, else an Allow, else no. */
+export function evaluate(
+  statements: readonly PolicyStatement[],
+  action: string,
+  resource: string,
+  names: LocalNames,
+): Decision {
+  let allowed = false;
+  for (const statement of statements) {
+    if (!statement.actions.some((pattern) => matches(pattern, action, true))) continue;
+    if (!statement.resources.some((template) => matches(fill(template, names), resource))) continue;
+    if (statement.effect === 'Deny') return 'explicitDeny';
+    allowed = true;
+  }
+  return allowed ? 'allowed' : 'implicitDeny';
+}
+
+/** One action on one resource that a request needs. */
+export interface Authorization {
+  action: string;
+  resource: string;
+}
+
+type Body = Record<string, unknown>;
+
+/**
+ * What a JSON-protocol request (DynamoDB, Step Functions, SQS: `X-Amz-Target: <Service>.<Operation>`) needs
+ * IAM to allow, as AWS authorizes it: TransactWriteItems per part (PutItem, UpdateItem, DeleteItem,
+ * ConditionCheckItem), a batch per table, a Query on an index against the index's ARN, the task-token
+ * calls against the state machine that issued the token.
+ */
+export function authorizationsFor(target: string, body: Body, names: LocalNames): Authorization[] {
+  const [prefix, operation = ''] = target.split('.');
+  const table = (name: unknown) => arns.table(names, String(name));
+  if (prefix?.startsWith('DynamoDB_')) {
+    const action = (op: string) => `dynamodb:${op}`;
+    if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
+      return Object.keys((body.RequestItems as Body) ?? {}).map((name) => ({
+        action: action(operation),
+        resource: table(name),
+      }));
+    }
+    if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
+      const parts = (body.TransactItems as Record<string, Body>[]) ?? [];
+      return parts.flatMap((part) =>
+        Object.entries(part).map(([kind, detail]) => ({
+          action: action(kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`),
+          resource: table(detail.TableName),
+        })),
+      );
+    }
+    const index = typeof body.IndexName === 'string' ? `/index/${body.IndexName}` : '';
+    return [{ action: action(operation), resource: `${table(body.TableName)}${index}` }];
+  }
+  if (prefix === 'AWSStepFunctions') {
+    const action = `states:${operation}`;
+    const resource =
+      (body.executionArn as string | undefined) ??
+      (body.stateMachineArn as string | undefined) ??
+      // A task token belongs to an execution of the one local state machine.
+      (typeof body.taskToken === 'string' ? names.stateMachineArn : '*');
+    return [{ action, resource }];
+  }
+  if (prefix === 'AmazonSQS') {
+    return [
+      {
+        action: `sqs:${operation}`,
+        resource: typeof body.QueueUrl === 'string' ? arns.queue(names, body.QueueUrl) : '*',
+      },
+    ];
+  }
+  return [{ action: `${prefix}:${operation}`, resource: '*' }];
+}
+
+export { fill as fillResource };

@@ -1,0 +1,138 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Readable } from 'node:stream';
+import { Client } from '@smithy/core/client';
+import { HttpResponse } from '@smithy/core/transport';
+import { authorizationsFor, evaluate, type LocalNames } from './iam.js';
+import type { AwsFaults } from './faults.js';
+import type { PolicyStatement } from './stack-model.js';
+
+/** Who is calling: a function of the stack (or the state machine), with its role's statements. */
+export interface Principal {
+  /** `verify-payment`, `api`, `state-machine`... */
+  name: string;
+  statements: readonly PolicyStatement[];
+}
+
+/** An SDK call the caller's role did not allow, as the local runtime refused it. */
+export interface Denial {
+  principal: string;
+  action: string;
+  resource: string;
+  at: string;
+}
+
+const current = new AsyncLocalStorage<Principal>();
+const utf8 = new TextDecoder();
+
+/** Runs `work` as `principal`: every AWS SDK call it makes, however deep, is authorized against that role. */
+export function runAs<T>(principal: Principal, work: () => Promise<T>): Promise<T> {
+  return current.run(principal, work);
+}
+
+interface ParityState {
+  names: () => LocalNames;
+  faults?: AwsFaults | undefined;
+  denials: Denial[];
+  /** `<principal> <action>` of every call a role made and was allowed. */
+  allowed: Set<string>;
+}
+
+let state: ParityState | undefined;
+const instrumented = new WeakSet<object>();
+
+/**
+ * Makes every AWS SDK client in this process behave, for calls made inside `runAs`, as the service would
+ * behave for that role on AWS: a call the role does not allow answers 400 AccessDeniedException, and, when
+ * faults are set, calls fail now and then with the service's own throttling and server errors. Both are
+ * answered in place of the HTTP response, inside the SDK's retry loop, so the SDK deserializes them into
+ * its own exception classes and retries exactly what it would retry on AWS. Calls made outside `runAs`
+ * (the runtime itself, tests, the admin scripts) are left alone.
+ *
+ * The function code is not touched: the runtime installs this once, and the clients the functions create
+ * get it on their first call.
+ */
+export function installSdkParity(options: { names: () => LocalNames; faults?: AwsFaults }): {
+  denials: Denial[];
+  allowed: Set<string>;
+  setFaults(faults: AwsFaults | undefined): void;
+} {
+  state = {
+    names: options.names,
+    faults: options.faults,
+    denials: state?.denials ?? [],
+    allowed: state?.allowed ?? new Set(),
+  };
+  const prototype = Client.prototype as unknown as { send: (...args: unknown[]) => unknown; __parity?: true };
+  if (!prototype.__parity) {
+    const send = prototype.send;
+    prototype.send = function (this: Client<never, never, never, never>, ...args: unknown[]) {
+      if (!instrumented.has(this)) {
+        instrumented.add(this);
+        this.middlewareStack.add(parityMiddleware as never, {
+          step: 'deserialize',
+          priority: 'low',
+          name: 'orderflowLocalParity',
+        });
+      }
+      return send.apply(this, args);
+    };
+    prototype.__parity = true;
+  }
+  const installed = state;
+  return {
+    denials: installed.denials,
+    allowed: installed.allowed,
+    setFaults(faults) {
+      installed.faults = faults;
+    },
+  };
+}
+
+type Next = (args: { request: unknown }) => Promise<{ response: unknown }>;
+
+function parityMiddleware(next: Next) {
+  return async (args: { request: unknown }) => {
+    const principal = current.getStore();
+    const request = args.request as { headers?: Record<string, string>; body?: unknown };
+    const target = request.headers?.['x-amz-target'];
+    if (!principal || !state || !target) return next(args);
+    const raw = request.body instanceof Uint8Array ? utf8.decode(request.body) : request.body;
+    if (typeof raw !== 'string') return next(args);
+    const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    const names = state.names();
+    for (const { action, resource } of authorizationsFor(target, body, names)) {
+      if (evaluate(principal.statements, action, resource, names) === 'allowed') {
+        state.allowed.add(`${principal.name} ${action}`);
+        continue;
+      }
+      state.denials.push({ principal: principal.name, action, resource, at: new Date().toISOString() });
+      return answer(400, 'AccessDeniedException', {
+        message:
+          `User: arn:aws:sts::${names.account}:assumed-role/orderflow-${principal.name}/${principal.name} ` +
+          `is not authorized to perform: ${action} on resource: ${resource} because no identity-based ` +
+          `policy allows the ${action} action`,
+      });
+    }
+    const fault = state.faults?.next(target, body);
+    if (fault) return answer(fault.status, fault.type, fault.body);
+    return next(args);
+  };
+}
+
+/** A JSON-protocol error response, as the service writes it (`__type`, `message`, extra members). */
+function answer(status: number, type: string, body: Record<string, unknown>) {
+  const payload = Buffer.from(JSON.stringify({ __type: type, ...body }));
+  return Promise.resolve({
+    response: new HttpResponse({
+      statusCode: status,
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': String(payload.length),
+        'x-amzn-requestid': crypto.randomUUID(),
+        'x-amzn-errortype': type,
+      },
+      body: Readable.from([payload]),
+    }),
+    output: undefined,
+  });
+}

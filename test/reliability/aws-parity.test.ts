@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StackModel } from '../../infra/local/aws/index.js';
+import { startInProcessRuntime } from './support/in-process.js';
+import { tour } from './support/tour.js';
+
+let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
+let deployed: StackModel;
+
+beforeAll(async () => {
+  // The drill makes every function fail in turn: their error logs would bury the test output.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  runtime = await startInProcessRuntime();
+  deployed = structuredClone(runtime.parity.model);
+});
+afterAll(async () => {
+  delete process.env.POWERTOOLS_LOG_LEVEL;
+  await runtime?.cleanUp();
+});
+
+/** Every (role, action) the synthesized stack grants on orderflow's own resources. */
+function grants(model: StackModel): { principal: string; action: string }[] {
+  const roles = [
+    ...Object.entries(model.functions).map(([name, fn]) => [name, fn.statements] as const),
+    ['state-machine', model.stateMachine.statements] as const,
+  ];
+  return roles.flatMap(([principal, statements]) =>
+    [...new Set(statements.flatMap((statement) => statement.actions))]
+      // Logs and traces are written by the Lambda and Step Functions services, not by our calls.
+      .filter((action) => !/^(logs|xray):/.test(action))
+      .map((action) => ({ principal, action })),
+  );
+}
+
+/**
+ * Grants the bundle needs (test/infra: it can send the call) that no path uses, each with why. Removing one
+ * fails nothing, so the removal drill skips them.
+ */
+const GRANTED_UNUSED: Record<string, string> = {
+  'poll-delivery dynamodb:PutItem':
+    'the sandbox carrier is one object: tracking and label purchase (a PutItem) are bundled together',
+};
+
+function without(model: StackModel, principal: string, action: string): StackModel {
+  const copy = structuredClone(model);
+  const statements =
+    principal === 'state-machine'
+      ? copy.stateMachine.statements
+      : copy.functions[principal as keyof StackModel['functions']].statements;
+  for (const statement of statements) statement.actions = statement.actions.filter((a) => a !== action);
+  return copy;
+}
+
+describe('the local runtime runs each function with the role the stack gives it', () => {
+  it('with every grant, the whole tour succeeds, nothing is refused, and every grant is used', async () => {
+    runtime.parity.allowed.clear();
+    const problems = await tour(runtime);
+
+    expect(problems).toEqual([]);
+    expect(runtime.parity.denials).toEqual([]);
+    const unused = grants(deployed)
+      .map(({ principal, action }) => `${principal} ${action}`)
+      .filter((grant) => !runtime.parity.allowed.has(grant) && !(grant in GRANTED_UNUSED));
+    // Least privilege: a grant nothing uses would be a permission nobody needs.
+    expect(unused).toEqual([]);
+  });
+
+  it('removing any one grant from the stack fails what needs it with AccessDenied', async () => {
+    const outcomes: string[] = [];
+    for (const { principal, action } of grants(deployed)) {
+      if (`${principal} ${action}` in GRANTED_UNUSED) continue;
+      runtime.parity.model = without(deployed, principal, action);
+      runtime.parity.denials.length = 0;
+      let problems: string[];
+      try {
+        problems = await tour(runtime, 8_000);
+      } finally {
+        runtime.parity.model = deployed;
+      }
+      const refused = runtime.parity.denials.some((d) => d.principal === principal && d.action === action);
+      outcomes.push(
+        `${principal} without ${action}: ${refused ? 'refused' : 'NOT refused'}, ${problems.length ? 'failed' : 'NOT failed'}`,
+      );
+    }
+    expect(outcomes.filter((outcome) => outcome.includes('NOT'))).toEqual([]);
+    expect(outcomes.length).toBeGreaterThan(20);
+  }, 600_000);
+});
