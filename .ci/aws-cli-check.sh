@@ -24,6 +24,9 @@ stop() {
   exit "$status"
 }
 trap stop EXIT
+# A CI timeout's SIGTERM must stop the runtime too: in a session of its own, nothing else would.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # Four ports the kernel calls free now (held together, so they differ).
 read -r api dynamodb sqs sfn < <(node -e '
