@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { referencePath, withEngineTimeouts, type StateMachineDefinition } from './asl.js';
 import { apiError, ExecutionInterrupted } from './errors.js';
 import { historyEvent, payloadDetails, stateEventType, toWire, type HistoryEvent } from './history.js';
+import { paginate, type Cursor } from './pagination.js';
 import {
   memoryStore,
   retiredRecord,
@@ -58,15 +59,45 @@ export interface ExecutionSummary {
 }
 
 export interface ExecutionDescription extends ExecutionSummary {
-  input: string;
+  input?: string;
+  inputDetails: { included: boolean };
   output?: string;
+  outputDetails?: { included: boolean };
   error?: string;
   cause?: string;
+  redriveCount: number;
+  redriveStatus: 'NOT_REDRIVABLE';
+  redriveStatusReason: string;
+}
+
+/** DescribeExecution's `includedData`: METADATA_ONLY leaves out the input and output. */
+export type IncludedData = 'ALL_DATA' | 'METADATA_ONLY';
+
+/** The fields DescribeStateMachine and DescribeStateMachineForExecution share. */
+export interface StateMachineConfiguration {
+  definition: string;
+  roleArn: string;
+  loggingConfiguration: { level: 'OFF'; includeExecutionData: false };
+  tracingConfiguration: { enabled: false };
+  revisionId: string;
+}
+
+export interface StateMachineListItem {
+  stateMachineArn: string;
+  name: string;
+  type: 'STANDARD';
+  creationDate: Date;
+}
+
+interface PageRequest {
+  maxResults?: number;
+  nextToken?: string;
 }
 
 /** Stands in for `$$.Task.Token` while the library evaluates Parameters; swapped for a real token. */
 export const TASK_TOKEN_PLACEHOLDER = '__orderflow_local_task_token__';
 const TOKEN_SHAPE = /^AQ[A-Za-z0-9_-]{43}$/;
+const STATE_MACHINE_ARN_SHAPE = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[^:]+(:[^:]+)?$/;
 const NAME_SHAPE = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/;
 const MAX_INPUT_BYTES = 256 * 1024;
 /** Tokens remembered after their deadline, to answer TaskTimedOut rather than TaskDoesNotExist. */
@@ -134,6 +165,11 @@ export class StepFunctionsEngine {
   private readonly tasks: ReturnType<typeof bindTasks>;
   private readonly store: ExecutionStore;
   private closed = false;
+  /** When this engine loaded the definition: the state machine's last update, as far as a client can tell. */
+  private readonly openedAt = Date.now();
+  /** The oldest execution it knows, so the state machine is never younger than its executions. */
+  private earliestStart = Number.POSITIVE_INFINITY;
+  private readonly revisionId: string;
 
   private constructor(private readonly options: EngineOptions) {
     this.stateMachineArn = options.stateMachineArn;
@@ -153,6 +189,9 @@ export class StepFunctionsEngine {
     );
     this.libraryDefinition = withEngineTimeouts(options.definition, new Set(this.tasks.keys()));
     this.machine(options.definition.StartAt);
+    this.revisionId = uuidFrom(
+      createHash('sha256').update(JSON.stringify(options.definition)).update(this.roleArn).digest(),
+    );
   }
 
   /** Opens the store and resumes every execution that was running when the last process ended. */
@@ -225,8 +264,9 @@ export class StepFunctionsEngine {
     return started;
   }
 
-  describeExecution(executionArn: string): ExecutionDescription {
+  describeExecution(executionArn: string, includedData: IncludedData = 'ALL_DATA'): ExecutionDescription {
     const record = this.full(this.find(executionArn));
+    const data = includedData !== 'METADATA_ONLY';
     return {
       executionArn: record.executionArn,
       stateMachineArn: this.stateMachineArn,
@@ -234,30 +274,34 @@ export class StepFunctionsEngine {
       status: record.status,
       startDate: new Date(record.startDate),
       ...(record.stopDate !== undefined ? { stopDate: new Date(record.stopDate) } : {}),
-      input: record.input,
-      ...(record.output !== undefined ? { output: record.output } : {}),
+      ...(data ? { input: record.input } : {}),
+      inputDetails: { included: data },
+      ...(record.output !== undefined
+        ? { ...(data ? { output: record.output } : {}), outputDetails: { included: data } }
+        : {}),
       ...(record.error !== undefined ? { error: record.error } : {}),
       ...(record.cause !== undefined ? { cause: record.cause } : {}),
+      redriveCount: 0,
+      redriveStatus: 'NOT_REDRIVABLE',
+      // AWS's wording for a running or succeeded execution; a failed one it could redrive, this endpoint cannot.
+      redriveStatusReason:
+        record.status === 'RUNNING' || record.status === 'SUCCEEDED'
+          ? `Execution is ${record.status} and cannot be redriven`
+          : 'The local Step Functions endpoint does not redrive executions',
     };
   }
 
   /** Newest first, as AWS lists them. */
-  listExecutions(
-    request: {
-      stateMachineArn?: string;
-      statusFilter?: ExecutionStatus;
-      maxResults?: number;
-      nextToken?: string;
-    } = {},
-  ): { executions: ExecutionSummary[]; nextToken?: string } {
-    if (request.stateMachineArn !== undefined && request.stateMachineArn !== this.stateMachineArn) {
-      throw apiError.stateMachineDoesNotExist(request.stateMachineArn);
-    }
+  listExecutions(request: PageRequest & { stateMachineArn?: string; statusFilter?: ExecutionStatus } = {}): {
+    executions: ExecutionSummary[];
+    nextToken?: string;
+  } {
+    if (request.stateMachineArn !== undefined) this.assertStateMachine(request.stateMachineArn);
     const all = [...this.executions.values()]
       .map((execution) => execution.record)
       .filter((record) => !request.statusFilter || record.status === request.statusFilter)
       .sort((a, b) => b.startDate - a.startDate || (a.name < b.name ? -1 : 1));
-    const { page, nextToken } = paginate(all, request.maxResults, request.nextToken);
+    const { page, nextToken } = paginate(all, request, newestFirst);
     return {
       executions: page.map((record) => ({
         executionArn: this.executionArn(record.name),
@@ -314,32 +358,50 @@ export class StepFunctionsEngine {
 
   getExecutionHistory(
     executionArn: string,
-    request: {
-      maxResults?: number;
-      nextToken?: string;
-      reverseOrder?: boolean;
-      includeExecutionData?: boolean;
-    } = {},
+    request: PageRequest & { reverseOrder?: boolean; includeExecutionData?: boolean } = {},
   ): { events: Record<string, unknown>[]; nextToken?: string } {
     const history = this.historyOf(this.find(executionArn));
     const events = request.reverseOrder ? [...history].reverse() : history;
-    const { page, nextToken } = paginate(events, request.maxResults, request.nextToken);
+    const { page, nextToken } = paginate(
+      events,
+      request,
+      request.reverseOrder ? newerEvents.reversed : newerEvents,
+    );
     return {
       events: page.map((event) => toWire(event, request.includeExecutionData ?? true)),
       ...(nextToken ? { nextToken } : {}),
     };
   }
 
-  describeStateMachine(stateMachineArn: string): Record<string, unknown> {
-    if (stateMachineArn !== this.stateMachineArn) throw apiError.stateMachineDoesNotExist(stateMachineArn);
+  /** The one state machine this engine runs. */
+  listStateMachines(request: PageRequest = {}): {
+    stateMachines: StateMachineListItem[];
+    nextToken?: string;
+  } {
+    const { page, nextToken } = paginate([this.stateMachineItem()], request, byName);
+    return { stateMachines: page, ...(nextToken ? { nextToken } : {}) };
+  }
+
+  describeStateMachine(
+    stateMachineArn: string,
+  ): StateMachineListItem & StateMachineConfiguration & { status: 'ACTIVE' } {
+    this.assertStateMachine(stateMachineArn);
+    return { ...this.stateMachineItem(), status: 'ACTIVE', ...this.configuration() };
+  }
+
+  /**
+   * The definition an execution runs. Locally that is always the one loaded at this start: an execution
+   * resumed after a restart carries on with it, so `updateDate` is this start.
+   */
+  describeStateMachineForExecution(
+    executionArn: string,
+  ): Omit<StateMachineListItem, 'type' | 'creationDate'> & StateMachineConfiguration & { updateDate: Date } {
+    this.find(executionArn);
     return {
-      stateMachineArn,
+      stateMachineArn: this.stateMachineArn,
       name: this.stateMachineName,
-      status: 'ACTIVE',
-      definition: JSON.stringify(this.options.definition),
-      roleArn: this.roleArn,
-      type: 'STANDARD',
-      creationDate: 0,
+      ...this.configuration(),
+      updateDate: new Date(this.openedAt),
     };
   }
 
@@ -422,11 +484,39 @@ export class StepFunctionsEngine {
     return this.options.roleArn ?? 'arn:aws:iam::000000000000:role/orderflow-local-state-machine';
   }
 
+  private stateMachineItem(): StateMachineListItem {
+    return {
+      stateMachineArn: this.stateMachineArn,
+      name: this.stateMachineName,
+      type: 'STANDARD',
+      creationDate: new Date(Math.min(this.openedAt, this.earliestStart)),
+    };
+  }
+
+  private configuration(): StateMachineConfiguration {
+    return {
+      definition: JSON.stringify(this.options.definition),
+      roleArn: this.roleArn,
+      // Nothing goes to CloudWatch Logs or X-Ray here: what AWS answers for a machine without either.
+      loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+      tracingConfiguration: { enabled: false },
+      revisionId: this.revisionId,
+    };
+  }
+
+  private assertStateMachine(stateMachineArn: string): void {
+    if (typeof stateMachineArn !== 'string' || !STATE_MACHINE_ARN_SHAPE.test(stateMachineArn)) {
+      throw apiError.invalidArn(stateMachineArn);
+    }
+    if (stateMachineArn !== this.stateMachineArn) throw apiError.stateMachineDoesNotExist(stateMachineArn);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error('the Step Functions engine is shut down');
   }
 
   private track(record: ExecutionRecord | Retired): Execution {
+    this.earliestStart = Math.min(this.earliestStart, record.startDate);
     if (!record.history) {
       const execution = retired(record);
       this.executions.set(record.name, execution);
@@ -895,18 +985,29 @@ function whole(execution: Execution): ExecutionRecord {
   return record;
 }
 
-function paginate<T>(
-  items: readonly T[],
-  maxResults = 100,
-  nextToken?: string,
-): { page: T[]; nextToken?: string } {
-  const limit = maxResults > 0 ? Math.min(maxResults, 1000) : 100;
-  let start = 0;
-  if (nextToken !== undefined) {
-    start = Number(Buffer.from(nextToken, 'base64url').toString());
-    if (!Number.isInteger(start) || start < 0) throw apiError.validation('Invalid pagination token');
-  }
-  const page = items.slice(start, start + limit);
-  const more = start + limit < items.length;
-  return { page, ...(more ? { nextToken: Buffer.from(String(start + limit)).toString('base64url') } : {}) };
+/** ListExecutions' order: newest first, then by name. */
+const newestFirst: Cursor<Pick<ExecutionRecord, 'startDate' | 'name'>, [number, string]> = {
+  key: (record) => [record.startDate, record.name],
+  after: (record, [startDate, name]) =>
+    record.startDate < startDate || (record.startDate === startDate && record.name > name),
+};
+
+const newerEvents = {
+  key: (event: HistoryEvent) => event.id,
+  after: (event: HistoryEvent, id: number) => event.id > id,
+  reversed: {
+    key: (event: HistoryEvent) => event.id,
+    after: (event: HistoryEvent, id: number) => event.id < id,
+  },
+} satisfies Cursor<HistoryEvent, number> & { reversed: Cursor<HistoryEvent, number> };
+
+const byName: Cursor<{ name: string }, string> = {
+  key: (item) => item.name,
+  after: (item, name) => item.name > name,
+};
+
+/** A revision id in AWS's shape (a UUID), derived from what the revision is made of. */
+function uuidFrom(digest: Buffer): string {
+  const hex = digest.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

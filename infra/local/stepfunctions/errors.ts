@@ -26,6 +26,9 @@ export const apiError = {
     new StepFunctionsApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: '${why}'`),
   invalidOutput: (why: string) => new StepFunctionsApiError('InvalidOutput', `Invalid Output: '${why}'`),
   invalidToken: () => new StepFunctionsApiError('InvalidToken', 'Invalid Token'),
+  /** A nextToken this endpoint did not issue: AWS answers those with InvalidToken too. */
+  invalidPageToken: (token: string) =>
+    new StepFunctionsApiError('InvalidToken', `Invalid Token: '${token}' is not a pagination token`),
   taskDoesNotExist: () => new StepFunctionsApiError('TaskDoesNotExist', 'Task Does Not Exist'),
   taskTimedOut: () => new StepFunctionsApiError('TaskTimedOut', 'Task Timed Out'),
   missingParameter: (name: string) =>

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StepFunctionsEngine } from './engine.js';
+import type { IncludedData, StepFunctionsEngine } from './engine.js';
 import type { ExecutionStatus } from './store.js';
 import { apiError, StepFunctionsApiError } from './errors.js';
 
@@ -15,6 +15,13 @@ function required(request: Request, name: string): string {
   return value;
 }
 
+/** An ARN parameter: the engine also takes bare execution names, which the API must refuse as AWS does. */
+function requiredArn(request: Request, name: string): string {
+  const value = required(request, name);
+  if (!value.startsWith('arn:')) throw apiError.invalidArn(value);
+  return value;
+}
+
 function optional(request: Request, name: string): string | undefined {
   const value = request[name];
   return typeof value === 'string' ? value : undefined;
@@ -25,7 +32,28 @@ function optionalNumber(request: Request, name: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** The operations the functions and tests use, in the Step Functions JSON 1.0 protocol. */
+function page(request: Request): { maxResults?: number; nextToken?: string } {
+  const maxResults = optionalNumber(request, 'maxResults');
+  const nextToken = optional(request, 'nextToken');
+  return {
+    ...(maxResults !== undefined ? { maxResults } : {}),
+    ...(nextToken ? { nextToken } : {}),
+  };
+}
+
+function includedData(request: Request): IncludedData | undefined {
+  const value = optional(request, 'includedData');
+  if (value === undefined || value === 'ALL_DATA' || value === 'METADATA_ONLY') return value;
+  throw apiError.validation(
+    `1 validation error detected: Value '${value}' at 'includedData' failed to satisfy constraint: ` +
+      'Member must satisfy enum value set: [ALL_DATA, METADATA_ONLY]',
+  );
+}
+
+/**
+ * The operations the functions use, and the read calls the AWS CLI and other tools inspect a workflow
+ * with, in the Step Functions JSON 1.0 protocol.
+ */
 function operations(engine: StepFunctionsEngine): Record<string, (request: Request) => unknown> {
   return {
     StartExecution: (request) =>
@@ -34,9 +62,10 @@ function operations(engine: StepFunctionsEngine): Record<string, (request: Reque
         ...(optional(request, 'name') !== undefined ? { name: optional(request, 'name')! } : {}),
         ...(optional(request, 'input') !== undefined ? { input: optional(request, 'input')! } : {}),
       }),
-    DescribeExecution: (request) => engine.describeExecution(required(request, 'executionArn')),
+    DescribeExecution: (request) =>
+      engine.describeExecution(requiredArn(request, 'executionArn'), includedData(request)),
     StopExecution: async (request) => ({
-      stopDate: await engine.stopExecution(required(request, 'executionArn'), {
+      stopDate: await engine.stopExecution(requiredArn(request, 'executionArn'), {
         ...(optional(request, 'error') !== undefined ? { error: optional(request, 'error')! } : {}),
         ...(optional(request, 'cause') !== undefined ? { cause: optional(request, 'cause')! } : {}),
       }),
@@ -63,21 +92,18 @@ function operations(engine: StepFunctionsEngine): Record<string, (request: Reque
         ...(optional(request, 'statusFilter')
           ? { statusFilter: optional(request, 'statusFilter') as ExecutionStatus }
           : {}),
-        ...(optionalNumber(request, 'maxResults') !== undefined
-          ? { maxResults: optionalNumber(request, 'maxResults')! }
-          : {}),
-        ...(optional(request, 'nextToken') ? { nextToken: optional(request, 'nextToken')! } : {}),
+        ...page(request),
       }),
     GetExecutionHistory: (request) =>
-      engine.getExecutionHistory(required(request, 'executionArn'), {
-        ...(optionalNumber(request, 'maxResults') !== undefined
-          ? { maxResults: optionalNumber(request, 'maxResults')! }
-          : {}),
-        ...(optional(request, 'nextToken') ? { nextToken: optional(request, 'nextToken')! } : {}),
+      engine.getExecutionHistory(requiredArn(request, 'executionArn'), {
+        ...page(request),
         reverseOrder: request.reverseOrder === true,
         includeExecutionData: request.includeExecutionData !== false,
       }),
+    ListStateMachines: (request) => engine.listStateMachines(page(request)),
     DescribeStateMachine: (request) => engine.describeStateMachine(required(request, 'stateMachineArn')),
+    DescribeStateMachineForExecution: (request) =>
+      engine.describeStateMachineForExecution(requiredArn(request, 'executionArn')),
   };
 }
 
