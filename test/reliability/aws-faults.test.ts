@@ -1,0 +1,136 @@
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsFaults, type AwsFaults } from '../../infra/local/aws/index.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
+import { sampleOrder } from '../../scripts/lib/client.js';
+import {
+  awaitSettled,
+  clientFor,
+  deliverUntilAccepted,
+  inParallel,
+  sendGenericWebhook,
+} from './support/api.js';
+import { startInProcessRuntime } from './support/in-process.js';
+import { assertOutcome, planOrders } from './support/mix.js';
+
+let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
+let faults: AwsFaults;
+
+beforeAll(async () => {
+  // Slower than the other drills, so a 168 h hold lasts 12 s: time enough to release held orders through
+  // throttled calls before the hold expires.
+  runtime = await startInProcessRuntime({ timeScale: 50_000 });
+  // A quarter of the functions' DynamoDB and Step Functions calls, and of the state machine's Lambda
+  // invocations, fail as AWS fails them; seeded, so a failing run can be replayed.
+  faults = awsFaults({ rate: 0.25, seed: 20261127 });
+  runtime.parity.setFaults(faults);
+});
+afterAll(async () => {
+  await runtime?.cleanUp();
+});
+
+async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+let orderIds: string[] = [];
+let heldIds: string[] = [];
+
+describe("AWS's own throttling and server errors, injected", () => {
+  it('change no business outcome and leave no order stuck', async () => {
+    const demo = clientFor(runtime.url);
+    const plan = planOrders({ happy: 16, declined: 3, lost: 3, outOfStock: 3, undeliverable: 3 });
+
+    const answers = await inParallel(plan, 8, ({ input }) =>
+      deliverUntilAccepted(() => sendGenericWebhook(runtime.url, JSON.stringify(input))),
+    );
+    orderIds = answers.map((answer) => answer.json.orderId as string);
+
+    const orders = await awaitSettled(demo, orderIds, 240_000);
+    runtime.parity.setFaults(undefined);
+
+    await assertOutcome({
+      client: demo,
+      dynamoDbEndpoint: runtime.dynamo.endpoint,
+      plan,
+      orderIds,
+      orders,
+      initialStock: { 'MUG-RED': 100, 'TEE-BLK-M': 50, 'POSTER-A2': 10 },
+    });
+  }, 400_000);
+
+  it('let a seller release held orders through throttled calls, and what reached the workflow was retried', async () => {
+    const demo = clientFor(runtime.url);
+    runtime.parity.setFaults(faults);
+    // Held orders, released by the seller through throttled SendTaskSuccess calls.
+    const held = await inParallel([1, 2, 3], 3, () =>
+      deliverUntilAccepted(() =>
+        sendGenericWebhook(runtime.url, JSON.stringify(sampleOrder({ discountCodes: ['HOLD'] }))),
+      ),
+    );
+    heldIds = held.map((answer) => answer.json.orderId as string);
+    // A release whose answer was lost to a fault (the release went through) shows as the order moving on.
+    const BEFORE_RELEASE = ['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD'];
+    await Promise.all(
+      heldIds.map(async (orderId) => {
+        for (let attempt = 0; ; attempt++) {
+          const order = await demo.getOrder(orderId).catch(() => undefined);
+          if (order && !BEFORE_RELEASE.includes(order.status)) return;
+          if (order?.status === 'ON_HOLD') {
+            const release = await demo.request('POST', `/orders/${orderId}/release`, {});
+            if (release.status === 202) return;
+          }
+          expect(attempt, `${orderId} is ${order?.status}`).toBeLessThan(2_000);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }),
+    );
+
+    const orders = await awaitSettled(demo, heldIds, 240_000);
+    runtime.parity.setFaults(undefined);
+    expect(heldIds.map((id) => orders.get(id)!.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
+
+    // The drill did inject every kind of fault, and what reached the workflow was retried as transient.
+    expect(Object.keys(faults.injected).sort()).toEqual([
+      'InternalServerError',
+      'Lambda.TooManyRequestsException',
+      'ProvisionedThroughputExceededException',
+      'ThrottlingException',
+      'TransactionCanceledException',
+    ]);
+    const sfn = new SFNClient({
+      endpoint: runtime.stepFunctions.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    const failures = new Map<string, number>();
+    for (const orderId of [...orderIds, ...heldIds]) {
+      for (const event of await history(sfn, runtime.stepFunctions.engine.executionArn(orderId))) {
+        const failed = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails;
+        if (!failed?.error) continue;
+        failures.set(failed.error, (failures.get(failed.error) ?? 0) + 1);
+      }
+    }
+    sfn.destroy();
+    // Only names the Retry rules match reached the state machine: no raw AWS error name failed a task.
+    expect(
+      [...failures.keys()].filter(
+        (name) =>
+          !/^(TransientError|Lambda\.TooManyRequestsException|PaymentDeclined|OutOfStock|ReleaseRejected)$/.test(
+            name,
+          ),
+      ),
+    ).toEqual([]);
+    expect(failures.get('Lambda.TooManyRequestsException')).toBeGreaterThan(0);
+    expect(failures.get('TransientError')).toBeGreaterThan(0);
+  }, 400_000);
+});

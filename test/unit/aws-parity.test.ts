@@ -1,0 +1,205 @@
+import {
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { awsFaults, seededRandom } from '../../infra/local/aws/faults.js';
+import { authorizationsFor, evaluate, type LocalNames } from '../../infra/local/aws/iam.js';
+import { asDeployed } from '../../infra/local/aws/lambda.js';
+import { installSdkParity, runAs } from '../../infra/local/aws/sdk-parity.js';
+import type { FunctionModel, PolicyStatement } from '../../infra/local/aws/stack-model.js';
+
+const names: LocalNames = {
+  partition: 'aws',
+  region: 'us-east-1',
+  account: '000000000000',
+  tableName: 'orders',
+  stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:orderflow',
+  releaseDlqUrl: 'http://127.0.0.1:9324/000000000000/release-dlq',
+  functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:orderflow-${name}`,
+};
+const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders';
+
+describe('IAM evaluation of the stack’s statements', () => {
+  const statements: PolicyStatement[] = [
+    { effect: 'Allow', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: ['{{table}}'] },
+    { effect: 'Allow', actions: ['dynamodb:Query'], resources: ['{{table}}/index/ByStatus'] },
+    {
+      effect: 'Allow',
+      actions: ['states:DescribeExecution'],
+      resources: ['arn:{{partition}}:states:{{region}}:{{account}}:execution:{{stateMachineName}}:*'],
+    },
+  ];
+
+  it('allows what a statement names, on the resource it names, wildcards included', () => {
+    expect(evaluate(statements, 'dynamodb:GetItem', TABLE, names)).toBe('allowed');
+    expect(evaluate(statements, 'DynamoDB:getitem', TABLE, names)).toBe('allowed');
+    expect(evaluate(statements, 'dynamodb:Query', `${TABLE}/index/ByStatus`, names)).toBe('allowed');
+    expect(
+      evaluate(
+        statements,
+        'states:DescribeExecution',
+        'arn:aws:states:us-east-1:000000000000:execution:orderflow:ord_1-2',
+        names,
+      ),
+    ).toBe('allowed');
+  });
+
+  it('denies any other action, resource or index, and an explicit Deny wins', () => {
+    expect(evaluate(statements, 'dynamodb:BatchWriteItem', TABLE, names)).toBe('implicitDeny');
+    expect(evaluate(statements, 'dynamodb:GetItem', `${TABLE}-other`, names)).toBe('implicitDeny');
+    expect(evaluate(statements, 'dynamodb:Query', TABLE, names)).toBe('implicitDeny');
+    expect(evaluate(statements, 'dynamodb:Query', `${TABLE}/index/BySeller`, names)).toBe('implicitDeny');
+    const denied = [...statements, { effect: 'Deny' as const, actions: ['dynamodb:*'], resources: ['*'] }];
+    expect(evaluate(denied, 'dynamodb:GetItem', TABLE, names)).toBe('explicitDeny');
+  });
+
+  it('authorizes a transaction per part and a batch per table, as AWS does', () => {
+    expect(
+      authorizationsFor(
+        'DynamoDB_20120810.TransactWriteItems',
+        {
+          TransactItems: [
+            { Update: { TableName: 'orders' } },
+            { Put: { TableName: 'orders' } },
+            { ConditionCheck: { TableName: 'orders' } },
+          ],
+        },
+        names,
+      ),
+    ).toEqual([
+      { action: 'dynamodb:UpdateItem', resource: TABLE },
+      { action: 'dynamodb:PutItem', resource: TABLE },
+      { action: 'dynamodb:ConditionCheckItem', resource: TABLE },
+    ]);
+    expect(
+      authorizationsFor('DynamoDB_20120810.BatchWriteItem', { RequestItems: { orders: [] } }, names),
+    ).toEqual([{ action: 'dynamodb:BatchWriteItem', resource: TABLE }]);
+    expect(authorizationsFor('AmazonSQS.SendMessage', { QueueUrl: names.releaseDlqUrl }, names)).toEqual([
+      { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:release-dlq' },
+    ]);
+    expect(authorizationsFor('AWSStepFunctions.SendTaskSuccess', { taskToken: 'AQ' }, names)).toEqual([
+      { action: 'states:SendTaskSuccess', resource: names.stateMachineArn },
+    ]);
+  });
+});
+
+describe('SDK calls made as a role', () => {
+  // No network: every request below is answered by the parity layer before it is sent.
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+      maxAttempts: 3,
+    }),
+  );
+  const write = new TransactWriteCommand({
+    TransactItems: [{ Put: { TableName: 'orders', Item: { PK: 'a', SK: 'b' } } }],
+  });
+
+  it("are refused with the service's own AccessDeniedException when the role does not allow them", async () => {
+    const parity = installSdkParity({ names: () => names });
+    const role = { name: 'mark-status', statements: [] };
+
+    await expect(runAs(role, () => documents.send(write))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining('is not authorized to perform: dynamodb:PutItem on resource:'),
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect(parity.denials.at(-1)).toMatchObject({ principal: 'mark-status', action: 'dynamodb:PutItem' });
+  });
+
+  it("fail with AWS's throttling errors, which the SDK retries as it would on AWS", async () => {
+    const parity = installSdkParity({ names: () => names });
+    parity.setFaults(awsFaults({ rate: 0.999999, seed: 1 }));
+    const role = {
+      name: 'reserve-stock',
+      statements: [{ effect: 'Allow' as const, actions: ['dynamodb:*'], resources: ['{{table}}'] }],
+    };
+    const get = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+      maxAttempts: 2,
+    });
+    try {
+      const failure = await runAs(role, () =>
+        get.send(new GetItemCommand({ TableName: 'orders', Key: {} })),
+      ).catch((error: unknown) => error as Error & { $metadata: { attempts: number } });
+      expect([
+        'ThrottlingException',
+        'ProvisionedThroughputExceededException',
+        'InternalServerError',
+      ]).toContain((failure as Error).name);
+      expect((failure as { $metadata: { attempts: number } }).$metadata.attempts).toBe(2);
+      if ((failure as Error).name === 'ProvisionedThroughputExceededException') {
+        expect(failure).toBeInstanceOf(ProvisionedThroughputExceededException);
+      }
+    } finally {
+      parity.setFaults(undefined);
+    }
+  });
+
+  it('seeded faults repeat exactly', () => {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 5 }, () => [a(), b()]);
+    for (const [x, y] of draws) expect(x).toBe(y);
+    expect(new Set(draws.map(([x]) => x)).size).toBe(5);
+  });
+});
+
+describe('a function run as deployed', () => {
+  const model: FunctionModel = { timeoutSeconds: 0.05, memorySize: 512, statements: [] };
+  const options = { functionName: 'orderflow-x', functionArn: names.functionArn('x') };
+
+  it('fails with Sandbox.Timedout past the timeout the stack gives it', async () => {
+    const slow = asDeployed(
+      'x',
+      () => new Promise((resolve) => setTimeout(resolve, 1_000)),
+      () => model,
+      options,
+    );
+
+    await expect(slow({}, {} as never)).rejects.toMatchObject({
+      name: 'Sandbox.Timedout',
+      message: expect.stringMatching(/Task timed out after 0\.05 seconds$/),
+    });
+  });
+
+  it('gets the memory and remaining time of the deployed function in its context', async () => {
+    const seen = asDeployed(
+      'x',
+      async (_event, context) => ({
+        memory: context.memoryLimitInMB,
+        left: context.getRemainingTimeInMillis(),
+      }),
+      () => ({ ...model, timeoutSeconds: 20 }),
+      options,
+    );
+
+    const result = (await seen({}, {} as never)) as { memory: string; left: number };
+    expect(result.memory).toBe('512');
+    expect(result.left).toBeGreaterThan(19_000);
+    expect(result.left).toBeLessThanOrEqual(20_000);
+  });
+
+  it('is throttled by the fault drill as Lambda throttles the state machine’s invocations', async () => {
+    const throttled = asDeployed(
+      'x',
+      async () => 'ran',
+      () => model,
+      {
+        ...options,
+        faults: () => awsFaults({ rate: 0.999999, seed: 3 }),
+      },
+    );
+
+    await expect(throttled({}, {} as never)).rejects.toMatchObject({
+      name: 'Lambda.TooManyRequestsException',
+    });
+  });
+});
