@@ -22,10 +22,10 @@ const TRANSIENT_REASONS = new Set([
 ]);
 
 /**
- * One TransactWriteItems call. A cancellation for a transient reason (see above) is retried here with full
- * jitter, the SDK does not retry it, and after the last attempt it is a TransientError for the state
- * machine to retry; a cancellation by a failed condition is returned to the caller, who knows what each
- * condition meant.
+ * One TransactWriteItems call. A cancellation by a failed condition is returned to the caller, who knows
+ * what each condition meant. Any other cancellation for a transient reason (see above) is retried here with
+ * full jitter, as the SDK does not retry it, and after the last attempt it is a TransientError for the state
+ * machine to retry: never a business outcome such as OUT_OF_STOCK.
  */
 export async function transactWrite(
   items: TransactItem[],
@@ -38,7 +38,14 @@ export async function transactWrite(
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
       const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-      if (!reasons.some((code) => TRANSIENT_REASONS.has(code))) return { ok: false, reasons };
+      // A failed condition is an answer (say, a stock line was short when DynamoDB looked), whatever else
+      // happened to the other parts; without one, a transient reason means the transaction never ran.
+      if (
+        reasons.includes('ConditionalCheckFailed') ||
+        !reasons.some((code) => TRANSIENT_REASONS.has(code))
+      ) {
+        return { ok: false, reasons };
+      }
       if (attempt >= attempts) {
         throw new TransientError(`transaction cancelled for a transient reason: ${reasons.join(', ')}`);
       }

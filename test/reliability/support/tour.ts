@@ -85,7 +85,20 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
   await Promise.all([
     reach('happy', happy, 'DELIVERED'),
     reach('declined', declined, 'PAYMENT_FAILED'),
-    reach('undeliverable', undeliverable, 'FAILED_TO_RELEASE'),
+    (async () => {
+      // A failed release the seller fixes and retries: the retry also takes its message off the DLQ.
+      if (!(await reach('undeliverable', undeliverable, 'FAILED_TO_RELEASE'))) return;
+      const fixed = await demo.request('PATCH', `/orders/${undeliverable}`, {
+        shippingAddress: sampleOrder().shippingAddress,
+      });
+      if (fixed.status !== 200) problems.push(`undeliverable: address fix answered ${fixed.status}`);
+      const retry = await demo.request<{ executionName?: string }>('POST', `/orders/${undeliverable}/retry`);
+      if (retry.status !== 202) problems.push(`undeliverable: retry answered ${retry.status}`);
+      else
+        await reach('undeliverable, retried', undeliverable, 'DELIVERED', {
+          execution: retry.body.executionName,
+        });
+    })(),
     (async () => {
       if (!(await reach('held', held, 'ON_HOLD'))) return;
       const release = await demo.request('POST', `/orders/${held}/release`, {});
