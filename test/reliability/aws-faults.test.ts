@@ -19,6 +19,8 @@ let faults: AwsFaults;
 beforeAll(async () => {
   // Slower than the other drills, so a 168 h hold lasts 12 s: time enough to release held orders through
   // throttled calls before the hold expires.
+  // Every injected fault that reaches a function is logged as its error: too many lines for the test output.
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   runtime = await startInProcessRuntime({ timeScale: 50_000 });
   // A quarter of the functions' DynamoDB and Step Functions calls, and of the state machine's Lambda
   // invocations, fail as AWS fails them; seeded, so a failing run can be replayed.
@@ -26,6 +28,7 @@ beforeAll(async () => {
   runtime.parity.setFaults(faults);
 });
 afterAll(async () => {
+  delete process.env.POWERTOOLS_LOG_LEVEL;
   await runtime?.cleanUp();
 });
 
