@@ -251,7 +251,7 @@ describe('orders table', () => {
 });
 
 describe('state machine', () => {
-  it('is Standard, logs ALL to its log group and traces with X-Ray', () => {
+  it('is Standard, logs ALL without execution data (no task tokens) to its log group and traces with X-Ray', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -259,6 +259,7 @@ describe('state machine', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
         Level: 'ALL',
+        IncludeExecutionData: false,
         Destinations: [
           {
             CloudWatchLogsLogGroup: {
