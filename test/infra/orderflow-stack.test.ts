@@ -101,6 +101,34 @@ describe('functions', () => {
     });
   });
 
+  it('give the release DLQ URL only to the api', () => {
+    const withUrl = FUNCTION_NAMES.filter((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'RELEASE_DLQ_URL' in variables;
+    });
+
+    expect(withUrl).toEqual(['api']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ RELEASE_DLQ_URL: { Ref: logicalId(stack.workflow.releaseDlq) } }),
+      },
+    });
+  });
+
+  it('leave the SQS and Step Functions SDKs out of the task functions, which never call them', () => {
+    const tasks = Object.values(TASK_PLACEHOLDERS);
+    const imports = (name: FunctionName) => {
+      const fn = stack.functions[name];
+      const dir = (fn.handler.node.findChild('Code') as unknown as { assetPath?: string }).assetPath ?? '';
+      const code = readFileSync(join(assemblyDir, dir, 'index.mjs'), 'utf8');
+      return [...code.matchAll(/"(@aws-sdk\/client-(?:sqs|sfn))"/g)].map((match) => match[1]);
+    };
+
+    for (const name of tasks) expect(imports(name), name).toEqual([]);
+    expect(imports('api')).toEqual(expect.arrayContaining(['@aws-sdk/client-sqs', '@aws-sdk/client-sfn']));
+  });
+
   it('ship minified ESM bundles with source maps and without the AWS SDK the runtime provides', () => {
     const fn = stack.functions['verify-payment'];
     const assetPath = (fn.handler.node.findChild('Code') as unknown as { assetPath?: string }).assetPath;
@@ -127,12 +155,14 @@ describe('functions', () => {
 describe('permissions', () => {
   const EXPECTED_WORKFLOW: Record<
     FunctionName,
-    { indexes: string[]; machine: string[]; executions: string[] }
+    { indexes: string[]; machine: string[]; executions: string[]; releaseDlq?: string[] }
   > = {
     api: {
       indexes: [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name],
       machine: ['states:SendTaskSuccess', 'states:StartExecution'],
       executions: ['states:DescribeExecution', 'states:StopExecution'],
+      // A seller's retry removes the order's messages: receive, delete, make the others visible again.
+      releaseDlq: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
     },
     'delivery-sweeper': {
       indexes: [INDEXES.open.name],
@@ -159,6 +189,7 @@ describe('permissions', () => {
         [JSON.stringify(table), 'table'],
         [ref(stack.workflow.stateMachine.stateMachineArn), 'state machine'],
         [ref(stack.workflow.executionsArn), 'its executions'],
+        [ref(stack.workflow.releaseDlq.queueArn), 'release DLQ'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -178,6 +209,7 @@ describe('permissions', () => {
           ...expected.indexes.map((index) => `dynamodb:Query on index ${index}`),
           ...expected.machine.map((action) => `${action} on state machine`),
           ...expected.executions.map((action) => `${action} on its executions`),
+          ...(expected.releaseDlq ?? []).map((action) => `${action} on release DLQ`),
         ].sort(),
       );
       expect(resources[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();

@@ -276,6 +276,12 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const failedAgain = (await getOrder(order.orderId))!;
     expect(failedAgain.status).toBe('FAILED_TO_RELEASE');
     expect(failedAgain.release).toEqual({ failureReason: 'address_undeliverable' });
+    // The retry removed the first failure's message; the failed retry sent its own.
+    const dlqAfterRetry = (await harness.dlqMessages()).filter(
+      (message) => message.orderId === order.orderId,
+    );
+    expect(dlqAfterRetry).toEqual([expect.objectContaining({ reason: 'address_undeliverable' })]);
+    expect(dlqAfterRetry[0]!.failedAt).toBe(failedAgain.updatedAt);
     expect(failedAgain.history.slice(-2)).toEqual([
       expect.objectContaining({ status: 'FAILED_TO_RELEASE', reason: 'address_undeliverable' }),
       expect.objectContaining({
@@ -304,7 +310,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       'DELIVERED',
     ]);
     const dlq = (await harness.dlqMessages()).filter((message) => message.orderId === order.orderId);
-    expect(dlq.map((message) => message.reason)).toEqual(['address_undeliverable', 'address_undeliverable']);
+    expect(dlq).toEqual([]);
   });
 
   it('records a retried release that fails for a new reason, and the order stays retryable', async () => {
