@@ -431,7 +431,7 @@ describe('observability', () => {
     for (const name of FUNCTION_NAMES) expect(body).toContain(`\\"label\\":\\"${name}\\"`);
   });
 
-  it('alarms on a non-empty DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
+  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
     const topic = { Ref: logicalId(stack.observability.alarmTopic) };
     const alarm = (props: Json) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -440,13 +440,35 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    const dlq = [
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
+    ];
+    // Each failed release pages once, and the alarm is OK again after a quiet period.
     alarm({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      MetricName: 'NumberOfMessagesSent',
       Namespace: 'AWS/SQS',
+      Dimensions: dlq,
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
     });
+    // A failed release left a day (the default release SLA) pages again.
+    alarm({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Namespace: 'AWS/SQS',
+      Dimensions: dlq,
+      Statistic: 'Maximum',
+      Threshold: 24 * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const onDepth = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, resource]) => resource.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(onDepth).toEqual([]);
     alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States', Threshold: 1 });
     alarm({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 1 });
     alarm({
