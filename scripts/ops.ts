@@ -80,6 +80,9 @@ export async function run(argv: string[]): Promise<string> {
   });
   const [area, command, id] = positionals;
   if (area !== 'dlq') throw new UsageError(`unknown area ${area ?? '(none)'}`);
+  if (!['list', 'replay', 'ack'].includes(command ?? '')) {
+    throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  }
   if (values.local) await useLocalRuntime();
   if (values['queue-url']) process.env.RELEASE_DLQ_URL = values['queue-url'];
   if (!process.env.RELEASE_DLQ_URL) throw new UsageError('give --queue-url or set RELEASE_DLQ_URL');
@@ -89,14 +92,13 @@ export async function run(argv: string[]): Promise<string> {
   const { ReleaseDlq, named } = await import('../functions/shared/release-dlq.js');
   const dlq = new ReleaseDlq();
   if (command === 'list') return table(await dlq.list());
-  if (!id) throw new UsageError(`${command ?? 'a command'} needs an order id or a message id`);
+  if (!id) throw new UsageError(`${command} needs an order id or a message id`);
   if (command === 'ack') {
     const removed = await dlq.remove(named(id));
     if (removed.length === 0) throw new OpsError(`no message in the release DLQ for ${id}`);
     return `acknowledged (deleted) ${removed.length} message(s):\n${table(removed)}`;
   }
-  if (command === 'replay') return replay(dlq, id);
-  throw new UsageError(`unknown command ${command ?? '(none)'}`);
+  return replay(dlq, id);
 }
 
 async function replay(dlq: ReleaseDlq, id: string): Promise<string> {
@@ -117,12 +119,18 @@ async function replay(dlq: ReleaseDlq, id: string): Promise<string> {
         `If nothing is left to do for it, ack the message.`,
     );
   }
-  const left = (await dlq.list()).filter((message) => message.orderId === orderId);
+  const now = (await dlq.list()).filter((message) => message.orderId === orderId);
+  const replayed = new Set(messages.map((message) => message.messageId));
+  const left = now.filter((message) => replayed.has(message.messageId));
+  const failedAgain = now.filter((message) => !replayed.has(message.messageId));
   return [
     `order ${orderId} replayed: execution ${claim.executionName} (attempt ${claim.attempt}) resumes at ${claim.resumeAt}`,
     left.length === 0
       ? `its ${messages.length} message(s) removed from the release DLQ`
-      : `${left.length} of its message(s) are still queued: ack them once the replay is through`,
+      : `${left.length} of its message(s) are still queued and could not be removed (the log says why): ack them`,
+    ...failedAgain.map(
+      (message) => `the replayed release failed again already: ${message.reason ?? message.body}`,
+    ),
   ].join('\n');
 }
 

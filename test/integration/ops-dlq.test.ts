@@ -79,6 +79,7 @@ describe('npm run ops -- dlq', () => {
     const output = await ops('dlq', 'replay', messageId);
 
     expect(output).toContain(`order ${order.orderId} replayed`);
+    expect(output).toContain('its 1 message(s) removed from the release DLQ');
     expect(stepFunctions.executions()).toEqual([
       {
         name: `${order.orderId}-2`,
