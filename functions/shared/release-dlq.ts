@@ -143,8 +143,11 @@ export class ReleaseDlq {
     );
     const removed = entries.filter((entry) => select(entry.message));
     const kept = entries.filter((entry) => !removed.includes(entry));
-    await this.delete(removed.map((entry) => entry.receiptHandle));
-    await this.makeVisible(kept.map((entry) => entry.receiptHandle));
+    try {
+      await this.delete(removed.map((entry) => entry.receiptHandle));
+    } finally {
+      await this.makeVisible(kept.map((entry) => entry.receiptHandle));
+    }
     return { removed: removed.map((entry) => entry.message), kept: kept.map((entry) => entry.message) };
   }
 

@@ -65,15 +65,22 @@ describe('ReleaseDlq', () => {
     ]);
   });
 
-  it('fails when SQS refuses a delete', async () => {
+  it('fails when SQS refuses a delete, and still makes the others visible', async () => {
     sqs
       .on(ReceiveMessageCommand)
-      .resolvesOnce({ Messages: [message('m1', 'ord_a')] })
+      .resolvesOnce({ Messages: [message('m1', 'ord_a'), message('m2', 'ord_b')] })
       .resolves({});
     sqs.on(DeleteMessageBatchCommand).resolves({
       Failed: [{ Id: '0', SenderFault: true, Code: 'ReceiptHandleIsInvalid', Message: 'bad handle' }],
     });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
 
-    await expect(dlq().remove(() => true)).rejects.toThrow(/refused to delete 1 message\(s\): bad handle/);
+    await expect(dlq().remove((m) => m.orderId === 'ord_a')).rejects.toThrow(
+      /refused to delete 1 message\(s\): bad handle/,
+    );
+
+    expect(sqs.commandCalls(ChangeMessageVisibilityBatchCommand)[0]!.args[0].input.Entries).toEqual([
+      { Id: '0', ReceiptHandle: 'handle-m2', VisibilityTimeout: 0 },
+    ]);
   });
 });
