@@ -200,39 +200,11 @@ export interface LocalSqs {
   stop(): Promise<void>;
 }
 
-/**
- * fauxqs 2.4.1 (the latest) on disk: making a received message visible again (ChangeMessageVisibility 0)
- * writes NULL into its NOT NULL receive count, SQLite refuses, and the message is lost from the running
- * emulator (back only at the next start). Its persistence module is not exported, so it is loaded by
- * file, which is the same module instance fauxqs uses; the patch keeps the receive count, as SQS does.
- */
-async function patchFauxqsPersistence(): Promise<void> {
-  const url = new URL('./persistence.js', import.meta.resolve('fauxqs'));
-  const { PersistenceManager } = (await import(url.href)) as {
-    PersistenceManager: {
-      prototype: {
-        updateMessageReady(messageId: string): void;
-        db: { prepare(sql: string): { run(...args: unknown[]): unknown } };
-      };
-    };
-  };
-  PersistenceManager.prototype.updateMessageReady = function (messageId: string) {
-    this.db
-      .prepare(
-        'UPDATE sqs_messages SET receipt_handle = NULL, visibility_deadline = NULL WHERE message_id = ?',
-      )
-      .run(messageId);
-  };
-}
-
 /** Starts the SQS emulator (fauxqs), in memory or persisted to `dataDir`. */
 export async function startSqs(options: { port?: number; dataDir?: string } = {}): Promise<LocalSqs> {
   const port = options.port ?? 0;
   if (port) await assertPortFree(port, 'the SQS emulator');
-  if (options.dataDir) {
-    mkdirSync(options.dataDir, { recursive: true });
-    await patchFauxqsPersistence();
-  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const server = await startFauxqs({
     port,
     logger: false,

@@ -1,10 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ReleaseDlq } from '../../functions/shared/release-dlq.js';
-import { startSqs } from '../../infra/local/services.js';
 import { sellerClient } from '../support/http.js';
 import { orderIn } from '../support/order-states.js';
 import { testReleaseDlq } from '../support/release-dlq.js';
@@ -46,25 +41,6 @@ describe('the release DLQ', () => {
       listed.map(() => expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/)),
     );
     expect(await dlq.visibleNow()).toEqual(['not json', 'ord_a', 'ord_b']);
-  });
-
-  it("keeps its messages on the local runtime's emulator, which keeps its queues on disk", async () => {
-    const local = await startSqs({ dataDir: mkdtempSync(join(tmpdir(), 'orderflow-sqs-')) });
-    const sqs = new SQSClient({ endpoint: local.endpoint, useQueueUrlAsEndpoint: false });
-    try {
-      const { queueUrl } = local.server.createQueue('release-dlq');
-      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"orderId":"ord_a"}' }));
-      const onDisk = new ReleaseDlq({ queueUrl, sqs, waitTimeSeconds: 0 });
-
-      const first = await onDisk.list();
-      const second = await onDisk.list();
-
-      expect(first.map((message) => message.orderId)).toEqual(['ord_a']);
-      expect(second).toEqual([expect.objectContaining({ orderId: 'ord_a', receiveCount: 2 })]);
-    } finally {
-      sqs.destroy();
-      await local.stop();
-    }
   });
 });
 
