@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { RELEASE_DLQ_ACTIONS } from '../functions/shared/release-dlq.js';
 import { INDEXES } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
@@ -97,7 +98,9 @@ export class OrderflowStack extends Stack {
         [GET, 'dynamodb:BatchGetItem', 'dynamodb:Query', PUT, UPDATE],
         [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name],
       )
-      .useWorkflow(this.workflow, ['start', 'stop', 'sendTaskSuccess']);
+      .useWorkflow(this.workflow, ['start', 'stop', 'sendTaskSuccess'])
+      // A seller's retry of a failed release removes the order's messages (functions/shared/release-dlq.ts).
+      .useReleaseDlq(this.workflow.releaseDlq, RELEASE_DLQ_ACTIONS);
 
     const sweeper = fn(
       'delivery-sweeper',

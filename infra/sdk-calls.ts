@@ -51,6 +51,8 @@ function actionOf(module: string, command: string): string {
   if (!operation) throw new Error(`${module}#${command}: unknown document command`);
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems')
     return `dynamodb:${operation}(parts)`;
+  // SQS authorizes a batch as the single action: DeleteMessageBatch needs sqs:DeleteMessage.
+  if (service === 'sqs') return `sqs:${operation.replace(/Batch$/, '')}`;
   return `${service}:${operation}`;
 }
 

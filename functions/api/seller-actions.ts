@@ -80,7 +80,29 @@ export async function releaseHeldOrder(order: Order): Promise<Order> {
   return (await getOrder(order.orderId)) ?? order;
 }
 
-/** Starts the next execution of a FAILED_TO_RELEASE or OUT_OF_STOCK order at the step that failed. */
+/**
+ * Removes a retried order's messages from the release DLQ: the retry is the answer to them, and a retry
+ * that fails again sends a new one. The SQS SDK loads on the first retry, not with the API. A failure
+ * here does not undo the retry: it is logged, and the message can be acknowledged with `npm run ops`.
+ */
+async function clearReleaseDlq(orderId: string): Promise<void> {
+  try {
+    const { removeOrderMessages } = await import('../shared/release-dlq.js');
+    const removed = await removeOrderMessages(orderId);
+    logger.info('release DLQ messages removed', { orderId, messages: removed.length });
+  } catch (error) {
+    logger.error('could not remove the release DLQ messages of a retried order', {
+      orderId,
+      error: error as Error,
+    });
+  }
+}
+
+/**
+ * Starts the next execution of a FAILED_TO_RELEASE or OUT_OF_STOCK order at the step that failed. A
+ * FAILED_TO_RELEASE order's DLQ messages go once the retry is claimed and before its run starts, so a
+ * run that fails again cannot have its new message removed with them.
+ */
 export async function retryOrder(order: Order) {
   if (order.status !== 'FAILED_TO_RELEASE' && order.status !== 'OUT_OF_STOCK') {
     throw new ApiError(
@@ -90,6 +112,7 @@ export async function retryOrder(order: Order) {
     );
   }
   const claim = await claimRetry(order);
+  if (order.status === 'FAILED_TO_RELEASE') await clearReleaseDlq(order.orderId);
   await startExecution(claim.order, claim.attempt, claim.resumeAt);
   await markWorkflowStarted(order.orderId, claim.executionName);
   logger.info('retry started', { orderId: order.orderId, execution: claim.executionName });

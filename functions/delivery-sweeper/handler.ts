@@ -19,6 +19,17 @@ const RESUME_AT: Partial<Record<OrderStatus, ResumeAt | 'start'>> = {
   SHIPPED: 'ReleaseOrder',
   IN_TRANSIT: 'ReleaseOrder',
 };
+
+/**
+ * Where the sweeper picks an order up again, if it does. OUT_OF_STOCK and FAILED_TO_RELEASE wait for the
+ * seller (restock or fix, then retry), but a FAILED_TO_RELEASE order without its failure reason is a
+ * seller's retry that claimed the failure and whose run then ended without an outcome (it never started,
+ * or it failed): the seller can no longer retry it, so the sweeper finishes the retry.
+ */
+export function resumePoint(order: Pick<Order, 'status' | 'release'>): ResumeAt | 'start' | undefined {
+  if (order.status === 'FAILED_TO_RELEASE') return order.release?.failureReason ? undefined : 'ReleaseOrder';
+  return RESUME_AT[order.status];
+}
 const BEFORE_RELEASE: readonly OrderStatus[] = ['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'ON_HOLD'];
 /**
  * A workflow gets this long after its last write before the sweeper calls it stuck; never less than a
@@ -50,7 +61,7 @@ async function openOrders(): Promise<Order[]> {
 }
 
 async function resume(order: Order, now: number): Promise<boolean> {
-  const resumeAt = RESUME_AT[order.status];
+  const resumeAt = resumePoint(order);
   if (!resumeAt || now - Date.parse(order.updatedAt) < stuckAfterMs()) return false;
   if (await isExecutionRunning(order.workflow.executionName)) return false;
   const attempt = order.workflow.attempt + 1;

@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
-import { transition, updateOrder } from '../shared/store/orders.js';
+import { transition } from '../shared/store/orders.js';
+import { recordReleaseFailure } from '../shared/store/release-failure.js';
 import { taskHandler } from '../shared/task.js';
 
 const input = z.object({
@@ -22,20 +23,6 @@ export function reasonOf(error: { Error: string; Cause?: string } | undefined): 
     // a plain-text cause
   }
   return error.Cause || error.Error;
-}
-
-/**
- * FAILED_TO_RELEASE with its reason. A seller's retry that fails again finds the order in that status
- * already (the retry does not leave it): the new reason is recorded so the order can be retried again.
- */
-async function recordReleaseFailure(orderId: string, reason: string) {
-  const order = await transition(orderId, 'FAILED_TO_RELEASE', {
-    actor: 'workflow',
-    reason,
-    set: { release: { failureReason: reason } },
-  });
-  if (order.release?.failureReason) return order;
-  return updateOrder(orderId, { release: { failureReason: reason } }, { status: ['FAILED_TO_RELEASE'] });
 }
 
 /** The status a business failure ends in, recorded with its reason; a cancellation returns the stock. */

@@ -98,8 +98,11 @@ export class FulfillmentWorkflow extends Construct {
       definitionSubstitutions: substitutions,
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
-      // Execution data is ids and statuses: tasks read the order itself from the table.
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Without execution data: a held order's state input and the AwaitRelease parameters carry its task
+      // token, which releases the order to whoever holds it, so it must not reach CloudWatch. ALL still
+      // logs every state entered and exited, each task's failure with its error name, and the execution's
+      // outcome, which is what an operator follows an order by (the order itself is in the table).
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({

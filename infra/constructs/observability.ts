@@ -48,14 +48,23 @@ function orderMetric(metricName: string, statistic = 'Sum', period = Duration.mi
 }
 
 /**
- * The orderflow dashboard and the alarms that page someone: the release DLQ is not empty, executions
- * fail, the API answers 5xx (the contract allows none for any input), or orders miss their release SLA.
+ * How old the release DLQ's oldest message may get before it pages: a day, the default release SLA
+ * (`releaseSlaHours`). A failed release nobody has retried or acknowledged in a day has its order late
+ * already, and the queue keeps a message 14 days, so there is time to act before it is lost.
+ */
+export const RELEASE_DLQ_MAX_AGE = Duration.hours(24);
+
+/**
+ * The orderflow dashboard and the alarms that page someone: an order's release failed, a failed release
+ * waits too long, executions fail, the API answers 5xx (the contract allows none for any input), or
+ * orders miss their release SLA.
  */
 export class Observability extends Construct {
   readonly dashboard: cw.Dashboard;
   readonly alarmTopic: sns.Topic;
   readonly alarms: {
-    releaseDlqNotEmpty: cw.Alarm;
+    releaseFailed: cw.Alarm;
+    releaseDlqStale: cw.Alarm;
     executionsFailed: cw.Alarm;
     apiServerErrors: cw.Alarm;
     lateOrders: cw.Alarm;
@@ -104,13 +113,36 @@ export class Observability extends Construct {
       statistic: 'Maximum',
       period: Duration.minutes(1),
     });
+    // On messages sent, not on messages visible: the alarm fires when a release fails and is OK again
+    // after a quiet period, instead of staying in ALARM for as long as one message sits in the queue
+    // (up to its 14 days), which would hide every later failure. The state machine sends with
+    // SendMessage, which NumberOfMessagesSent counts (it does not count a redrive policy's moves).
+    const dlqSent = releaseDlq.metricNumberOfMessagesSent({ statistic: 'Sum', period: Duration.minutes(5) });
+    const dlqOldest = releaseDlq.metricApproximateAgeOfOldestMessage({
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+    });
     this.alarms = {
-      releaseDlqNotEmpty: new cw.Alarm(this, 'ReleaseDlqNotEmpty', {
+      releaseFailed: new cw.Alarm(this, 'ReleaseFailed', {
         alarmDescription:
-          'Orders failed to release (FAILED_TO_RELEASE). Read the messages for order id and reason; fix the ' +
-          'order (e.g. PATCH the address) and POST /orders/{orderId}/retry.',
-        metric: dlqDepth,
+          'Orders failed to release (FAILED_TO_RELEASE) and were sent to the release DLQ. `npm run ops -- dlq ' +
+          'list` shows order, seller and reason; the seller fixes the order (e.g. PATCH the address) and ' +
+          'retries, or an operator runs `dlq replay <orderId>`, or `dlq ack <orderId>` when nothing is left to do.',
+        metric: dlqSent,
         threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      // SQS stops counting a message that was received three times or more in this metric (it measures
+      // the next one): a message the ops command has listed three times no longer ages here.
+      releaseDlqStale: new cw.Alarm(this, 'ReleaseDlqStale', {
+        alarmDescription:
+          `A failed release has waited in the release DLQ for more than ${RELEASE_DLQ_MAX_AGE.toHours()} h ` +
+          'without a retry or an acknowledgement. `npm run ops -- dlq list`, then retry, replay or ack it; ' +
+          'the queue drops messages after 14 days.',
+        metric: dlqOldest,
+        threshold: RELEASE_DLQ_MAX_AGE.toSeconds(),
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
@@ -211,13 +243,8 @@ export class Observability extends Construct {
           new cw.GraphWidget({
             title: 'Release DLQ',
             width: 12,
-            left: [dlqDepth.with({ label: 'messages visible' })],
-            right: [
-              releaseDlq.metricApproximateAgeOfOldestMessage({
-                statistic: 'Maximum',
-                label: 'oldest message age (s)',
-              }),
-            ],
+            left: [dlqDepth.with({ label: 'messages visible' }), dlqSent.with({ label: 'messages sent' })],
+            right: [dlqOldest.with({ label: 'oldest message age (s)' })],
           }),
         ],
         [

@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/config.js';
 import { INDEXES } from '../../functions/shared/store/schema.js';
@@ -126,6 +127,18 @@ export class OrderflowFunction extends Construct {
         }),
       );
     }
+    return this;
+  }
+
+  /**
+   * The listed SQS actions on the release DLQ and on no other queue. Sets RELEASE_DLQ_URL. (The queue is
+   * encrypted with SQS-managed keys, so there is no KMS key to grant.)
+   */
+  useReleaseDlq(queue: IQueue, actions: readonly `sqs:${string}`[]): this {
+    this.handler.addEnvironment(ENV.releaseDlqUrl, queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ReleaseDlq', actions: [...actions], resources: [queue.queueArn] }),
+    );
     return this;
   }
 

@@ -101,6 +101,34 @@ describe('functions', () => {
     });
   });
 
+  it('give the release DLQ URL only to the api', () => {
+    const withUrl = FUNCTION_NAMES.filter((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'RELEASE_DLQ_URL' in variables;
+    });
+
+    expect(withUrl).toEqual(['api']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ RELEASE_DLQ_URL: { Ref: logicalId(stack.workflow.releaseDlq) } }),
+      },
+    });
+  });
+
+  it('leave the SQS and Step Functions SDKs out of the task functions, which never call them', () => {
+    const tasks = Object.values(TASK_PLACEHOLDERS);
+    const imports = (name: FunctionName) => {
+      const fn = stack.functions[name];
+      const dir = (fn.handler.node.findChild('Code') as unknown as { assetPath?: string }).assetPath ?? '';
+      const code = readFileSync(join(assemblyDir, dir, 'index.mjs'), 'utf8');
+      return [...code.matchAll(/"(@aws-sdk\/client-(?:sqs|sfn))"/g)].map((match) => match[1]);
+    };
+
+    for (const name of tasks) expect(imports(name), name).toEqual([]);
+    expect(imports('api')).toEqual(expect.arrayContaining(['@aws-sdk/client-sqs', '@aws-sdk/client-sfn']));
+  });
+
   it('ship minified ESM bundles with source maps and without the AWS SDK the runtime provides', () => {
     const fn = stack.functions['verify-payment'];
     const assetPath = (fn.handler.node.findChild('Code') as unknown as { assetPath?: string }).assetPath;
@@ -146,6 +174,7 @@ describe('permissions', () => {
         [JSON.stringify(table), 'table'],
         [ref(stack.workflow.stateMachine.stateMachineArn), 'state machine'],
         [ref(stack.workflow.executionsArn), 'its executions'],
+        [ref(stack.workflow.releaseDlq.queueArn), 'release DLQ'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -163,7 +192,7 @@ describe('permissions', () => {
         'xray:PutTraceSegments on *',
       ]);
       for (const permission of aws) {
-        expect(permission).toMatch(/ on (table|index \w+|state machine|its executions)$/);
+        expect(permission).toMatch(/ on (table|index \w+|state machine|its executions|release DLQ)$/);
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
       for (const action of calls[name].actions) {
@@ -260,7 +289,7 @@ describe('orders table', () => {
 });
 
 describe('state machine', () => {
-  it('is Standard, logs ALL to its log group and traces with X-Ray', () => {
+  it('is Standard, logs ALL without execution data (no task tokens) to its log group and traces with X-Ray', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -268,6 +297,7 @@ describe('state machine', () => {
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: {
         Level: 'ALL',
+        IncludeExecutionData: false,
         Destinations: [
           {
             CloudWatchLogsLogGroup: {
@@ -407,7 +437,7 @@ describe('observability', () => {
     for (const name of FUNCTION_NAMES) expect(body).toContain(`\\"label\\":\\"${name}\\"`);
   });
 
-  it('alarms on a non-empty DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
+  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
     const topic = { Ref: logicalId(stack.observability.alarmTopic) };
     const alarm = (props: Json) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -416,13 +446,35 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    const dlq = [
+      { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
+    ];
+    // Each failed release pages once, and the alarm is OK again after a quiet period.
     alarm({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      MetricName: 'NumberOfMessagesSent',
       Namespace: 'AWS/SQS',
+      Dimensions: dlq,
+      Statistic: 'Sum',
+      Period: 300,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
     });
+    // A failed release left a day (the default release SLA) pages again.
+    alarm({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Namespace: 'AWS/SQS',
+      Dimensions: dlq,
+      Statistic: 'Maximum',
+      Threshold: 24 * 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    const onDepth = ofType('AWS::CloudWatch::Alarm').filter(
+      ([, resource]) => resource.Properties.MetricName === 'ApproximateNumberOfMessagesVisible',
+    );
+    expect(onDepth).toEqual([]);
     alarm({ MetricName: 'ExecutionsFailed', Namespace: 'AWS/States', Threshold: 1 });
     alarm({ MetricName: '5xx', Namespace: 'AWS/ApiGateway', Threshold: 1 });
     alarm({

@@ -8,6 +8,7 @@ import { handler as releaseOrder } from '../../functions/release-order/handler.j
 import { handler as reserveStock } from '../../functions/reserve-stock/handler.js';
 import { handler as verifyPayment } from '../../functions/verify-payment/handler.js';
 import { documents } from '../../functions/shared/clients.js';
+import { claimRetry } from '../../functions/shared/store/executions.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
 import { putSeller } from '../../functions/shared/store/seller-admin.js';
@@ -88,6 +89,29 @@ describe('every task handler run twice with the same input', () => {
     const history = (await getOrder(order.orderId))!.history;
     expect(history.filter((entry) => entry.status === 'CANCELLED')).toEqual([
       expect.objectContaining({ reason: 'hold_expired', actor: 'workflow' }),
+    ]);
+  });
+
+  it("mark-status recording a retried release's failure twice records it once", async () => {
+    await putSeller({ sellerId: 'retry3', originCountry: 'US', webhookSecrets: [] });
+    await setStock('retry3', 'MUG', 10);
+    const order = newOrder({ sellerId: 'retry3', items: [{ sku: 'MUG', quantity: 1 }] });
+    await createOrder(order, []);
+    await verifyPayment({ orderId: order.orderId }, lambdaContext());
+    await reserveStock({ orderId: order.orderId }, lambdaContext());
+    await markStatus(
+      { orderId: order.orderId, status: 'FAILED_TO_RELEASE', reason: 'address_undeliverable' },
+      lambdaContext(),
+    );
+    await claimRetry((await getOrder(order.orderId))!);
+
+    await twice(markStatus, { orderId: order.orderId, status: 'FAILED_TO_RELEASE', reason: 'still bad' });
+
+    const stored = (await getOrder(order.orderId))!;
+    expect(stored.release).toEqual({ failureReason: 'still bad' });
+    expect(stored.history.filter((entry) => entry.status === 'FAILED_TO_RELEASE')).toEqual([
+      expect.objectContaining({ reason: 'address_undeliverable' }),
+      expect.objectContaining({ reason: 'still bad', actor: 'workflow' }),
     ]);
   });
 });

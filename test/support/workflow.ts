@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReleaseDlq } from '../../functions/shared/release-dlq.js';
 import type { LocalStepFunctions } from '../../infra/local/stepfunctions/index.js';
 import {
   orderflowStateMachineArn,
@@ -13,7 +14,7 @@ export const WORKFLOW_TIME_SCALE = 1_000_000;
 export interface WorkflowHarness {
   stepFunctions: LocalStepFunctions;
   dlqUrl: string;
-  /** Every message in the release DLQ, parsed. */
+  /** Every message in the release DLQ now, parsed; they stay in the queue. */
   dlqMessages(): Promise<Record<string, unknown>[]>;
   stop(): Promise<void>;
 }
@@ -39,24 +40,15 @@ export async function startWorkflowHarness(): Promise<WorkflowHarness> {
     overrides: { retryIntervalOverrides: Object.fromEntries(retryStates.map((name) => [name, 0])) },
   });
   process.env.AWS_ENDPOINT_URL_SFN = stepFunctions.endpoint;
-  const received: Record<string, unknown>[] = [];
+  // What the API's seller retry removes an order's messages from.
+  process.env.RELEASE_DLQ_URL = QueueUrl!;
+  // The emulator answers a short poll with every visible message.
+  const dlq = new ReleaseDlq({ queueUrl: QueueUrl!, sqs, waitTimeSeconds: 0 });
   return {
     stepFunctions,
     dlqUrl: QueueUrl!,
     async dlqMessages() {
-      for (;;) {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-            VisibilityTimeout: 300,
-          }),
-        );
-        if (Messages.length === 0) break;
-        received.push(...Messages.map((message) => JSON.parse(message.Body!) as Record<string, unknown>));
-      }
-      return received;
+      return (await dlq.list()).map((message) => JSON.parse(message.body) as Record<string, unknown>);
     },
     async stop() {
       await stepFunctions.stop();

@@ -13,6 +13,7 @@ import { chooseService, transitDays } from '../../functions/shared/providers/car
 import { holdReason } from '../../functions/reserve-stock/handler.js';
 import { releaseProblem } from '../../functions/release-order/handler.js';
 import { reasonOf } from '../../functions/mark-status/handler.js';
+import { resumePoint } from '../../functions/delivery-sweeper/handler.js';
 import type { Seller } from '../../functions/shared/domain/seller.js';
 import { newOrder } from '../support/orders.js';
 
@@ -53,6 +54,27 @@ describe('the transition table', () => {
       'OUT_OF_STOCK',
       'FAILED_TO_RELEASE',
     ]);
+  });
+});
+
+describe('dead ends', () => {
+  it('leave no status but the terminal ones that neither the seller nor the sweeper can move an order from', () => {
+    // What a seller can do to an order whose workflow has ended: retry these two, cancel (the table).
+    const sellerRetries = ['OUT_OF_STOCK', 'FAILED_TO_RELEASE'];
+    const stranded = ORDER_STATUSES.filter(
+      (status) =>
+        !isTerminal(status) &&
+        !sellerRetries.includes(status) &&
+        resumePoint({ status, release: {} }) === undefined,
+    );
+
+    expect(stranded).toEqual([]);
+  });
+
+  it("resume a FAILED_TO_RELEASE order only once a seller's retry has taken its failure reason", () => {
+    expect(resumePoint({ status: 'FAILED_TO_RELEASE', release: { failureReason: 'x' } })).toBeUndefined();
+    expect(resumePoint({ status: 'FAILED_TO_RELEASE', release: {} })).toBe('ReleaseOrder');
+    expect(resumePoint({ status: 'OUT_OF_STOCK' })).toBeUndefined();
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import { getStock, setStock } from '../../functions/shared/store/inventory.js';
-import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
+import { createOrder, getOrder, updateOrder } from '../../functions/shared/store/orders.js';
 import { searchOrders } from '../../functions/shared/store/search.js';
 import { addApiKey, putSeller } from '../../functions/shared/store/seller-admin.js';
 import { startExecution } from '../../functions/shared/workflow.js';
@@ -276,6 +276,20 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const failedAgain = (await getOrder(order.orderId))!;
     expect(failedAgain.status).toBe('FAILED_TO_RELEASE');
     expect(failedAgain.release).toEqual({ failureReason: 'address_undeliverable' });
+    // The retry removed the first failure's message; the failed retry sent its own.
+    const dlqAfterRetry = (await harness.dlqMessages()).filter(
+      (message) => message.orderId === order.orderId,
+    );
+    expect(dlqAfterRetry).toEqual([expect.objectContaining({ reason: 'address_undeliverable' })]);
+    expect(dlqAfterRetry[0]!.failedAt).toBe(failedAgain.updatedAt);
+    expect(failedAgain.history.slice(-2)).toEqual([
+      expect.objectContaining({ status: 'FAILED_TO_RELEASE', reason: 'address_undeliverable' }),
+      expect.objectContaining({
+        status: 'FAILED_TO_RELEASE',
+        reason: 'address_undeliverable',
+        actor: 'workflow',
+      }),
+    ]);
 
     const fixed = await seller.patch(`/orders/${order.orderId}`, { shippingAddress: address });
     const retried = await seller.post(`/orders/${order.orderId}/retry`);
@@ -290,11 +304,87 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       'PAYMENT_VERIFIED',
       'STOCK_RESERVED',
       'FAILED_TO_RELEASE',
+      'FAILED_TO_RELEASE',
       'RELEASED',
       'SHIPPED',
       'DELIVERED',
     ]);
     const dlq = (await harness.dlqMessages()).filter((message) => message.orderId === order.orderId);
-    expect(dlq.map((message) => message.reason)).toEqual(['address_undeliverable', 'address_undeliverable']);
+    expect(dlq).toEqual([]);
+  });
+
+  it('records a retried release that fails for a new reason, and the order stays retryable', async () => {
+    await setStock('paths', 'LAMP', 1);
+    const order = await place({
+      sellerId: 'paths',
+      items: [{ sku: 'LAMP', quantity: 1 }],
+      shippingAddress: { ...address, postalCode: '00000' },
+    });
+    await settle(order);
+    const seller = sellerClient('paths-api-key');
+    // The address is fixed, but a line has lost its name: the next release fails for that instead.
+    await updateOrder(
+      order.orderId,
+      { shippingAddress: address, items: order.items.map((line) => ({ ...line, name: ' ' })) },
+      { status: ['FAILED_TO_RELEASE'] },
+    );
+
+    const retried = await seller.post(`/orders/${order.orderId}/retry`);
+    await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-2`, 30_000);
+
+    expect(retried.statusCode).toBe(202);
+    const stored = (await getOrder(order.orderId))!;
+    expect(stored.status).toBe('FAILED_TO_RELEASE');
+    expect(stored.release).toEqual({ failureReason: 'line_without_name: LAMP' });
+    expect(stored.history.at(-1)).toMatchObject({
+      status: 'FAILED_TO_RELEASE',
+      reason: 'line_without_name: LAMP',
+      actor: 'workflow',
+    });
+    expect((await seller.post(`/orders/${order.orderId}/retry`)).statusCode).toBe(202);
+    await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-3`, 30_000);
+    expect((await getOrder(order.orderId))!.history.at(-1)).toMatchObject({ status: 'FAILED_TO_RELEASE' });
+  });
+
+  it('retries an order still out of stock: OUT_OF_STOCK again with the new reason, retryable, then delivered', async () => {
+    await setStock('paths', 'SCARCE', 1);
+    const order = await place({ sellerId: 'paths', items: [{ sku: 'SCARCE', quantity: 3 }] });
+    await settle(order);
+    const seller = sellerClient('paths-api-key');
+
+    await setStock('paths', 'SCARCE', 2);
+    const stillShort = await seller.post(`/orders/${order.orderId}/retry`);
+    const second = await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-2`, 30_000);
+    const afterSecond = (await getOrder(order.orderId))!;
+    await setStock('paths', 'SCARCE', 3);
+    const restocked = await seller.post(`/orders/${order.orderId}/retry`);
+    await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-3`, 30_000);
+
+    expect(stillShort.statusCode).toBe(202);
+    expect(second.status).toBe('SUCCEEDED');
+    expect(afterSecond.status).toBe('OUT_OF_STOCK');
+    expect(afterSecond.history.slice(-2)).toEqual([
+      expect.objectContaining({ status: 'PAYMENT_VERIFIED', actor: 'seller', reason: 'retry' }),
+      expect.objectContaining({
+        status: 'OUT_OF_STOCK',
+        actor: 'workflow',
+        reason: 'not enough stock for SCARCE',
+      }),
+    ]);
+    expect(restocked.statusCode).toBe(202);
+    const stored = (await getOrder(order.orderId))!;
+    expect(stored.history.map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'OUT_OF_STOCK',
+      'PAYMENT_VERIFIED',
+      'OUT_OF_STOCK',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(await getStock('paths', 'SCARCE')).toEqual({ sku: 'SCARCE', available: 0, reserved: 0 });
   });
 });

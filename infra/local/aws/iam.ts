@@ -115,7 +115,8 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
   if (prefix === 'AmazonSQS') {
     return [
       {
-        action: `sqs:${operation}`,
+        // A batch is authorized as the single action (DeleteMessageBatch needs sqs:DeleteMessage).
+        action: `sqs:${operation.replace(/Batch$/, '')}`,
         resource: typeof body.QueueUrl === 'string' ? arns.queue(names, body.QueueUrl) : '*',
       },
     ];
