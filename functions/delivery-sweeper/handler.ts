@@ -73,14 +73,32 @@ async function resume(order: SweptOrder, now: number): Promise<boolean> {
   return true;
 }
 
+/** One sweep's state: what it found, and each seller's release SLA, read once per sweep. */
+interface Sweep {
+  now: number;
+  report: SweepReport;
+  outOfTime: () => boolean;
+  slaHours: Map<string, Promise<number | undefined>>;
+}
+
+function slaHoursOf(sweep: Sweep, sellerId: string): Promise<number | undefined> {
+  let hours = sweep.slaHours.get(sellerId);
+  if (!hours) {
+    hours = getSellerCached(sellerId).then((seller) => seller?.releaseSlaHours);
+    sweep.slaHours.set(sellerId, hours);
+  }
+  return hours;
+}
+
 /** One due order: flag it if late or overdue, resume its workflow if it vanished, or book its next look. */
-async function look(entry: DueOrder, now: number, report: SweepReport): Promise<void> {
+async function look(entry: DueOrder, sweep: Sweep): Promise<void> {
   const { order } = entry;
+  const { now, report } = sweep;
   // A status write since the index was read moved it on.
   if (isTerminal(order.status) || entry.dueAt > now) return;
   report.checked++;
   try {
-    const slaHours = (await getSellerCached(order.sellerId))?.releaseSlaHours;
+    const slaHours = await slaHoursOf(sweep, order.sellerId);
     if (now > (releaseDeadline(order, slaHours) ?? Infinity)) report.late.push(order.orderId);
     if (now > (overdueAt(order) ?? Infinity)) report.overdue.push(order.orderId);
     if (await resume(order, now)) report.resumed.push(order.orderId);
@@ -100,7 +118,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function sweepShard(shard: number, now: number, report: SweepReport, outOfTime: () => boolean) {
+async function sweepShard(shard: number, sweep: Sweep) {
+  const { now, report, outOfTime } = sweep;
   let startKey: Record<string, unknown> | undefined;
   do {
     if (outOfTime()) return void (report.complete = false);
@@ -108,7 +127,7 @@ async function sweepShard(shard: number, now: number, report: SweepReport, outOf
     report.read += page.orderIds.length;
     await eachLimited(await readOpenOrders(page.orderIds), LOOKS_PER_SHARD, async (entry) => {
       if (outOfTime()) return void (report.complete = false);
-      await look(entry, now, report);
+      await look(entry, sweep);
     });
     startKey = page.lastKey;
   } while (startKey);
@@ -123,8 +142,9 @@ async function sweepShard(shard: number, now: number, report: SweepReport, outOf
 export async function sweep(now = Date.now(), options: SweepOptions = {}): Promise<SweepReport> {
   const report: SweepReport = { read: 0, checked: 0, resumed: [], late: [], overdue: [], complete: true };
   const outOfTime = () => (options.timeLeftMs?.() ?? Infinity) <= 0;
+  const state: Sweep = { now, report, outOfTime, slaHours: new Map() };
   const shards = await Promise.allSettled(
-    Array.from({ length: OPEN_SHARDS }, (_, shard) => sweepShard(shard, now, report, outOfTime)),
+    Array.from({ length: OPEN_SHARDS }, (_, shard) => sweepShard(shard, state)),
   );
   // A shard that failed (throttled, say) stays due; the others' work stands.
   for (const [shard, result] of shards.entries()) {

@@ -72,7 +72,9 @@ describe('the delivery sweeper', () => {
     const waiting = newOrder({ sellerId: 'manual', items: [{ sku: 'MUG-RED', quantity: 1 }] });
     await createOrder(waiting, []);
     await startExecution(waiting);
-    await vi.waitFor(async () => expect((await getOrder(waiting.orderId))?.status).toBe('ON_HOLD'));
+    await vi.waitFor(async () => expect((await getOrder(waiting.orderId))?.status).toBe('ON_HOLD'), {
+      timeout: 20_000,
+    });
     const held = (await getOrder(waiting.orderId))!;
     const [outOfStockId] = await outOfStock(1);
     const both = sorted([held.orderId, outOfStockId!]);
