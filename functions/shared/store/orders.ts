@@ -98,7 +98,7 @@ export async function indexOrder(order: Order): Promise<void> {
 }
 
 /** The order item: its fields, its keys and the indexes it is in. */
-function orderItem(order: Order): Record<string, unknown> {
+export function orderItem(order: Order): Record<string, unknown> {
   return {
     ...keys.order(order.orderId),
     ...indexKeys.bySeller(order.sellerId, order.createdAt, order.orderId),
