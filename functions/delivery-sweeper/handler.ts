@@ -81,24 +81,24 @@ interface Sweep {
   slaHours: Map<string, Promise<number | undefined>>;
 }
 
-function slaHoursOf(sweep: Sweep, sellerId: string): Promise<number | undefined> {
-  let hours = sweep.slaHours.get(sellerId);
+function slaHoursOf(state: Sweep, sellerId: string): Promise<number | undefined> {
+  let hours = state.slaHours.get(sellerId);
   if (!hours) {
     hours = getSellerCached(sellerId).then((seller) => seller?.releaseSlaHours);
-    sweep.slaHours.set(sellerId, hours);
+    state.slaHours.set(sellerId, hours);
   }
   return hours;
 }
 
 /** One due order: flag it if late or overdue, resume its workflow if it vanished, or book its next look. */
-async function look(entry: DueOrder, sweep: Sweep): Promise<void> {
+async function look(entry: DueOrder, state: Sweep): Promise<void> {
   const { order } = entry;
-  const { now, report } = sweep;
+  const { now, report } = state;
   // A status write since the index was read moved it on.
   if (isTerminal(order.status) || entry.dueAt > now) return;
   report.checked++;
   try {
-    const slaHours = await slaHoursOf(sweep, order.sellerId);
+    const slaHours = await slaHoursOf(state, order.sellerId);
     if (now > (releaseDeadline(order, slaHours) ?? Infinity)) report.late.push(order.orderId);
     if (now > (overdueAt(order) ?? Infinity)) report.overdue.push(order.orderId);
     if (await resume(order, now)) report.resumed.push(order.orderId);
@@ -118,8 +118,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-async function sweepShard(shard: number, sweep: Sweep) {
-  const { now, report, outOfTime } = sweep;
+async function sweepShard(shard: number, state: Sweep) {
+  const { now, report, outOfTime } = state;
   let startKey: Record<string, unknown> | undefined;
   do {
     if (outOfTime()) return void (report.complete = false);
@@ -127,7 +127,7 @@ async function sweepShard(shard: number, sweep: Sweep) {
     report.read += page.orderIds.length;
     await eachLimited(await readOpenOrders(page.orderIds), LOOKS_PER_SHARD, async (entry) => {
       if (outOfTime()) return void (report.complete = false);
-      await look(entry, sweep);
+      await look(entry, state);
     });
     startKey = page.lastKey;
   } while (startKey);

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { sweep } from '../../functions/delivery-sweeper/handler.js';
+import { handler, sweep } from '../../functions/delivery-sweeper/handler.js';
 import { dynamodb } from '../../functions/shared/clients.js';
 import type { Order } from '../../functions/shared/domain/order.js';
 import { setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder, updateOrder } from '../../functions/shared/store/orders.js';
 import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { startExecution } from '../../functions/shared/workflow.js';
+import { lambdaContext } from '../../infra/local/lambda-context.js';
 import { createTable } from '../../infra/local/services.js';
 import { orderIn } from '../support/order-states.js';
 import { newOrder } from '../support/orders.js';
@@ -192,6 +193,17 @@ describe('the delivery sweeper', () => {
     expect(rest.complete).toBe(true);
     expect(rest.checked).toBe(due.length - cutShort.checked);
     expect(after.read).toBe(0);
+  });
+
+  it('starts no work in the last 20 s before its Lambda timeout, and leaves it due', async () => {
+    await outOfStock(3, t0 - 20 * MINUTE);
+    const context = (leftMs: number) => lambdaContext('orderflow-delivery-sweeper', Date.now() + leftMs);
+
+    const closeToTimeout = await handler({}, context(19_000));
+    const inTime = await handler({}, context(60_000));
+
+    expect(closeToTimeout).toMatchObject({ read: 0, checked: 0, complete: false });
+    expect(inTime).toMatchObject({ read: 3, checked: 3, complete: true });
   });
 
   it("runs against a table whose Open index copies keys only, as the stack's does", async () => {
