@@ -121,7 +121,8 @@ try {
     const orderId = `ord_bench${String(index).padStart(8, '0')}`;
     const status = pick();
     const isDue = next() < DUE_SHARE;
-    const dueAt = isDue ? now - next() * 30 * MINUTE : now + MINUTE + next() * 7 * DAY;
+    // Not due ones come due from half an hour on, after this run: what a sweep reads is what was seeded due.
+    const dueAt = isDue ? now - next() * 30 * MINUTE : now + 30 * MINUTE + next() * 7 * DAY;
     let createdAt: number, updatedAt: number, estimate: number;
     if (!isDue) {
       createdAt = now - next() * 5 * DAY;

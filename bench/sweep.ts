@@ -88,6 +88,11 @@ export function sweepSection(result: SweepResult, load: Section['load']): Sectio
     `| baseline: every open order read once | ${s(baseline.wallMs)} | | ${n(baseline.read)} | | ` +
       `${n(baseline.readUnits)} | | BatchGetItem, consistent | |`,
     '',
+    `Each look writes its order once (an UpdateItem of its Open sort key: the next look, or the resumed run's first), ` +
+      `${(first.dynamo.writeUnits / Math.max(1, first.dynamo.requests.UpdateItemCommand ?? 0)).toFixed(1)} ` +
+      `write units each here: the order item, the Open entry (moved: a delete and a put) and the BySeller and ` +
+      `ByStatus entries, which project ALL and so copy the changed attribute too.`,
+    '',
     `The sweep looked at ${looksPerSecond.toFixed(0)} orders a second, so one sweep handles about ` +
       `${n(Math.floor((looksPerSecond * (result.timeoutMs - 20_000)) / 1000))} due orders before it stops ` +
       `(20 s before its timeout) and leaves the rest due for the next. Its cost at AWS list prices: ` +
