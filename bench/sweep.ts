@@ -32,7 +32,7 @@ export interface SweepResult {
   baseline: { wallMs: number; read: number; readUnits: number };
 }
 
-const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const s = (ms: number): string => (ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`);
 const n = (value: number): string => value.toLocaleString('en-US');
 const calls = (counts: Record<string, number>): string =>
   Object.entries(counts)
@@ -72,7 +72,7 @@ export function sweepSection(result: SweepResult, load: Section['load']): Sectio
         .map(([status, count]) => `${status} ${n(count)}`)
         .join(
           ', ',
-        )}; the rest come due over the next 7 days. Due orders are first looks a quarter of an hour ` +
+        )}; the rest come due from half an hour on, over 7 days. Due orders are first looks a quarter of an hour ` +
       `after a status write, parcels just overdue and orders waiting for the seller that just passed their ` +
       `SLA. ${n(result.due.running)} of the due orders in a status with a workflow have a running execution ` +
       `(on the local Step Functions engine, a state machine that only waits); the rest vanished and are resumed.`,
