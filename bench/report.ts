@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { RESULTS_DIR } from './lib/child.js';
 import { machine, readSection, yes, type Section } from './lib/section.js';
 
-const SECTION_IDS = ['intake', 'end-to-end', 'cost', 'coldstart'];
+const SECTION_IDS = ['intake', 'end-to-end', 'cost', 'coldstart', 'sweep'];
 
 export function runReport(): { markdown: string; sections: Section[] } {
   const sections = SECTION_IDS.map(readSection).filter((s): s is Section => s !== undefined);

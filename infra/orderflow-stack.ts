@@ -111,7 +111,7 @@ export class OrderflowStack extends Stack {
         retryAttempts: 0,
       },
     )
-      .useOrders(this.table, [GET, UPDATE], [INDEXES.open.name])
+      .useOrders(this.table, [GET, 'dynamodb:BatchGetItem', UPDATE], [INDEXES.open.name])
       .useWorkflow(this.workflow, ['start', 'describe']);
 
     new events.Rule(this, 'DeliverySweep', {

@@ -169,7 +169,8 @@ export class Observability extends Construct {
       lateOrders: new cw.Alarm(this, 'LateOrders', {
         alarmDescription:
           "Orders not released within their seller's SLA (releaseSlaHours, default 24 h), counted by the " +
-          'delivery sweeper. Its log lists them ("late or overdue orders").',
+          'delivery sweeper when each turns late, then at doubling intervals while it stays so. Its log lists ' +
+          'them ("late or overdue orders").',
         metric: orderMetric('LateOrders', 'Maximum', Duration.minutes(15)),
         threshold: 0,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -6,10 +6,10 @@ import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema
 const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
 /**
- * The single orderflow table, shaped by the store's own schema (keys, the four indexes, the TTL attribute
- * of idempotency records), so the store and the deployed table cannot disagree. It holds seller webhook
- * secrets and API-key hashes, so it is encrypted with KMS, kept when the stack is deleted, and protected
- * against deletion.
+ * The single orderflow table, shaped by the store's own schema (keys, the four indexes and what each
+ * projects, the TTL attribute of idempotency records), so the store and the deployed table cannot
+ * disagree. It holds seller webhook secrets and API-key hashes, so it is encrypted with KMS, kept when the
+ * stack is deleted, and protected against deletion.
  */
 export class OrdersTable extends dynamodb.Table {
   constructor(scope: Construct, id: string) {
@@ -28,7 +28,7 @@ export class OrdersTable extends dynamodb.Table {
         indexName: index.name,
         partitionKey: str(index.partition),
         sortKey: str(index.sort),
-        projectionType: dynamodb.ProjectionType.ALL,
+        projectionType: dynamodb.ProjectionType[index.projection],
       });
     }
   }

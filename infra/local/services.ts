@@ -166,7 +166,7 @@ export async function createTable(endpoint: string, tableName: string): Promise<
       { AttributeName: index.partition, KeyType: 'HASH' },
       { AttributeName: index.sort, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: 'ALL' },
+    Projection: { ProjectionType: index.projection },
   }));
   const attributes = [
     KEY.partition,

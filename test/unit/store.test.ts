@@ -65,6 +65,18 @@ describe('status transitions', () => {
     ]);
   });
 
+  it("book the sweeper's first look at the order a quarter of an hour after the write", async () => {
+    const order = newOrder();
+    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(UpdateCommand).resolves({ Attributes: { ...order, status: 'PAYMENT_VERIFIED' } });
+
+    await transition(order.orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+
+    const values = dynamo.commandCalls(UpdateCommand)[0]!.args[0].input.ExpressionAttributeValues!;
+    const writtenAt = Date.parse(values[':at'] as string);
+    expect(values[':gsi4sk']).toBe(`${new Date(writtenAt + 15 * 60_000).toISOString()}#${order.orderId}`);
+  });
+
   it('treat a repeat of a transition that already happened as done, without a second history entry', async () => {
     const order = newOrder();
     dynamo

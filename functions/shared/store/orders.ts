@@ -12,6 +12,7 @@ import { documents } from '../clients.js';
 import { logger } from '../logger.js';
 import { nowIso } from '../clock.js';
 import type { HistoryEntry, Order } from '../domain/order.js';
+import { firstLookAt } from '../domain/sweep-schedule.js';
 import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, NotFoundError, TransientError } from '../errors.js';
 import { orderIdFor, scopeExpires } from './idempotency.js';
@@ -112,12 +113,12 @@ async function batchWrite(
 }
 
 /** The order item: its fields, its keys and the indexes it is in. */
-function orderItem(order: Order): Record<string, unknown> {
+export function orderItem(order: Order): Record<string, unknown> {
   return {
     ...keys.order(order.orderId),
     ...indexKeys.bySeller(order.sellerId, order.createdAt, order.orderId),
     ...indexKeys.byStatus(order.sellerId, order.status, order.createdAt, order.orderId),
-    ...indexKeys.open(order.orderId, order.updatedAt),
+    ...indexKeys.open(order.orderId, firstLookAt(order.updatedAt)),
     ...order,
   };
 }
@@ -309,7 +310,7 @@ export function applyTransition(
 function indexValues(order: Pick<Order, 'orderId' | 'sellerId' | 'createdAt'>, to: OrderStatus, at: string) {
   const status = indexKeys.byStatus(order.sellerId, to, order.createdAt, order.orderId);
   if (isTerminal(to)) return { ':gsi2pk': status.GSI2PK };
-  const open = indexKeys.open(order.orderId, at);
+  const open = indexKeys.open(order.orderId, firstLookAt(at));
   return { ':gsi2pk': status.GSI2PK, ':gsi4pk': open.GSI4PK, ':gsi4sk': open.GSI4SK };
 }
 

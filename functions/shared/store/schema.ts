@@ -16,15 +16,27 @@
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
 
-export const INDEXES = {
-  bySeller: { name: 'BySeller', partition: 'GSI1PK', sort: 'GSI1SK' },
-  byStatus: { name: 'ByStatus', partition: 'GSI2PK', sort: 'GSI2SK' },
-  byLookup: { name: 'ByLookup', partition: 'GSI3PK', sort: 'GSI3SK' },
-  open: { name: 'Open', partition: 'GSI4PK', sort: 'GSI4SK' },
-} as const;
+/**
+ * What an index copies from the items it holds: `ALL` for indexes whose readers return whole orders
+ * (search); `KEYS_ONLY` where the reader needs only which items are there and reads them itself.
+ */
+export type IndexProjection = 'ALL' | 'KEYS_ONLY';
 
-/** Open orders are spread over shards so the sweeper's index has no hot partition. */
+export const INDEXES = {
+  bySeller: { name: 'BySeller', partition: 'GSI1PK', sort: 'GSI1SK', projection: 'ALL' },
+  byStatus: { name: 'ByStatus', partition: 'GSI2PK', sort: 'GSI2SK', projection: 'ALL' },
+  byLookup: { name: 'ByLookup', partition: 'GSI3PK', sort: 'GSI3SK', projection: 'ALL' },
+  // The sweeper reads the few orders that are due with a consistent BatchGetItem anyway (the index lags
+  // its table), so its index holds keys only: a fraction of the size and of the write cost per status change.
+  open: { name: 'Open', partition: 'GSI4PK', sort: 'GSI4SK', projection: 'KEYS_ONLY' },
+} as const satisfies Record<
+  string,
+  { name: string; partition: string; sort: string; projection: IndexProjection }
+>;
+
+/** Open orders are spread over shards so the sweeper's index has no hot partition and shards sweep in parallel. */
 export const OPEN_SHARDS = 8;
+export const openShard = (shard: number): string => `OPEN#${shard}`;
 
 export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
@@ -55,9 +67,10 @@ export const indexKeys = {
     GSI3PK: `SELLER#${sellerId}#${kind}#${value}`,
     GSI3SK: `${createdAt}#${orderId}`,
   }),
-  open: (orderId: string, updatedAt: string) => ({
-    GSI4PK: `OPEN#${shardOf(orderId)}`,
-    GSI4SK: `${updatedAt}#${orderId}`,
+  /** `dueAt` (ISO): when the delivery sweeper next needs to look at the order (domain/sweep-schedule.ts). */
+  open: (orderId: string, dueAt: string) => ({
+    GSI4PK: openShard(shardOf(orderId)),
+    GSI4SK: `${dueAt}#${orderId}`,
   }),
 };
 
