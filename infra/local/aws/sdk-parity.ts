@@ -66,8 +66,9 @@ export function installSdkParity(options: { names: () => LocalNames; faults?: Aw
   if (!prototype.__parity) {
     const send = prototype.send;
     prototype.send = function (this: Client<never, never, never, never>, ...args: unknown[]) {
-      if (!instrumented.has(this)) {
-        instrumented.add(this);
+      // A document client shares its client's middleware stack: mark the stack, not the client.
+      if (!instrumented.has(this.middlewareStack)) {
+        instrumented.add(this.middlewareStack);
         this.middlewareStack.add(parityMiddleware as never, {
           step: 'deserialize',
           priority: 'low',
