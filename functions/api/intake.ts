@@ -29,8 +29,6 @@ export interface Intake {
   dedupe: { idFrom: string } | { records: string[] };
   externalOrderName?: string;
   financialStatus?: string;
-  /** Where SKU problems are reported, e.g. Shopify's `line_items`. */
-  itemsField?: string;
 }
 
 export interface IntakeResult {
@@ -38,13 +36,17 @@ export interface IntakeResult {
   duplicate: boolean;
 }
 
-async function requireKnownSkus(sellerId: string, input: OrderInput, itemsField: string): Promise<void> {
+/**
+ * The seller API's check that every SKU is stocked: a person reads its 400. The webhooks store the order
+ * whatever its SKUs, and the workflow parks it (`unknown_sku`) until the seller stocks or maps them.
+ */
+export async function requireKnownSkus(sellerId: string, input: OrderInput): Promise<void> {
   // At most one read per SKU, all at once; a SKU seen before costs none.
   const skus = [...new Set(input.items.map((line) => line.sku))];
   const stocked = await Promise.all(skus.map((sku) => isStocked(sellerId, sku)));
   const known = new Map(skus.map((sku, index) => [sku, stocked[index]]));
   const problems: FieldProblem[] = input.items.flatMap((line, index) =>
-    known.get(line.sku) ? [] : [{ field: `${itemsField}.${index}.sku`, message: `unknown SKU ${line.sku}` }],
+    known.get(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `unknown SKU ${line.sku}` }],
   );
   if (problems.length)
     throw badRequest('unknown_sku', 'the order names SKUs this seller does not stock', problems);
@@ -88,7 +90,6 @@ async function ensureStarted(order: Order): Promise<void> {
 export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
   // No read before the write: the order's write claims its id and idempotency records, and only when
   // one is taken does createOrder read whose it is. A new order costs one DynamoDB write.
-  await requireKnownSkus(intake.seller.sellerId, intake.input, intake.itemsField ?? 'items');
   const records = 'records' in intake.dedupe ? intake.dedupe.records : [];
   const { order, duplicate } = await createOrder(buildOrder(intake), records);
   if (duplicate) return repeat(order);

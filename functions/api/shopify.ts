@@ -47,6 +47,7 @@ export const shopifyOrderSchema = z.looseObject({
     z.looseObject({
       sku: optionalText,
       product_id: id.nullish(),
+      variant_id: id.nullish(),
       title: optionalText,
       name: optionalText,
       quantity: z.number(),
@@ -83,12 +84,19 @@ export function mapShopifyOrder(order: ShopifyOrder): {
   externalOrderName?: string;
   financialStatus?: string;
 } {
-  const address = order.shipping_address ?? order.billing_address;
+  // Never the billing address in its place: a pickup or digital order has none to ship to, and a parcel
+  // sent to where the card is billed may be a gift delivered to the giver. The order waits (bad_address).
+  const address = order.shipping_address;
+  const billing = order.billing_address;
   const customerName =
     personName(order.customer?.first_name, order.customer?.last_name) ||
+    billing?.name ||
+    personName(billing?.first_name, billing?.last_name) ||
     address?.name ||
     personName(address?.first_name, address?.last_name);
-  const phone = [order.customer?.phone, address?.phone].find((value) => value && PHONE.test(value));
+  const phone = [order.customer?.phone, address?.phone, billing?.phone].find(
+    (value) => value && PHONE.test(value),
+  );
   return {
     candidate: {
       externalOrderId: order.id,
@@ -100,7 +108,7 @@ export function mapShopifyOrder(order: ShopifyOrder): {
       },
       shippingAddress: address
         ? {
-            name: address.name || personName(address.first_name, address.last_name) || customerName,
+            name: address.name || personName(address.first_name, address.last_name),
             line1: address.address1 ?? '',
             line2: address.address2 ?? '',
             city: address.city ?? '',
@@ -112,6 +120,7 @@ export function mapShopifyOrder(order: ShopifyOrder): {
       items: order.line_items.map((line) => ({
         sku: line.sku ?? '',
         productId: line.product_id ?? '',
+        ...(line.variant_id ? { variantId: line.variant_id } : {}),
         name: line.name || line.title || '',
         quantity: line.quantity,
         unitPrice: line.price,

@@ -8,10 +8,19 @@ export class TransientError extends Error {
 export class PaymentDeclinedError extends Error {
   override name = 'PaymentDeclined';
 }
+/**
+ * The order cannot be reserved: `inventory` (not enough stock) or `unknown_sku` (a line with no SKU, or
+ * one the seller does not stock). The message is the reason code MarkOutOfStock records; `lines` are the
+ * indexes of the lines at fault.
+ */
 export class OutOfStockError extends Error {
   override name = 'OutOfStock';
-  constructor(readonly skus: string[]) {
-    super(`not enough stock for ${skus.join(', ')}`);
+  constructor(
+    readonly reason: 'inventory' | 'unknown_sku',
+    readonly lines: number[],
+    readonly skus: string[] = [],
+  ) {
+    super(reason);
   }
 }
 export class ReleaseRejectedError extends Error {

@@ -15,8 +15,8 @@ import type { FulfillmentWorkflow } from './fulfillment-workflow.js';
 export type IndexName = (typeof INDEXES)[keyof typeof INDEXES]['name'];
 
 /**
- * The item actions the store issues (Get, BatchGet, Query, Put, Update, and TransactWrite, which is
- * authorized per part as Put/Update). No Scan, no Delete: add an action here when the store starts using it.
+ * The item actions the store issues (Get, BatchGet, Query, Put, Update, BatchWrite for an order's lookups,
+ * and TransactWrite, which is authorized per part as Put/Update). No Scan, no Delete: add an action here when the store starts using it.
  */
 export const ITEM_ACTIONS = [
   'dynamodb:GetItem',
@@ -24,6 +24,7 @@ export const ITEM_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
+  'dynamodb:BatchWriteItem',
 ];
 
 /** What a function may do with the order workflow; each maps to one grant. */

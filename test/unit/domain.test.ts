@@ -11,7 +11,7 @@ import {
 } from '../../functions/shared/domain/status.js';
 import { chooseService, transitDays } from '../../functions/shared/providers/carrier.js';
 import { holdReason } from '../../functions/reserve-stock/handler.js';
-import { releaseProblem } from '../../functions/release-order/handler.js';
+import { releaseProblem, releaseProblems } from '../../functions/release-order/handler.js';
 import { reasonOf } from '../../functions/mark-status/handler.js';
 import type { Seller } from '../../functions/shared/domain/seller.js';
 import { newOrder } from '../support/orders.js';
@@ -104,7 +104,7 @@ describe('the hold gate', () => {
 });
 
 describe('release checks', () => {
-  it('rejects an undeliverable address, an unnamed line and missing stock, in that order', () => {
+  it('rejects a bad address or no recipient name, an unnamed line and missing stock, in that order', () => {
     const good = newOrder();
     expect(releaseProblem(good, 'HELD')).toBeUndefined();
     expect(releaseProblem(good, 'RETURNED')).toBe('stock_not_reserved');
@@ -113,7 +113,29 @@ describe('release checks', () => {
     );
     expect(
       releaseProblem({ ...good, shippingAddress: { ...good.shippingAddress, postalCode: '00000' } }, 'HELD'),
-    ).toBe('address_undeliverable');
+    ).toBe('bad_address');
+    expect(releaseProblem({ ...good, shippingAddress: { ...good.shippingAddress, name: ' ' } }, 'HELD')).toBe(
+      'no_delivery_name',
+    );
+  });
+
+  it('names each field a seller must fix, and knows countries without postal codes', () => {
+    const good = newOrder();
+    const empty = { name: '', line1: '', line2: '', city: '', region: '', postalCode: '', country: '' };
+
+    expect(releaseProblems(good)).toEqual([]);
+    expect(releaseProblems({ ...good, shippingAddress: empty }).map((p) => [p.reason, p.field])).toEqual([
+      ['no_delivery_name', 'shippingAddress.name'],
+      ['bad_address', 'shippingAddress.line1'],
+      ['bad_address', 'shippingAddress.city'],
+      ['bad_address', 'shippingAddress.country'],
+      ['bad_address', 'shippingAddress.postalCode'],
+    ]);
+    const noZip = (country: string) => ({ ...good.shippingAddress, country, postalCode: '' });
+    expect(releaseProblems({ ...good, shippingAddress: noZip('HK') })).toEqual([]);
+    expect(releaseProblems({ ...good, shippingAddress: noZip('US') })).toEqual([
+      { reason: 'bad_address', field: 'shippingAddress.postalCode', message: 'no postal code' },
+    ]);
   });
 });
 

@@ -153,7 +153,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'OUT_OF_STOCK']);
     expect(dlq).toEqual([]);
-    expect(stored.history.at(-1)!.reason).toContain('RARE');
+    expect(stored.history.at(-1)!.reason).toBe('inventory');
+    expect(stored.problems).toEqual([
+      { reason: 'inventory', field: 'items.1.sku', message: expect.stringContaining('RARE') },
+    ]);
     expect(await getStock('paths', 'MUG')).toEqual(before);
     expect(await getStock('paths', 'RARE')).toEqual({ sku: 'RARE', available: 1, reserved: 0 });
   });
@@ -200,12 +203,12 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const { statuses, stored, dlq } = await settle(order);
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'FAILED_TO_RELEASE']);
-    expect(stored.release).toEqual({ failureReason: 'address_undeliverable' });
+    expect(stored.release).toEqual({ failureReason: 'bad_address' });
     expect(dlq).toEqual([
       {
         orderId: order.orderId,
         sellerId: 'paths',
-        reason: 'address_undeliverable',
+        reason: 'bad_address',
         failedAt: expect.any(String),
       },
     ]);
@@ -275,7 +278,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-2`, 30_000);
     const failedAgain = (await getOrder(order.orderId))!;
     expect(failedAgain.status).toBe('FAILED_TO_RELEASE');
-    expect(failedAgain.release).toEqual({ failureReason: 'address_undeliverable' });
+    expect(failedAgain.release).toEqual({ failureReason: 'bad_address' });
 
     const fixed = await seller.patch(`/orders/${order.orderId}`, { shippingAddress: address });
     const retried = await seller.post(`/orders/${order.orderId}/retry`);
@@ -295,6 +298,6 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       'DELIVERED',
     ]);
     const dlq = (await harness.dlqMessages()).filter((message) => message.orderId === order.orderId);
-    expect(dlq.map((message) => message.reason)).toEqual(['address_undeliverable', 'address_undeliverable']);
+    expect(dlq.map((message) => message.reason)).toEqual(['bad_address', 'bad_address']);
   });
 });

@@ -7,7 +7,7 @@ import { ApiError, badRequest, fieldProblems, header, json, validate, type ApiRe
 import { receiveOrder, type IntakeResult } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, type ApiRequest } from '../route.js';
-import { orderBodySchema, webhookAcceptedSchema } from '../schemas.js';
+import { webhookAcceptedSchema, webhookOrderSchema } from '../schemas.js';
 import { cancelOrder } from '../seller-actions.js';
 import {
   mapShopifyOrder,
@@ -40,7 +40,7 @@ async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> 
   if (!shopify.success)
     throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
   const { candidate, externalOrderName, financialStatus } = mapShopifyOrder(shopify.data);
-  const input = orderBodySchema.safeParse(candidate);
+  const input = webhookOrderSchema.safeParse(candidate);
   if (!input.success) {
     const problems = fieldProblems(input.error).map((problem) => ({
       ...problem,
@@ -56,7 +56,6 @@ async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> 
     dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.data.id) },
     ...(externalOrderName ? { externalOrderName } : {}),
     ...(financialStatus ? { financialStatus } : {}),
-    itemsField: 'line_items',
   });
   return accepted(result);
 }
@@ -134,7 +133,7 @@ export const genericWebhook = defineRoute({
       required: true,
     },
   ],
-  body: orderBodySchema,
+  body: webhookOrderSchema,
   responses: webhookResponses,
   async handle(request) {
     const seller = signedSeller(request);

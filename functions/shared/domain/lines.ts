@@ -6,6 +6,9 @@ import { fromMinor, toMinor } from './money.js';
  * which need these but never parse an order, do not load zod.
  */
 
+/** A SKU the seller can stock: what stock records, mappings and the inventory API are keyed by. */
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 export function orderTotal(items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[]): string {
   return fromMinor(items.reduce((sum, line) => sum + toMinor(line.unitPrice) * line.quantity, 0));
 }

@@ -1,9 +1,12 @@
 import * as z from 'zod';
+import { SKU_PATTERN } from './lines.js';
 import { MONEY_PATTERN } from './money.js';
+
+export { SKU_PATTERN };
 import { ACTORS, ORDER_STATUSES, type OrderStatus } from './status.js';
 
 /** Free text: any Unicode except control characters (tab and newline allowed where text is long). */
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .max(max)
@@ -11,7 +14,6 @@ const text = (max: number) =>
 
 const money = z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"');
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 export const skuSchema = z.string().regex(SKU_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"');
 
 export const SHIPPING_METHODS = ['express', 'standard', 'economy'] as const;
@@ -31,6 +33,8 @@ export type Address = z.infer<typeof addressSchema>;
 export const lineItemSchema = z.strictObject({
   sku: skuSchema,
   productId: text(64).default(''),
+  /** The storefront's variant id, when it has one: a SKU mapping can name it (store/sku-mappings.ts). */
+  variantId: text(64).optional(),
   name: text(200).default(''),
   quantity: z.number().int().min(1).max(1000),
   unitPrice: money,
@@ -74,6 +78,27 @@ export const historyEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+/**
+ * Why an order waits for its seller, in the seeds' words: what the seller fixes before a retry carries it
+ * on. The order's status says where it stopped (OUT_OF_STOCK before the reservation, FAILED_TO_RELEASE at
+ * the release checks, PAYMENT_FAILED); the reason, in its history and `problems`, says why.
+ */
+export const PARK_REASONS = [
+  'unknown_sku',
+  'inventory',
+  'no_delivery_name',
+  'bad_address',
+  'payment_not_received',
+] as const;
+export type ParkReason = (typeof PARK_REASONS)[number];
+
+/** One thing the seller must fix, with the field it is in (`items.2.sku`) and what is wrong with it. */
+export interface Problem {
+  reason: ParkReason;
+  field: string;
+  message: string;
+}
+
 export const ORDER_SOURCES = ['api', 'shopify', 'webhook'] as const;
 export type OrderSource = (typeof ORDER_SOURCES)[number];
 
@@ -115,6 +140,8 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   history: HistoryEntry[];
   hold?: Hold;
   release?: { releasedAt?: string; failureReason?: string };
+  /** What keeps a parked order from going on; cleared when the step that found it succeeds. */
+  problems?: Problem[];
   shipment?: Shipment;
   workflow: { executionName: string; attempt: number; startedAt?: string };
 }

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
-import { quantitiesBySku } from '../domain/lines.js';
+import { quantitiesBySku, SKU_PATTERN } from '../domain/lines.js';
 import type { Order } from '../domain/order.js';
 import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
@@ -80,7 +80,13 @@ function stockMoves(
 export async function reserveStock(orderId: string, actor: Actor = 'workflow'): Promise<Order> {
   const order = await requireOrder(orderId);
   if (order.status === 'STOCK_RESERVED' || order.status === 'ON_HOLD') return order;
-  const options: TransitionOptions = { actor, from: ['PAYMENT_VERIFIED'] };
+  const unkeyed = linesWhere(order, (line) => !SKU_PATTERN.test(line.sku));
+  if (unkeyed.length) throw new OutOfStockError('unknown_sku', unkeyed);
+  const options: TransitionOptions = {
+    actor,
+    from: ['PAYMENT_VERIFIED'],
+    ...(order.problems ? { remove: ['problems'] } : {}),
+  };
   const statusUpdate = transitionUpdate(order, 'STOCK_RESERVED', options);
   const items: TransactItem[] = [
     { Update: statusUpdate },
@@ -113,7 +119,25 @@ export async function reserveStock(orderId: string, actor: Actor = 'workflow'): 
   const skus = [...quantitiesBySku(order.items).keys()].filter(
     (_, index) => result.reasons[index + 2] === 'ConditionalCheckFailed',
   );
-  throw new OutOfStockError(skus);
+  // Only on this failure path: which of the short SKUs the seller has no stock record for at all.
+  const records = await Promise.all(skus.map((sku) => getStock(order.sellerId, sku)));
+  const unknown = new Set(skus.filter((_, index) => !records[index]));
+  if (unknown.size) {
+    throw new OutOfStockError(
+      'unknown_sku',
+      linesWhere(order, (line) => unknown.has(line.sku)),
+      [...unknown],
+    );
+  }
+  throw new OutOfStockError(
+    'inventory',
+    linesWhere(order, (line) => skus.includes(line.sku)),
+    skus,
+  );
+}
+
+function linesWhere(order: Pick<Order, 'items'>, test: (line: Order['items'][number]) => boolean): number[] {
+  return order.items.flatMap((line, index) => (test(line) ? [index] : []));
 }
 
 /**

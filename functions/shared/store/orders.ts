@@ -64,12 +64,13 @@ export async function requireOrder(orderId: string): Promise<Order> {
  */
 function lookupItems(order: Order): Record<string, unknown>[] {
   const lookups = new Map<string, [LookupKind, string]>();
+  // A storefront order may come without a SKU on a line or without an email: nothing to find it by.
   for (const line of order.items) {
-    lookups.set(`SKU#${line.sku}`, ['SKU', line.sku]);
+    if (line.sku) lookups.set(`SKU#${line.sku}`, ['SKU', line.sku]);
     if (line.productId) lookups.set(`PRODUCT#${line.productId}`, ['PRODUCT', line.productId]);
   }
   const email = order.customer.email.toLowerCase();
-  lookups.set(`EMAIL#${email}`, ['EMAIL', email]);
+  if (email) lookups.set(`EMAIL#${email}`, ['EMAIL', email]);
   return [...lookups.values()].map(([kind, value]) => ({
     PK: keys.order(order.orderId).PK,
     SK: `LOOKUP#${kind}#${value}`,
@@ -84,12 +85,20 @@ function lookupItems(order: Order): Record<string, unknown>[] {
  * one task, as a global index trails its table. Safe to repeat (each put is the same item).
  */
 export async function indexOrder(order: Order): Promise<void> {
+  const items = lookupItems(order);
+  for (let start = 0; start < items.length; start += 25) {
+    await writeLookups(order.orderId, items.slice(start, start + 25));
+  }
+}
+
+/** One BatchWriteItem (at most 25 items), retrying what DynamoDB leaves unprocessed. */
+async function writeLookups(orderId: string, items: Record<string, unknown>[]): Promise<void> {
   let requests: BatchWriteCommandInput['RequestItems'] = {
-    [tableName()]: lookupItems(order).map((Item) => ({ PutRequest: { Item } })),
+    [tableName()]: items.map((Item) => ({ PutRequest: { Item } })),
   };
   for (let attempt = 0; Object.keys(requests ?? {}).length; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
-    if (attempt > 8) throw new TransientError(`the lookups of order ${order.orderId} were not all written`);
+    if (attempt > 8) throw new TransientError(`the lookups of order ${orderId} were not all written`);
     ({ UnprocessedItems: requests } = await documents.send(
       new BatchWriteCommand({ RequestItems: requests }),
     ));

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Order } from '../../functions/shared/domain/order.js';
+import { getStock, setStock } from '../../functions/shared/store/inventory.js';
+import { getOrder } from '../../functions/shared/store/orders.js';
+import { searchOrders } from '../../functions/shared/store/search.js';
+import { addApiKey, putSeller } from '../../functions/shared/store/seller-admin.js';
+import { call, sellerClient } from '../support/http.js';
+import { shopifyBody, shopifyHmac, shopifyOrderPayload } from '../support/shopify.js';
+import { startWorkflowHarness, type WorkflowHarness } from '../support/workflow.js';
+
+/**
+ * Authentic Shopify orders that cannot ship as they are: each is stored, parked with its reason in the
+ * status where the problem shows, fixed by the seller through the API, retried, and delivered.
+ */
+
+const SELLER = 'parks';
+const SECRET = 'parks-webhook-secret';
+const seller = sellerClient('parks-api-key');
+let harness: WorkflowHarness;
+
+beforeAll(async () => {
+  harness = await startWorkflowHarness();
+  await putSeller({ sellerId: SELLER, originCountry: 'US', webhookSecrets: [SECRET] });
+  await addApiKey(SELLER, 'parks-api-key');
+  await setStock(SELLER, 'MUG-RED', 100);
+  await setStock(SELLER, 'TEE-BLK-M', 100);
+});
+afterAll(() => harness.stop());
+
+type Payload = Record<string, unknown>;
+let nextId = 6_100_000_000_000_000_000n;
+
+async function receive(change: (payload: Payload) => void): Promise<string> {
+  const payload = shopifyOrderPayload();
+  change(payload);
+  const raw = shopifyBody(payload, String(nextId++));
+  const answer = await call({
+    method: 'POST',
+    path: `/webhooks/shopify/${SELLER}`,
+    headers: { 'x-shopify-hmac-sha256': shopifyHmac(raw, SECRET), 'x-shopify-topic': 'orders/create' },
+    body: raw,
+  });
+  expect(answer.statusCode).toBe(202);
+  return answer.json.orderId as string;
+}
+
+async function settle(orderId: string, attempt = 1): Promise<Order> {
+  const name = attempt === 1 ? orderId : `${orderId}-${attempt}`;
+  const execution = await harness.stepFunctions.engine.awaitExecution(name, 30_000);
+  expect(execution.status).toBe('SUCCEEDED');
+  return (await getOrder(orderId))!;
+}
+
+async function retry(orderId: string, attempt: number): Promise<Order> {
+  const answer = await seller.post(`/orders/${orderId}/retry`);
+  expect(answer.statusCode).toBe(202);
+  return settle(orderId, attempt);
+}
+
+const dlqFor = async (orderId: string) =>
+  (await harness.dlqMessages()).filter((message) => message.orderId === orderId);
+const statuses = (order: Order) => order.history.map((entry) => entry.status);
+const lines = (payload: Payload) => payload.line_items as Payload[];
+const shipTo = (payload: Payload) => payload.shipping_address as Payload;
+const fixedAddress = {
+  name: 'Steve Shipper',
+  line1: '123 Shipping Street',
+  city: 'Shippington',
+  region: 'KY',
+  postalCode: '40003',
+  country: 'US',
+};
+
+describe('an authentic order that cannot ship waits for its seller, then goes on', () => {
+  it('unknown_sku, a line without a SKU: mapping its variant to a SKU carries it on, and later orders too', async () => {
+    const withoutSku = (payload: Payload) =>
+      Object.assign(lines(payload)[1]!, { sku: null, variant_id: 4242 });
+    const orderId = await receive(withoutSku);
+
+    const parked = await settle(orderId);
+
+    expect(statuses(parked)).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'OUT_OF_STOCK']);
+    expect(parked.history.at(-1)).toMatchObject({ reason: 'unknown_sku', actor: 'workflow' });
+    expect(parked.problems).toEqual([
+      { reason: 'unknown_sku', field: 'items.1.sku', message: expect.stringContaining('has no SKU') },
+    ]);
+    const waiting = await searchOrders(SELLER, { status: 'OUT_OF_STOCK' }, { limit: 100 });
+    expect(waiting.items.map((order) => order.orderId)).toContain(orderId);
+
+    const mapped = await seller.put('/sku-mappings/variant/4242', { sku: 'TEE-BLK-M' });
+    const delivered = await retry(orderId, 2);
+
+    expect(mapped.statusCode).toBe(200);
+    expect(delivered.status).toBe('DELIVERED');
+    expect(delivered.items[1]!.sku).toBe('TEE-BLK-M');
+    expect(delivered.problems).toBeUndefined();
+    const bySku = await searchOrders(SELLER, { sku: 'TEE-BLK-M' }, { limit: 100 });
+    expect(bySku.items.map((order) => order.orderId)).toContain(orderId);
+
+    const later = await settle(await receive(withoutSku));
+    expect(later.status).toBe('DELIVERED');
+  });
+
+  it('unknown_sku, a SKU the seller does not stock yet: stocking it carries the order on', async () => {
+    const orderId = await receive((payload) => (lines(payload)[0]!.sku = 'NEW-ARRIVAL'));
+
+    const parked = await settle(orderId);
+
+    expect(parked.status).toBe('OUT_OF_STOCK');
+    expect(parked.history.at(-1)!.reason).toBe('unknown_sku');
+    expect(parked.problems).toEqual([
+      { reason: 'unknown_sku', field: 'items.0.sku', message: expect.stringContaining('NEW-ARRIVAL') },
+    ]);
+
+    expect((await seller.put('/inventory/NEW-ARRIVAL', { available: 3 })).statusCode).toBe(200);
+    const delivered = await retry(orderId, 2);
+
+    expect(statuses(delivered)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'OUT_OF_STOCK',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(await getStock(SELLER, 'NEW-ARRIVAL')).toEqual({ sku: 'NEW-ARRIVAL', available: 2, reserved: 0 });
+  });
+
+  it('inventory: out of stock waits, and goes on once restocked', async () => {
+    await setStock(SELLER, 'SCARCE', 0);
+    const orderId = await receive((payload) => (lines(payload)[0]!.sku = 'SCARCE'));
+
+    const parked = await settle(orderId);
+
+    expect(parked.status).toBe('OUT_OF_STOCK');
+    expect(parked.history.at(-1)!.reason).toBe('inventory');
+    expect(parked.problems).toEqual([
+      { reason: 'inventory', field: 'items.0.sku', message: expect.stringContaining('SCARCE') },
+    ]);
+
+    await setStock(SELLER, 'SCARCE', 1);
+    expect((await retry(orderId, 2)).status).toBe('DELIVERED');
+  });
+
+  it('no_delivery_name: FAILED_TO_RELEASE with a DLQ message; the seller names the recipient and retries', async () => {
+    const orderId = await receive((payload) =>
+      Object.assign(shipTo(payload), { name: null, first_name: null, last_name: null }),
+    );
+
+    const parked = await settle(orderId);
+
+    expect(statuses(parked)).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'FAILED_TO_RELEASE']);
+    expect(parked.release).toEqual({ failureReason: 'no_delivery_name' });
+    expect(parked.problems).toEqual([
+      { reason: 'no_delivery_name', field: 'shippingAddress.name', message: 'no recipient name' },
+    ]);
+    expect((await dlqFor(orderId)).map((message) => message.reason)).toEqual(['no_delivery_name']);
+
+    const patched = await seller.patch(`/orders/${orderId}`, { shippingAddress: fixedAddress });
+    const delivered = await retry(orderId, 2);
+
+    expect(patched.statusCode).toBe(200);
+    expect(statuses(delivered).slice(-4)).toEqual(['FAILED_TO_RELEASE', 'RELEASED', 'SHIPPED', 'DELIVERED']);
+    expect(delivered.shippingAddress.name).toBe('Steve Shipper');
+    expect(delivered.problems).toBeUndefined();
+  });
+
+  it('bad_address: a pickup order with no shipping address waits; the seller gives one and retries', async () => {
+    const orderId = await receive((payload) => (payload.shipping_address = null));
+
+    const parked = await settle(orderId);
+
+    expect(parked.status).toBe('FAILED_TO_RELEASE');
+    expect(parked.release).toEqual({ failureReason: 'no_delivery_name' });
+    expect(parked.problems!.map((problem) => problem.reason)).toEqual([
+      'no_delivery_name',
+      'bad_address',
+      'bad_address',
+      'bad_address',
+      'bad_address',
+    ]);
+
+    await seller.patch(`/orders/${orderId}`, { shippingAddress: fixedAddress });
+    expect((await retry(orderId, 2)).status).toBe('DELIVERED');
+  });
+
+  it('bad_address: a missing postal code waits with that field named; fixed, it is delivered', async () => {
+    const orderId = await receive((payload) => (shipTo(payload).zip = null));
+
+    const parked = await settle(orderId);
+
+    expect(parked.release).toEqual({ failureReason: 'bad_address' });
+    expect(parked.problems).toEqual([
+      { reason: 'bad_address', field: 'shippingAddress.postalCode', message: 'no postal code' },
+    ]);
+    expect((await dlqFor(orderId)).map((message) => message.reason)).toEqual(['bad_address']);
+
+    await seller.patch(`/orders/${orderId}`, { shippingAddress: fixedAddress });
+    const delivered = await retry(orderId, 2);
+
+    expect(delivered.status).toBe('DELIVERED');
+    expect(delivered.shippingAddress.postalCode).toBe('40003');
+  });
+});
