@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { nowIso } from '../shared/clock.js';
 import { orderTotal } from '../shared/domain/lines.js';
+import { normalizeAmount } from '../shared/domain/money.js';
 import { regionOf, type Order, type OrderInput, type OrderSource } from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
@@ -56,17 +57,24 @@ function buildOrder(intake: Intake): Order {
   const { seller, source, input } = intake;
   const orderId = 'idFrom' in intake.dedupe ? orderIdFor(intake.dedupe.idFrom) : newOrderId();
   const at = nowIso();
+  const currency = input.currency;
+  const items = input.items.map((line) => ({
+    ...line,
+    unitPrice: normalizeAmount(line.unitPrice, currency),
+  }));
   return {
     ...input,
+    items,
     ...(intake.externalOrderName ? { externalOrderName: intake.externalOrderName } : {}),
     orderId,
     sellerId: seller.sellerId,
     source,
     payment: {
       ...input.payment,
+      amount: normalizeAmount(input.payment.amount, currency),
       ...(intake.financialStatus ? { financialStatus: intake.financialStatus } : {}),
     },
-    total: orderTotal(input.items),
+    total: orderTotal(items, currency),
     region: regionOf(input.shippingAddress, seller.originCountry),
     status: 'PENDING',
     createdAt: at,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { MONEY_PATTERN } from '../shared/domain/money.js';
+import { MONEY_PATTERN, minorUnits, NOT_FOR_SALE, parseAmount } from '../shared/domain/money.js';
 import {
   addressSchema,
   historyEntrySchema,
@@ -25,7 +25,24 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'c
 const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
 const isCountry = (code: string) =>
   !/^[A-Z]{2}$/.test(code) || (!USER_ASSIGNED.test(code) && regionNames.of(code) !== code);
-const isCurrency = (code: string) => !/^[A-Z]{3}$/.test(code) || CURRENCIES.has(code);
+const isCurrency = (code: string) =>
+  !/^[A-Z]{3}$/.test(code) || (CURRENCIES.has(code) && !NOT_FOR_SALE.has(code));
+
+/** Every amount of an order must be an amount of its currency: no cents on a JPY price. */
+function checkAmounts(
+  order: { currency: string; items: { unitPrice: string }[]; payment: { amount: string } },
+  context: z.RefinementCtx,
+) {
+  if (!isCurrency(order.currency) || !/^[A-Z]{3}$/.test(order.currency)) return;
+  const digits = minorUnits(order.currency);
+  const message = `must be a ${order.currency} amount, with at most ${digits} decimal${digits === 1 ? '' : 's'}`;
+  const check = (amount: string, path: (string | number)[]) => {
+    if (MONEY_PATTERN.test(amount) && parseAmount(amount, order.currency) === undefined)
+      context.addIssue({ code: 'custom', path, message });
+  };
+  order.items.forEach((line, index) => check(line.unitPrice, ['items', index, 'unitPrice']));
+  check(order.payment.amount, ['payment', 'amount']);
+}
 
 /** The generic order body, with currency and country checked against the real code lists. */
 export const orderBodySchema = orderInputSchema.superRefine((order, context) => {
@@ -43,6 +60,7 @@ export const orderBodySchema = orderInputSchema.superRefine((order, context) => 
       message: 'must be an ISO 3166-1 alpha-2 country code',
     });
   }
+  checkAmounts(order, context);
 });
 
 /** Shopify's own limit on line items per order; the webhooks take as many. */
@@ -110,6 +128,7 @@ export const webhookOrderSchema = z
     tags: z.array(text(100).min(1)).max(50).catch([]),
     notes: text(5000).catch(''),
   })
+  .superRefine(checkAmounts)
   .transform((order): OrderInput => order);
 
 export const addressPatchSchema = z.strictObject({

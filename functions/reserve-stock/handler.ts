@@ -1,5 +1,5 @@
 import { HOUR_MS, scaledMs } from '../shared/clock.js';
-import { toMinor } from '../shared/domain/money.js';
+import { parseAmount, toMinor } from '../shared/domain/money.js';
 import type { Order, Problem } from '../shared/domain/order.js';
 import { OutOfStockError } from '../shared/errors.js';
 import type { Seller } from '../shared/domain/seller.js';
@@ -10,10 +10,19 @@ import { applySkuMappings } from '../shared/store/sku-mappings.js';
 import { getSellerCached } from '../shared/store/sellers.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
+/** The seller's review threshold for the currency, in its minor units; none for a currency not set. */
+export function reviewThreshold(seller: Seller, currency: string): bigint | undefined {
+  const amount =
+    seller.reviewThresholds?.[currency] ??
+    (currency === 'USD' && !seller.reviewThresholds ? seller.reviewThreshold : undefined);
+  return amount === undefined ? undefined : parseAmount(amount, currency);
+}
+
 /** Why the seller must look at this order before it is released, if they must. */
 export function holdReason(order: Order, seller: Seller): string | undefined {
   if (seller.releaseMode === 'manual') return 'manual_release_mode';
-  if (toMinor(order.total) >= toMinor(seller.reviewThreshold)) return 'review_threshold';
+  const threshold = reviewThreshold(seller, order.currency);
+  if (threshold !== undefined && toMinor(order.total, order.currency) >= threshold) return 'review_threshold';
   if (order.discountCodes.length > 0) return 'discount_codes';
   if (order.tags.some((tag) => tag.toLowerCase() === 'custom')) return 'custom_tag';
   return undefined;

@@ -39,6 +39,40 @@ describe('POST /orders', () => {
     expect(stored?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'seller' })]);
   });
 
+  it('keeps the currency’s minor units: a 1,200 JPY order totals "1200", and a JPY price with cents is refused', async () => {
+    const yen = (unitPrice: string) =>
+      orderInput({
+        currency: 'JPY',
+        items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Mug', quantity: 2, unitPrice }],
+        payment: { provider: 'sandbox', reference: 'pay_jpy', amount: '2400' },
+      });
+
+    const created = await demo.post('/orders', yen('1200'));
+    const zeroCents = await demo.post('/orders', yen('1200.00'));
+    const withCents = await demo.post('/orders', yen('1200.50'));
+
+    expect(created.statusCode).toBe(201);
+    expect(created.json).toMatchObject({ currency: 'JPY', total: '2400', items: [{ unitPrice: '1200' }] });
+    expect(zeroCents.json).toMatchObject({ total: '2400', items: [{ unitPrice: '1200' }] });
+    expect(withCents.statusCode).toBe(400);
+    expect(withCents.json.error.details).toEqual([
+      { field: 'items.0.unitPrice', message: 'must be a JPY amount, with at most 0 decimals' },
+    ]);
+  });
+
+  it('totals three-decimal currencies exactly (KWD)', async () => {
+    const created = await demo.post(
+      '/orders',
+      orderInput({
+        currency: 'KWD',
+        items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Mug', quantity: 3, unitPrice: '0.125' }],
+        payment: { provider: 'sandbox', reference: 'pay_kwd', amount: '0.375' },
+      }),
+    );
+
+    expect(created.json).toMatchObject({ total: '0.375', payment: { amount: '0.375' } });
+  });
+
   it('answers a repeated Idempotency-Key or external id with the first order (200) and starts nothing new', async () => {
     const input = orderInput();
     const first = await demo.post('/orders', input, { 'Idempotency-Key': 'key-1' });

@@ -230,6 +230,21 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     expect([...stepFunctions.started.keys()]).toEqual([answer.json.orderId]);
   });
 
+  it('takes a JPY order as Shopify writes it ("1200.00") and keeps it in yen ("1200")', async () => {
+    const payload = shopifyOrderPayload({ currency: 'JPY', total_price: '1200.00' });
+    payload.line_items = [{ ...lines(payload)[0]!, price: '1200.00', quantity: 1 }];
+
+    const answer = await deliverShopify(shopifyBody(payload, uniqueShopifyId()));
+
+    expect(answer.statusCode).toBe(202);
+    expect(await getOrder(answer.json.orderId)).toMatchObject({
+      currency: 'JPY',
+      total: '1200',
+      items: [{ unitPrice: '1200' }],
+      payment: { amount: '1200' },
+    });
+  });
+
   it('still refuses what is not an order, naming the Shopify field', async () => {
     const raw = shopifyBody(
       shopifyOrderPayload({ currency: 'dollars', email: 'not-an-email' }),

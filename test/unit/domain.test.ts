@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromMinor, toMinor } from '../../functions/shared/domain/money.js';
+import { fromMinor, normalizeAmount, parseAmount, toMinor } from '../../functions/shared/domain/money.js';
 import { orderTotal, quantitiesBySku } from '../../functions/shared/domain/lines.js';
 import { regionOf } from '../../functions/shared/domain/order.js';
 import {
@@ -21,7 +21,7 @@ const seller: Seller = {
   name: 'demo',
   originCountry: 'US',
   releaseMode: 'auto',
-  reviewThreshold: '1000.00',
+  reviewThresholds: { USD: '1000.00', JPY: '150000' },
   holdTimeoutHours: 168,
   releaseSlaHours: 24,
   webhookSecrets: [],
@@ -57,21 +57,48 @@ describe('the transition table', () => {
 });
 
 describe('money', () => {
-  it('converts decimal strings to minor units and back without floats', () => {
-    expect(toMinor('12.5')).toBe(1250);
-    expect(toMinor('0.10')).toBe(10);
-    expect(fromMinor(toMinor('19.99') * 3)).toBe('59.97');
-    expect(() => toMinor('1e3')).toThrow(RangeError);
-    expect(() => toMinor('-1.00')).toThrow(RangeError);
+  it("keeps each currency's ISO 4217 minor units: JPY 0, USD 2, KWD 3, CLF 4", () => {
+    expect(fromMinor(toMinor('1200', 'JPY'), 'JPY')).toBe('1200');
+    expect(normalizeAmount('1200.00', 'JPY')).toBe('1200');
+    expect(normalizeAmount('12.5', 'USD')).toBe('12.50');
+    expect(normalizeAmount('1.25', 'KWD')).toBe('1.250');
+    expect(normalizeAmount('0.0001', 'CLF')).toBe('0.0001');
+    expect(toMinor('12.5', 'USD')).toBe(1250n);
+    expect(toMinor('1.005', 'BHD')).toBe(1005n);
+  });
+
+  it('refuses an amount with more decimals than its currency, and what is no amount', () => {
+    expect(parseAmount('1200.50', 'JPY')).toBeUndefined();
+    expect(parseAmount('1.001', 'USD')).toBeUndefined();
+    expect(parseAmount('1.0001', 'KWD')).toBeUndefined();
+    for (const amount of ['1e3', '-1.00', '', ' 1', '1,00', '0x10']) {
+      expect(parseAmount(amount, 'USD'), amount).toBeUndefined();
+    }
+    expect(() => toMinor('1200.5', 'JPY')).toThrow(RangeError);
   });
 
   it('totals lines exactly where floats would drift', () => {
     expect(
-      orderTotal([
-        { quantity: 3, unitPrice: '0.10' },
-        { quantity: 1, unitPrice: '0.20' },
-      ]),
+      orderTotal(
+        [
+          { quantity: 3, unitPrice: '0.10' },
+          { quantity: 1, unitPrice: '0.20' },
+        ],
+        'USD',
+      ),
     ).toBe('0.50');
+  });
+
+  it('totals the largest allowed order exactly, far past 2^53 minor units', () => {
+    const line = { quantity: 1000, unitPrice: '999999999999.99' };
+
+    const total = orderTotal(
+      Array.from({ length: 250 }, () => line),
+      'USD',
+    );
+
+    // 250 × 1000 × 99,999,999,999,999 cents, written out by hand.
+    expect(total).toBe('249999999999997500.00');
   });
 
   it('sums repeated SKUs', () => {
@@ -94,7 +121,17 @@ describe('the hold gate', () => {
   it.each([
     [{}, {}, undefined],
     [{ releaseMode: 'manual' as const }, {}, 'manual_release_mode'],
-    [{ reviewThreshold: '10.00' }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '10.00' } }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '12.50' } }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '12.51' } }, {}, undefined],
+    [{}, { currency: 'JPY', total: '1200' }, undefined],
+    [{}, { currency: 'JPY', total: '150000' }, 'review_threshold'],
+    [{}, { currency: 'EUR', total: '99999999.00' }, undefined],
+    [
+      { reviewThresholds: undefined, reviewThreshold: '10.00' } as unknown as Partial<Seller>,
+      {},
+      'review_threshold',
+    ],
     [{}, { discountCodes: ['SPRING'] }, 'discount_codes'],
     [{}, { tags: ['gift', 'Custom'] }, 'custom_tag'],
   ])('seller %o and order %o → %s', (sellerChanges, orderChanges, expected) => {

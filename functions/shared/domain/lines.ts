@@ -9,8 +9,16 @@ import { fromMinor, toMinor } from './money.js';
 /** A SKU the seller can stock: what stock records, mappings and the inventory API are keyed by. */
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export function orderTotal(items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[]): string {
-  return fromMinor(items.reduce((sum, line) => sum + toMinor(line.unitPrice) * line.quantity, 0));
+/** The sum of the lines, exact (bigint minor units), written with the currency's minor units. */
+export function orderTotal(
+  items: readonly Pick<LineItem, 'quantity' | 'unitPrice'>[],
+  currency: string,
+): string {
+  const minor = items.reduce(
+    (sum, line) => sum + toMinor(line.unitPrice, currency) * BigInt(line.quantity),
+    0n,
+  );
+  return fromMinor(minor, currency);
 }
 
 /** Quantity per SKU; an order may list the same SKU on several lines. */
