@@ -30,6 +30,9 @@ export interface Intake {
   dedupe: { idFrom: string } | { records: string[] };
   externalOrderName?: string;
   financialStatus?: string;
+  /** A storefront's test order, marked as such. */
+  test?: boolean;
+  storefrontUpdatedAt?: string;
 }
 
 export interface IntakeResult {
@@ -66,6 +69,8 @@ function buildOrder(intake: Intake): Order {
     ...input,
     items,
     ...(intake.externalOrderName ? { externalOrderName: intake.externalOrderName } : {}),
+    ...(intake.test ? { test: true } : {}),
+    ...(intake.storefrontUpdatedAt ? { storefrontUpdatedAt: intake.storefrontUpdatedAt } : {}),
     orderId,
     sellerId: seller.sellerId,
     source,

@@ -30,6 +30,10 @@ export const shopifyOrderSchema = z.looseObject({
   currency: z.string(),
   total_price: z.string(),
   financial_status: optionalText,
+  cancelled_at: optionalText,
+  cancel_reason: optionalText,
+  updated_at: optionalText,
+  test: z.boolean().nullish(),
   gateway: optionalText,
   note: optionalText,
   tags: optionalText,
@@ -59,9 +63,10 @@ export const shopifyOrderSchema = z.looseObject({
 });
 export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
 
-/** `orders/cancelled` carries the whole order; the id and the reason are what matter. */
-export const shopifyCancelSchema = z.looseObject({ id, cancel_reason: optionalText });
-
+/**
+ * The topics taken. Every one carries the whole order, and what is done is read from that signed body
+ * (`cancelled_at`, `financial_status`, `updated_at`), never from the topic: X-Shopify-Topic is not signed.
+ */
 export const SHOPIFY_TOPICS = ['orders/create', 'orders/cancelled'] as const;
 
 const PHONE = /^\+?[0-9 ()-]{3,30}$/;
@@ -83,6 +88,8 @@ export function mapShopifyOrder(order: ShopifyOrder): {
   candidate: Record<string, unknown>;
   externalOrderName?: string;
   financialStatus?: string;
+  test?: boolean;
+  updatedAt?: string;
 } {
   // Never the billing address in its place: a pickup or digital order has none to ship to, and a parcel
   // sent to where the card is billed may be a gift delivered to the giver. The order waits (bad_address).
@@ -141,6 +148,8 @@ export function mapShopifyOrder(order: ShopifyOrder): {
     },
     ...(order.name ? { externalOrderName: order.name } : {}),
     ...(order.financial_status ? { financialStatus: order.financial_status } : {}),
+    ...(order.test ? { test: true } : {}),
+    ...(order.updated_at ? { updatedAt: order.updated_at } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { carrier } from '../shared/providers/index.js';
+import { providersFor } from '../shared/providers/index.js';
 import type { Shipment } from '../shared/domain/order.js';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
@@ -12,7 +12,7 @@ import { orderTaskInput, taskHandler } from '../shared/task.js';
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
   if (order.shipment) return { status: order.status, nextPollAt: order.shipment.estimatedDeliveryAt };
-  const label = await carrier.buyLabel({
+  const label = await providersFor(order).carrier.buyLabel({
     idempotencyKey: orderId,
     orderId,
     method: order.shippingMethod,

@@ -270,10 +270,16 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
 });
 
 describe('Shopify orders/cancelled', () => {
-  const cancel = (id: string) => {
-    const raw = shopifyBody({ ...shopifyOrderPayload(), cancel_reason: 'customer' }, id);
-    return deliverShopify(raw, { 'x-shopify-topic': 'orders/cancelled' });
-  };
+  const cancelledBody = (id: string) =>
+    shopifyBody(
+      { ...shopifyOrderPayload(), cancelled_at: '2026-01-10T12:00:00-05:00', cancel_reason: 'customer' },
+      id,
+    );
+  const cancel = (id: string, eventId?: string) =>
+    deliverShopify(cancelledBody(id), {
+      'x-shopify-topic': 'orders/cancelled',
+      ...(eventId ? { 'x-shopify-event-id': eventId } : {}),
+    });
 
   it('cancels an order not yet released and stops its execution; a repeat changes nothing', async () => {
     const id = uniqueShopifyId();
@@ -283,7 +289,7 @@ describe('Shopify orders/cancelled', () => {
     const again = await cancel(id);
 
     expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.json).toEqual({ orderId: created.json.orderId, status: 'CANCELLED' });
+    expect(cancelled.json).toEqual({ orderId: created.json.orderId, status: 'CANCELLED', duplicate: true });
     expect(again.json).toEqual(cancelled.json);
     const order = await getOrder(created.json.orderId);
     expect(order?.history.at(-1)).toMatchObject({
@@ -291,10 +297,43 @@ describe('Shopify orders/cancelled', () => {
       actor: 'storefront',
       reason: 'shopify_cancelled:customer',
     });
+    expect(order?.history.filter((entry) => entry.status === 'CANCELLED')).toHaveLength(1);
+    expect(order?.storefrontEvents?.map((event) => event.outcome)).toEqual([
+      'cancelled',
+      'already_cancelled',
+    ]);
     expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(1);
   });
 
-  it('is 409 once the order is released, and 404 for an order never received', async () => {
+  it('cancels nothing when a captured create body is replayed under the cancel topic', async () => {
+    const id = uniqueShopifyId();
+    const createBody = shopifyBody(shopifyOrderPayload(), id);
+    const created = await deliverShopify(createBody);
+
+    const replayed = await deliverShopify(createBody, { 'x-shopify-topic': 'orders/cancelled' });
+
+    expect(replayed.statusCode).toBe(200);
+    expect(replayed.json).toMatchObject({ orderId: created.json.orderId, status: 'PENDING' });
+    const order = await getOrder(created.json.orderId);
+    expect(order?.status).toBe('PENDING');
+    expect(order?.storefrontEvents).toEqual([
+      expect.objectContaining({ topic: 'orders/cancelled', outcome: expect.stringMatching(/^ignored/) }),
+    ]);
+    expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  it('keeps a cancelled order it never saw created: stored, and cancelled', async () => {
+    const answer = await cancel(uniqueShopifyId());
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json).toMatchObject({ status: 'CANCELLED', duplicate: false });
+    expect((await getOrder(answer.json.orderId))?.history.map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'CANCELLED',
+    ]);
+  });
+
+  it('records a cancellation that comes after release (200) and changes nothing', async () => {
     const id = uniqueShopifyId();
     const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
     const orderId = created.json.orderId as string;
@@ -306,11 +345,38 @@ describe('Shopify orders/cancelled', () => {
     }
 
     const late = await cancel(id);
-    const unknown = await cancel(uniqueShopifyId());
 
-    expect(late.statusCode).toBe(409);
-    expect((await getOrder(orderId))?.status).toBe('RELEASED');
-    expect(unknown.statusCode).toBe(404);
+    expect(late.statusCode).toBe(200);
+    const order = await getOrder(orderId);
+    expect(order?.status).toBe('RELEASED');
+    expect(order?.storefrontEvents?.at(-1)?.outcome).toBe('too_late: the order is RELEASED');
+  });
+
+  it('acts once on a repeated X-Shopify-Event-Id', async () => {
+    const id = uniqueShopifyId();
+    await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+
+    const first = await cancel(id, 'evt-cancel-1');
+    const repeat = await cancel(id, 'evt-cancel-1');
+
+    expect(first.json.status).toBe('CANCELLED');
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json).toMatchObject({ status: 'CANCELLED', duplicate: true });
+    const order = await getOrder(first.json.orderId);
+    expect(order?.storefrontEvents).toEqual([
+      expect.objectContaining({ eventId: 'evt-cancel-1', outcome: 'cancelled' }),
+    ]);
+  });
+});
+
+describe('Shopify test orders', () => {
+  it('keeps a test: true order and marks it as a test', async () => {
+    const answer = await deliverShopify(shopifyBody(shopifyOrderPayload({ test: true }), uniqueShopifyId()));
+    const real = await deliverShopify(shopifyBody(shopifyOrderPayload({ test: false }), uniqueShopifyId()));
+
+    expect(answer.statusCode).toBe(202);
+    expect((await getOrder(answer.json.orderId))?.test).toBe(true);
+    expect((await getOrder(real.json.orderId))?.test).toBeUndefined();
   });
 });
 

@@ -201,3 +201,13 @@ describe('carrier choice', () => {
     expect(regionOf({ country: 'DE' }, 'US')).toBe('international');
   });
 });
+
+describe('providers', () => {
+  it('sends a storefront test order to the sandbox providers only', async () => {
+    const { providersFor } = await import('../../functions/shared/providers/index.js');
+    const { sandboxPayments } = await import('../../functions/shared/providers/payment.js');
+    const { sandboxCarrier } = await import('../../functions/shared/providers/carrier.js');
+
+    expect(providersFor({ test: true })).toEqual({ payments: sandboxPayments, carrier: sandboxCarrier });
+  });
+});

@@ -1,21 +1,17 @@
-import * as z from 'zod';
+import { nowIso } from '../../shared/clock.js';
 import type { Order } from '../../shared/domain/order.js';
 import type { Seller } from '../../shared/domain/seller.js';
-import { isTerminal } from '../../shared/domain/status.js';
-import { findByIdempotency } from '../../shared/store/orders.js';
-import { ApiError, badRequest, fieldProblems, header, json, validate, type ApiResult } from '../http.js';
+import { canTransition } from '../../shared/domain/status.js';
+import { IllegalTransitionError } from '../../shared/errors.js';
+import { logger } from '../../shared/logger.js';
+import { recordStorefrontEvent } from '../../shared/store/orders.js';
+import { badRequest, fieldProblems, header, json, type ApiResult } from '../http.js';
 import { receiveOrder, type IntakeResult } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, type ApiRequest } from '../route.js';
 import { webhookAcceptedSchema, webhookOrderSchema } from '../schemas.js';
 import { cancelOrder } from '../seller-actions.js';
-import {
-  mapShopifyOrder,
-  SHOPIFY_TOPICS,
-  shopifyCancelSchema,
-  shopifyField,
-  shopifyOrderSchema,
-} from '../shopify.js';
+import { mapShopifyOrder, SHOPIFY_TOPICS, shopifyField, shopifyOrderSchema } from '../shopify.js';
 
 const accepted = ({ order, duplicate }: IntakeResult): ApiResult =>
   json(duplicate ? 200 : 202, { orderId: order.orderId, status: order.status, duplicate });
@@ -35,12 +31,23 @@ function signedSeller(request: ApiRequest<unknown, unknown>): Seller {
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
 
-async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> {
+function webhookHeader(request: ApiRequest<unknown, unknown>, name: string): string | undefined {
+  const value = header(request.event, name);
+  if (value !== undefined && !WEBHOOK_ID.test(value)) {
+    throw badRequest('validation_failed', `the ${name} header is invalid`, [
+      { field: `header.${name}`, message: 'must be 1-200 printable ASCII characters' },
+    ]);
+  }
+  return value;
+}
+
+/** The Shopify order in the body, as our order input; a 400 names the Shopify field that is not usable. */
+function shopifyOrderOf(body: unknown) {
   const shopify = shopifyOrderSchema.safeParse(body);
   if (!shopify.success)
     throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
-  const { candidate, externalOrderName, financialStatus } = mapShopifyOrder(shopify.data);
-  const input = webhookOrderSchema.safeParse(candidate);
+  const mapped = mapShopifyOrder(shopify.data);
+  const input = webhookOrderSchema.safeParse(mapped.candidate);
   if (!input.success) {
     const problems = fieldProblems(input.error).map((problem) => ({
       ...problem,
@@ -48,33 +55,66 @@ async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> 
     }));
     throw badRequest('validation_failed', 'the Shopify order cannot be taken as an order', problems);
   }
+  return { shopify: shopify.data, mapped, input: input.data };
+}
+
+/**
+ * Every Shopify topic carries the whole order, signed; the unsigned X-Shopify-Topic only names it. So
+ * the order is stored if it is new (whatever the topic: an authentic order is never dropped), and what
+ * is done with it is read from the body: it is cancelled only if `cancelled_at` is set, so a captured
+ * create body replayed under the cancel topic cancels nothing. A repeated X-Shopify-Event-Id is not
+ * acted on again; what a later topic did, or why it did nothing, is kept on the order.
+ */
+async function shopifyOrderEvent(seller: Seller, topic: string, eventId: string | undefined, body: unknown) {
+  const { shopify, mapped, input } = shopifyOrderOf(body);
   const result = await receiveOrder({
     seller,
     source: 'shopify',
-    input: input.data,
+    input,
     // Shopify's order id, not the webhook id: any delivery of the order, by any webhook, is a repeat.
-    dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.data.id) },
-    ...(externalOrderName ? { externalOrderName } : {}),
-    ...(financialStatus ? { financialStatus } : {}),
+    dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.id) },
+    ...(mapped.externalOrderName ? { externalOrderName: mapped.externalOrderName } : {}),
+    ...(mapped.financialStatus ? { financialStatus: mapped.financialStatus } : {}),
+    ...(mapped.test ? { test: true } : {}),
+    ...(mapped.updatedAt ? { storefrontUpdatedAt: mapped.updatedAt } : {}),
   });
-  return accepted(result);
+  if (topic === 'orders/create' && !shopify.cancelled_at) return accepted(result);
+  let order = result.order;
+  if (eventId && order.storefrontEvents?.some((event) => event.eventId === eventId)) {
+    return json(200, { orderId: order.orderId, status: order.status, duplicate: true });
+  }
+  let outcome = 'nothing_to_do';
+  if (shopify.cancelled_at) {
+    outcome = await cancelFromStorefront(order, shopify.cancel_reason);
+  } else if (topic === 'orders/cancelled') {
+    outcome = 'ignored: the order in the body is not cancelled';
+  }
+  order = await recordStorefrontEvent(order.orderId, {
+    topic,
+    ...(eventId ? { eventId } : {}),
+    ...(mapped.updatedAt ? { updatedAt: mapped.updatedAt } : {}),
+    receivedAt: nowIso(),
+    outcome,
+  });
+  logger.info('storefront event', { orderId: order.orderId, topic, outcome });
+  return json(result.duplicate ? 200 : 202, {
+    orderId: order.orderId,
+    status: order.status,
+    duplicate: result.duplicate,
+  });
 }
 
-/** `orders/cancelled`: cancels the order if it is not yet released; a repeat finds it cancelled already. */
-async function shopifyCancel(seller: Seller, body: unknown): Promise<ApiResult> {
-  const { id, cancel_reason: reason } = validate(shopifyCancelSchema, body, 'body');
-  const order: Order | undefined = await findByIdempotency([scopes.external(seller.sellerId, 'shopify', id)]);
-  if (!order) throw new ApiError(404, 'not_found', `no order for Shopify order ${id}`);
-  if (order.status === 'CANCELLED') return json(200, { orderId: order.orderId, status: order.status });
-  if (isTerminal(order.status)) {
-    throw new ApiError(409, 'illegal_transition', `order ${order.orderId} is ${order.status}`);
+/** Cancels the order unless it is released already: then the cancellation is recorded, and changes nothing. */
+async function cancelFromStorefront(order: Order, reason: string | null | undefined): Promise<string> {
+  if (order.status === 'CANCELLED') return 'already_cancelled';
+  if (!canTransition(order.status, 'CANCELLED')) return `too_late: the order is ${order.status}`;
+  try {
+    await cancelOrder(order, 'storefront', `shopify_cancelled:${reason || 'other'}`.slice(0, 200));
+    return 'cancelled';
+  } catch (error) {
+    if (!(error instanceof IllegalTransitionError)) throw error;
+    return `too_late: the order is ${error.from}`;
   }
-  const cancelled = await cancelOrder(
-    order,
-    'storefront',
-    `shopify_cancelled:${reason || 'other'}`.slice(0, 200),
-  );
-  return json(200, { orderId: cancelled.orderId, status: cancelled.status });
 }
 
 export const shopifyWebhook = defineRoute({
@@ -88,17 +128,19 @@ export const shopifyWebhook = defineRoute({
     { name: 'X-Shopify-Hmac-Sha256', description: 'base64 HMAC-SHA256 of the raw body', required: true },
     { name: 'X-Shopify-Topic', description: '`orders/create` (default) or `orders/cancelled`' },
     {
+      name: 'X-Shopify-Event-Id',
+      description: 'a repeat of an event already acted on is answered 200 and changes nothing',
+    },
+    {
       name: 'X-Shopify-Webhook-Id',
       description:
         'checked when present; repeats are recognised by the Shopify order id, whatever the webhook',
     },
   ],
-  body: z.union([shopifyOrderSchema, shopifyCancelSchema]),
+  body: shopifyOrderSchema,
   bodyValidatedByHandler: true,
   responses: {
     ...webhookResponses,
-    404: { description: 'orders/cancelled for an order we never received' },
-    409: { description: 'orders/cancelled for an order already released' },
   },
   async handle(request) {
     const seller = signedSeller(request);
@@ -108,14 +150,9 @@ export const shopifyWebhook = defineRoute({
         { field: 'header.x-shopify-topic', message: `must be one of ${SHOPIFY_TOPICS.join(', ')}` },
       ]);
     }
-    if (topic === 'orders/cancelled') return shopifyCancel(seller, request.body);
-    const webhookId = header(request.event, 'x-shopify-webhook-id');
-    if (webhookId !== undefined && !WEBHOOK_ID.test(webhookId)) {
-      throw badRequest('validation_failed', 'the webhook id is invalid', [
-        { field: 'header.x-shopify-webhook-id', message: 'must be 1-200 printable ASCII characters' },
-      ]);
-    }
-    return shopifyCreate(seller, request.body);
+    webhookHeader(request, 'x-shopify-webhook-id');
+    const eventId = webhookHeader(request, 'x-shopify-event-id');
+    return shopifyOrderEvent(seller, topic, eventId, request.body);
   },
 });
 

@@ -99,6 +99,20 @@ export interface Problem {
   message: string;
 }
 
+/**
+ * A storefront's notice about an order it sent before (cancelled, updated, paid), as it arrived: what
+ * orderflow did with it (`outcome`) is kept even when it changed nothing, so the seller sees it came.
+ */
+export interface StorefrontEvent {
+  topic: string;
+  /** The storefront's event id (Shopify's X-Shopify-Event-Id): a repeat of it is not acted on again. */
+  eventId?: string;
+  /** The order's `updated_at` in the body: an event older than the order as stored changes nothing. */
+  updatedAt?: string;
+  receivedAt: string;
+  outcome: string;
+}
+
 export const ORDER_SOURCES = ['api', 'shopify', 'webhook'] as const;
 export type OrderSource = (typeof ORDER_SOURCES)[number];
 
@@ -140,6 +154,11 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   history: HistoryEntry[];
   hold?: Hold;
   release?: { releasedAt?: string; failureReason?: string };
+  /** A storefront's test order (Shopify `test: true`): kept, marked, and never sent to a real provider. */
+  test?: boolean;
+  /** The storefront's `updated_at` of the version of the order stored here. */
+  storefrontUpdatedAt?: string;
+  storefrontEvents?: StorefrontEvent[];
   /** What keeps a parked order from going on; cleared when the step that found it succeeds. */
   problems?: Problem[];
   shipment?: Shipment;
