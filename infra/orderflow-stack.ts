@@ -25,6 +25,7 @@ export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
 const TASKS: Record<TaskFunctionName, string> = {
   'verify-payment': 'PENDING → PAYMENT_VERIFIED with the payment provider',
   'reserve-stock': 'reserves stock for every line and decides the hold',
+  'await-payment': 'keeps the task token of an order waiting for its payment, for orders/paid to send back',
   'await-release': 'puts an order ON_HOLD with the task token the seller release sends back',
   'release-order': 'release checks; RELEASED or the release DLQ',
   'generate-label': 'buys the shipping label: SHIPPED',

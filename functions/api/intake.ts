@@ -20,7 +20,7 @@ import { badRequest, type FieldProblem } from './http.js';
 export const newOrderId = (): string => `ord_${randomBytes(12).toString('hex')}`;
 
 export interface Intake {
-  seller: Pick<Seller, 'sellerId' | 'originCountry'>;
+  seller: Pick<Seller, 'sellerId' | 'originCountry'> & Partial<Pick<Seller, 'paymentWaitHours'>>;
   source: OrderSource;
   input: OrderInput;
   /**
@@ -94,9 +94,9 @@ function buildOrder(intake: Intake): Order {
  * that stopped between the write and the start is recovered by the next delivery. The execution is named
  * after the order, so starting it again never runs it twice (a finished or retried one is left alone).
  */
-async function ensureStarted(order: Order): Promise<void> {
+async function ensureStarted(order: Order, paymentWaitHours?: number): Promise<void> {
   if (order.workflow.attempt !== 1) return;
-  const { started } = await startExecution(order);
+  const { started } = await startExecution(order, 1, undefined, paymentWaitHours);
   if (started) logger.info('workflow started', { orderId: order.orderId });
 }
 
@@ -105,15 +105,16 @@ export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
   // one is taken does createOrder read whose it is. A new order costs one DynamoDB write.
   const records = 'records' in intake.dedupe ? intake.dedupe.records : [];
   const { order, duplicate } = await createOrder(buildOrder(intake), records);
-  if (duplicate) return repeat(order);
+  const waitHours = intake.seller.paymentWaitHours;
+  if (duplicate) return repeat(order, waitHours);
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);
   logger.info('order received', { orderId: order.orderId, source: order.source });
-  await ensureStarted(order);
+  await ensureStarted(order, waitHours);
   return { order, duplicate: false };
 }
 
-async function repeat(order: Order): Promise<IntakeResult> {
+async function repeat(order: Order, paymentWaitHours?: number): Promise<IntakeResult> {
   metrics.addMetric('OrdersDeduplicated', MetricUnit.Count, 1);
-  await ensureStarted(order);
+  await ensureStarted(order, paymentWaitHours);
   return { order, duplicate: true };
 }

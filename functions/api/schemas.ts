@@ -220,6 +220,11 @@ export const orderViewSchema = z.object({
   updatedAt: z.string(),
   history: z.array(historyEntrySchema),
   hold: z.object({ reason: z.string(), since: z.string(), expiresAt: z.string() }).optional(),
+  paymentWait: z
+    .object({ reason: z.literal('payment_pending'), since: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('an order not yet paid waits for its payment until expiresAt, then PAYMENT_FAILED'),
+  test: z.boolean().optional().describe("a storefront's test order: only ever sent to sandbox providers"),
   release: z.object({ releasedAt: z.string().optional(), failureReason: z.string().optional() }).optional(),
   problems: z
     .array(z.object({ reason: z.enum(PARK_REASONS), field: z.string(), message: z.string() }))

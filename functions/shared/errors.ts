@@ -23,6 +23,14 @@ export class OutOfStockError extends Error {
     super(reason);
   }
 }
+/** The storefront has not been paid yet (Shopify `pending`): the order waits for it (AwaitPayment). */
+export class PaymentPendingError extends Error {
+  override name = 'PaymentPending';
+}
+/** The payment arrived while the wait for it was being set up: verify it again rather than wait. */
+export class PaymentReceivedError extends Error {
+  override name = 'PaymentReceived';
+}
 export class ReleaseRejectedError extends Error {
   override name = 'ReleaseRejected';
 }

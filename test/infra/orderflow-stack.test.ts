@@ -141,6 +141,7 @@ describe('permissions', () => {
     },
     'verify-payment': { indexes: [], machine: [], executions: [] },
     'reserve-stock': { indexes: [], machine: [], executions: [] },
+    'await-payment': { indexes: [], machine: [], executions: [] },
     'await-release': { indexes: [], machine: [], executions: [] },
     'release-order': { indexes: [], machine: [], executions: [] },
     'generate-label': { indexes: [], machine: [], executions: [] },

@@ -32,7 +32,15 @@ describe('POST /orders', () => {
       region: 'domestic',
     });
     expect(stepFunctions.executions()).toEqual([
-      { name: orderId, input: { orderId, sellerId: 'demo', attempt: 1 } },
+      {
+        name: orderId,
+        input: {
+          orderId,
+          sellerId: 'demo',
+          attempt: 1,
+          paymentWait: { Payload: { orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
     const stored = await getOrder(orderId);
     expect(stored?.workflow).toEqual({ executionName: orderId, attempt: 1 });
@@ -348,7 +356,16 @@ describe('POST /orders/{orderId}/retry', () => {
       executionName: name,
     });
     expect(stepFunctions.executions()).toEqual([
-      { name, input: { orderId: order.orderId, sellerId: 'demo', attempt: 2, resumeAt: 'ReleaseOrder' } },
+      {
+        name,
+        input: {
+          orderId: order.orderId,
+          sellerId: 'demo',
+          attempt: 2,
+          resumeAt: 'ReleaseOrder',
+          paymentWait: { Payload: { orderId: order.orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
     expect((await getOrder(order.orderId))?.workflow).toMatchObject({ attempt: 2, executionName: name });
   });

@@ -109,7 +109,15 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     });
     expect(order?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'storefront' })]);
     expect(stepFunctions.executions()).toEqual([
-      { name: order!.orderId, input: { orderId: order!.orderId, sellerId: 'demo', attempt: 1 } },
+      {
+        name: order!.orderId,
+        input: {
+          orderId: order!.orderId,
+          sellerId: 'demo',
+          attempt: 1,
+          paymentWait: { Payload: { orderId: order!.orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
   });
 

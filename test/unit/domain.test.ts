@@ -22,6 +22,7 @@ const seller: Seller = {
   originCountry: 'US',
   releaseMode: 'auto',
   reviewThresholds: { USD: '1000.00', JPY: '150000' },
+  paymentWaitHours: 72,
   holdTimeoutHours: 168,
   releaseSlaHours: 24,
   webhookSecrets: [],
@@ -34,12 +35,9 @@ describe('the transition table', () => {
       expect(ORDER_STATUSES).toContain(from);
       for (const to of targets) expect(ORDER_STATUSES).toContain(to);
     }
-    expect(ORDER_STATUSES.filter(isTerminal)).toEqual([
-      'DELIVERED',
-      'DELIVERY_EXCEPTION',
-      'PAYMENT_FAILED',
-      'CANCELLED',
-    ]);
+    expect(ORDER_STATUSES.filter(isTerminal)).toEqual(['DELIVERED', 'DELIVERY_EXCEPTION', 'CANCELLED']);
+    // A failed payment waits for the seller: retried (back to PENDING) or cancelled.
+    expect(TRANSITIONS.PAYMENT_FAILED).toEqual(['PENDING', 'CANCELLED']);
   });
 
   it('forbids cancelling after release and allows it before', () => {
@@ -52,6 +50,7 @@ describe('the transition table', () => {
       'ON_HOLD',
       'OUT_OF_STOCK',
       'FAILED_TO_RELEASE',
+      'PAYMENT_FAILED',
     ]);
   });
 });

@@ -24,24 +24,47 @@ beforeAll(async () => {
   await addApiKey(SELLER, 'parks-api-key');
   await setStock(SELLER, 'MUG-RED', 100);
   await setStock(SELLER, 'TEE-BLK-M', 100);
+  // Sellers whose unpaid orders wait a year, and one hour, for their payment.
+  for (const [sellerId, paymentWaitHours] of [
+    ['patient', 8760],
+    ['hasty', 1],
+  ] as const) {
+    await putSeller({ sellerId, originCountry: 'US', webhookSecrets: [SECRET], paymentWaitHours });
+    await addApiKey(sellerId, `${sellerId}-api-key`);
+    await setStock(sellerId, 'MUG-RED', 100);
+    await setStock(sellerId, 'TEE-BLK-M', 100);
+  }
 });
 afterAll(() => harness.stop());
 
 type Payload = Record<string, unknown>;
 let nextId = 6_100_000_000_000_000_000n;
 
-async function receive(change: (payload: Payload) => void): Promise<string> {
-  const payload = shopifyOrderPayload();
-  change(payload);
-  const raw = shopifyBody(payload, String(nextId++));
-  const answer = await call({
+function deliver(sellerId: string, topic: string, payload: Payload, id: string) {
+  const raw = shopifyBody(payload, id);
+  return call({
     method: 'POST',
-    path: `/webhooks/shopify/${SELLER}`,
-    headers: { 'x-shopify-hmac-sha256': shopifyHmac(raw, SECRET), 'x-shopify-topic': 'orders/create' },
+    path: `/webhooks/shopify/${sellerId}`,
+    headers: { 'x-shopify-hmac-sha256': shopifyHmac(raw, SECRET), 'x-shopify-topic': topic },
     body: raw,
   });
+}
+
+async function receive(change: (payload: Payload) => void, sellerId = SELLER): Promise<string> {
+  const payload = shopifyOrderPayload();
+  change(payload);
+  const answer = await deliver(sellerId, 'orders/create', payload, String(nextId++));
   expect(answer.statusCode).toBe(202);
   return answer.json.orderId as string;
+}
+
+async function waitFor(orderId: string, test: (order: Order) => boolean): Promise<Order> {
+  for (let tries = 0; tries < 500; tries++) {
+    const order = await getOrder(orderId);
+    if (order && test(order)) return order;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`order ${orderId} never got there`);
 }
 
 async function settle(orderId: string, attempt = 1): Promise<Order> {
@@ -51,8 +74,8 @@ async function settle(orderId: string, attempt = 1): Promise<Order> {
   return (await getOrder(orderId))!;
 }
 
-async function retry(orderId: string, attempt: number): Promise<Order> {
-  const answer = await seller.post(`/orders/${orderId}/retry`);
+async function retry(orderId: string, attempt: number, client = seller): Promise<Order> {
+  const answer = await client.post(`/orders/${orderId}/retry`);
   expect(answer.statusCode).toBe(202);
   return settle(orderId, attempt);
 }
@@ -202,5 +225,67 @@ describe('an authentic order that cannot ship waits for its seller, then goes on
 
     expect(delivered.status).toBe('DELIVERED');
     expect(delivered.shippingAddress.postalCode).toBe('40003');
+  });
+});
+
+describe('an order not yet paid waits for its payment', () => {
+  it('waits PENDING until orders/paid, then is verified and delivered', async () => {
+    const id = String(nextId++);
+    const pending = shopifyOrderPayload({ financial_status: 'pending', gateway: 'Cash on Delivery (COD)' });
+    const created = await deliver('patient', 'orders/create', pending, id);
+    const orderId = created.json.orderId as string;
+
+    const waiting = await waitFor(orderId, (order) => order.paymentWait !== undefined);
+    const seen = await sellerClient('patient-api-key').get(`/orders/${orderId}`);
+    const paid = await deliver('patient', 'orders/paid', { ...pending, financial_status: 'paid' }, id);
+    const delivered = await settle(orderId);
+
+    expect(waiting.status).toBe('PENDING');
+    expect(waiting.paymentWait).toMatchObject({ reason: 'payment_pending' });
+    expect(seen.json.paymentWait).toEqual({
+      reason: 'payment_pending',
+      since: expect.any(String),
+      expiresAt: expect.any(String),
+    });
+    expect(paid.statusCode).toBe(200);
+    expect(statuses(delivered)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(delivered.payment.financialStatus).toBe('paid');
+    expect(delivered.storefrontEvents).toEqual([
+      expect.objectContaining({ topic: 'orders/paid', outcome: 'payment_paid: verifying' }),
+    ]);
+  });
+
+  it('ends PAYMENT_FAILED (payment_not_received) after the wait; paid later, the seller retries it to DELIVERED', async () => {
+    const id = String(nextId++);
+    const pending = shopifyOrderPayload({ financial_status: 'pending' });
+    const created = await deliver('hasty', 'orders/create', pending, id);
+    const orderId = created.json.orderId as string;
+
+    const failed = await settle(orderId);
+
+    expect(statuses(failed)).toEqual(['PENDING', 'PAYMENT_FAILED']);
+    expect(failed.history.at(-1)).toMatchObject({ reason: 'payment_not_received', actor: 'workflow' });
+
+    const paid = await deliver('hasty', 'orders/paid', { ...pending, financial_status: 'paid' }, id);
+    const delivered = await retry(orderId, 2, sellerClient('hasty-api-key'));
+
+    expect(paid.statusCode).toBe(200);
+    expect(statuses(delivered)).toEqual([
+      'PENDING',
+      'PAYMENT_FAILED',
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
   });
 });

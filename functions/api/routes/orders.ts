@@ -258,7 +258,7 @@ export const retryOrderRoute = defineRoute({
   method: 'POST',
   path: '/orders/{orderId}/retry',
   operationId: 'retryOrder',
-  summary: 'Retry a FAILED_TO_RELEASE or OUT_OF_STOCK order from the step that failed',
+  summary: 'Retry a FAILED_TO_RELEASE, OUT_OF_STOCK or PAYMENT_FAILED order from the step that failed',
   tag: TAG,
   auth: 'sellerApiKey',
   responses: {

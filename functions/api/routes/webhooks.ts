@@ -4,7 +4,9 @@ import type { Seller } from '../../shared/domain/seller.js';
 import { canTransition } from '../../shared/domain/status.js';
 import { IllegalTransitionError } from '../../shared/errors.js';
 import { logger } from '../../shared/logger.js';
+import { recordFinancialStatus, restorePaymentToken } from '../../shared/store/executions.js';
 import { recordStorefrontEvent } from '../../shared/store/orders.js';
+import { sendRelease } from '../../shared/workflow.js';
 import { badRequest, fieldProblems, header, json, type ApiResult } from '../http.js';
 import { receiveOrder, type IntakeResult } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
@@ -88,6 +90,8 @@ async function shopifyOrderEvent(seller: Seller, topic: string, eventId: string 
     outcome = await cancelFromStorefront(order, shopify.cancel_reason);
   } else if (topic === 'orders/cancelled') {
     outcome = 'ignored: the order in the body is not cancelled';
+  } else if (shopify.financial_status && shopify.financial_status !== order.payment.financialStatus) {
+    outcome = await paymentFromStorefront(order, shopify.financial_status);
   }
   order = await recordStorefrontEvent(order.orderId, {
     topic,
@@ -102,6 +106,23 @@ async function shopifyOrderEvent(seller: Seller, topic: string, eventId: string 
     status: order.status,
     duplicate: result.duplicate,
   });
+}
+
+/**
+ * A new payment status from the storefront (orders/paid, or any later delivery of the order): recorded
+ * on an order not yet verified, and an order waiting for its payment is sent on to verify it again.
+ */
+async function paymentFromStorefront(order: Order, financialStatus: string): Promise<string> {
+  const { changed, taskToken } = await recordFinancialStatus(order.orderId, financialStatus);
+  if (!changed) return `ignored: the order is ${order.status}`;
+  if (!taskToken) return `payment_${financialStatus}`;
+  try {
+    const delivered = await sendRelease(taskToken, { paymentStatus: financialStatus });
+    return delivered ? `payment_${financialStatus}: verifying` : `payment_${financialStatus}`;
+  } catch (error) {
+    await restorePaymentToken(order.orderId, taskToken);
+    throw error;
+  }
 }
 
 /** Cancels the order unless it is released already: then the cancellation is recorded, and changes nothing. */

@@ -126,6 +126,15 @@ export interface Hold {
   taskToken?: string;
 }
 
+/** An order waiting for its payment (PENDING): until `expiresAt`, then PAYMENT_FAILED. */
+export interface PaymentWait {
+  reason: 'payment_pending';
+  since: string;
+  expiresAt: string;
+  /** Present while the workflow waits; the storefront's orders/paid sends it back. */
+  taskToken?: string;
+}
+
 export interface Shipment {
   carrier: string;
   service: string;
@@ -153,6 +162,7 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   updatedAt: string;
   history: HistoryEntry[];
   hold?: Hold;
+  paymentWait?: PaymentWait;
   release?: { releasedAt?: string; failureReason?: string };
   /** A storefront's test order (Shopify `test: true`): kept, marked, and never sent to a real provider. */
   test?: boolean;

@@ -19,6 +19,12 @@ export const sellerSettingsSchema = z.object({
   originCountry: z.string().regex(/^[A-Z]{2}$/),
   releaseMode: z.enum(['auto', 'manual']).default('auto'),
   reviewThresholds: reviewThresholdsSchema.default({ USD: '1000.00' }),
+  /** How long an order not yet paid (Shopify `pending`) waits for payment before PAYMENT_FAILED. */
+  paymentWaitHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
   holdTimeoutHours: z
     .number()
     .positive()

@@ -32,7 +32,8 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   IN_TRANSIT: ['DELIVERED', 'DELIVERY_EXCEPTION'],
   DELIVERED: [],
   DELIVERY_EXCEPTION: [],
-  PAYMENT_FAILED: [],
+  // A seller may retry a payment that failed (one never received, say, once it has come).
+  PAYMENT_FAILED: ['PENDING', 'CANCELLED'],
   CANCELLED: [],
 };
 
