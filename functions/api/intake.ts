@@ -1,9 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { nowIso } from '../shared/clock.js';
 import { orderTotal } from '../shared/domain/lines.js';
 import { normalizeAmount } from '../shared/domain/money.js';
-import { regionOf, type Order, type OrderInput, type OrderSource } from '../shared/domain/order.js';
+import {
+  regionOf,
+  type Order,
+  type OrderInput,
+  type OrderSource,
+  type StorefrontDigest,
+} from '../shared/domain/order.js';
 import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { isStocked } from '../shared/store/inventory.js';
@@ -18,6 +24,20 @@ import { badRequest, type FieldProblem } from './http.js';
  */
 
 export const newOrderId = (): string => `ord_${randomBytes(12).toString('hex')}`;
+
+const digest = (value: unknown) =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+
+/** What a storefront said of the parts of an order it may later change (see Order.storefrontDigest). */
+export function storefrontDigest(
+  input: Pick<OrderInput, 'shippingAddress' | 'customer' | 'items'>,
+): StorefrontDigest {
+  return {
+    address: digest(input.shippingAddress),
+    name: digest(input.customer.name),
+    lines: digest(input.items),
+  };
+}
 
 export interface Intake {
   seller: Pick<Seller, 'sellerId' | 'originCountry'> & Partial<Pick<Seller, 'paymentWaitHours'>>;
@@ -71,6 +91,7 @@ function buildOrder(intake: Intake): Order {
     ...(intake.externalOrderName ? { externalOrderName: intake.externalOrderName } : {}),
     ...(intake.test ? { test: true } : {}),
     ...(intake.storefrontUpdatedAt ? { storefrontUpdatedAt: intake.storefrontUpdatedAt } : {}),
+    ...(source === 'api' ? {} : { storefrontDigest: storefrontDigest(input) }),
     orderId,
     sellerId: seller.sellerId,
     source,

@@ -225,6 +225,18 @@ export const orderViewSchema = z.object({
     .optional()
     .describe('an order not yet paid waits for its payment until expiresAt, then PAYMENT_FAILED'),
   test: z.boolean().optional().describe("a storefront's test order: only ever sent to sandbox providers"),
+  storefrontEvents: z
+    .array(
+      z.object({
+        topic: z.string(),
+        eventId: z.string().optional(),
+        updatedAt: z.string().optional(),
+        receivedAt: z.string(),
+        outcome: z.string(),
+      }),
+    )
+    .optional()
+    .describe("the storefront's later deliveries of the order (cancelled, paid, updated) and what each did"),
   release: z.object({ releasedAt: z.string().optional(), failureReason: z.string().optional() }).optional(),
   problems: z
     .array(z.object({ reason: z.enum(PARK_REASONS), field: z.string(), message: z.string() }))

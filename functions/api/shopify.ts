@@ -67,7 +67,7 @@ export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
  * The topics taken. Every one carries the whole order, and what is done is read from that signed body
  * (`cancelled_at`, `financial_status`, `updated_at`), never from the topic: X-Shopify-Topic is not signed.
  */
-export const SHOPIFY_TOPICS = ['orders/create', 'orders/paid', 'orders/cancelled'] as const;
+export const SHOPIFY_TOPICS = ['orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled'] as const;
 
 const PHONE = /^\+?[0-9 ()-]{3,30}$/;
 const personName = (first?: string | null, last?: string | null) => [first, last].filter(Boolean).join(' ');

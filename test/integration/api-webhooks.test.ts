@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getOrder, transition } from '../../functions/shared/store/orders.js';
 import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { searchOrders } from '../../functions/shared/store/search.js';
-import { call } from '../support/http.js';
+import { call, sellerClient } from '../support/http.js';
 import { orderInput } from '../support/orders.js';
 import { DEMO, seedSellers } from '../support/sellers.js';
 import {
@@ -270,7 +270,7 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
   it('refuses topics it does not handle', async () => {
     const raw = shopifyBody(shopifyOrderPayload(), uniqueShopifyId());
 
-    const answer = await deliverShopify(raw, { 'x-shopify-topic': 'orders/updated' });
+    const answer = await deliverShopify(raw, { 'x-shopify-topic': 'products/create' });
 
     expect(answer.statusCode).toBe(400);
     expect(answer.json.error.code).toBe('unsupported_topic');
@@ -374,6 +374,126 @@ describe('Shopify orders/cancelled', () => {
     expect(order?.storefrontEvents).toEqual([
       expect.objectContaining({ eventId: 'evt-cancel-1', outcome: 'cancelled' }),
     ]);
+  });
+});
+
+describe('Shopify orders/updated', () => {
+  const update = (id: string, changes: Record<string, unknown>, updatedAt: string, eventId?: string) =>
+    deliverShopify(shopifyBody(shopifyOrderPayload({ ...changes, updated_at: updatedAt }), id), {
+      'x-shopify-topic': 'orders/updated',
+      ...(eventId ? { 'x-shopify-event-id': eventId } : {}),
+    });
+  const newAddress = {
+    ...(shopifyOrderPayload().shipping_address as Record<string, unknown>),
+    name: 'Sam Other',
+    address1: '9 New Road',
+    zip: '40004',
+  };
+
+  it('applies address, name and line changes made before release; an older update changes nothing', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(
+      shopifyBody(shopifyOrderPayload({ updated_at: '2026-01-10T11:00:00-05:00' }), id),
+    );
+    const orderId = created.json.orderId as string;
+    const oneMug = [{ ...lines(shopifyOrderPayload())[0]!, quantity: 3 }];
+
+    const updated = await update(
+      id,
+      {
+        shipping_address: newAddress,
+        customer: null,
+        billing_address: { name: 'Jo Buyer' },
+        line_items: oneMug,
+      },
+      '2026-01-10T12:00:00-05:00',
+    );
+    const stale = await update(id, {}, '2026-01-10T11:30:00-05:00');
+
+    expect([updated.statusCode, stale.statusCode]).toEqual([200, 200]);
+    const order = (await getOrder(orderId))!;
+    expect(order.shippingAddress).toMatchObject({
+      name: 'Sam Other',
+      line1: '9 New Road',
+      postalCode: '40004',
+    });
+    expect(order.customer.name).toBe('Jo Buyer');
+    expect(order.items).toEqual([
+      expect.objectContaining({ sku: 'MUG-RED', quantity: 3, unitPrice: '12.50' }),
+    ]);
+    expect(order.total).toBe('37.50');
+    expect(order.storefrontEvents?.map((event) => event.outcome)).toEqual([
+      'updated: address, customer name, lines',
+      expect.stringMatching(/^ignored: older/),
+    ]);
+  });
+
+  it('never undoes a seller’s fix with an update that did not change that part', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(
+      shopifyBody(shopifyOrderPayload({ updated_at: '2026-01-10T11:00:00-05:00' }), id),
+    );
+    const orderId = created.json.orderId as string;
+    const fix = {
+      name: 'Fixed Name',
+      line1: '1 Fixed St',
+      city: 'Fixton',
+      postalCode: '40005',
+      country: 'US',
+    };
+    await sellerClient(DEMO.apiKey).patch(`/orders/${orderId}`, { shippingAddress: fix });
+
+    const tagsOnly = await update(id, { tags: 'vip, rush' }, '2026-01-10T12:00:00-05:00');
+
+    expect(tagsOnly.statusCode).toBe(200);
+    expect((await getOrder(orderId))?.shippingAddress).toMatchObject(fix);
+  });
+
+  it('records an update that comes after release, for the seller to see, and changes nothing', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+    const orderId = created.json.orderId as string;
+    const { reserveStock } = await import('../../functions/shared/store/inventory.js');
+    await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+    await reserveStock(orderId);
+    await transition(orderId, 'RELEASED', { actor: 'workflow' });
+
+    const late = await update(id, { shipping_address: newAddress }, '2026-01-10T13:00:00-05:00', 'evt-upd-9');
+    const seen = await sellerClient(DEMO.apiKey).get(`/orders/${orderId}`);
+
+    expect(late.statusCode).toBe(200);
+    expect(seen.json.shippingAddress.name).toBe('Steve Shipper');
+    expect(seen.json.storefrontEvents).toEqual([
+      {
+        topic: 'orders/updated',
+        eventId: 'evt-upd-9',
+        updatedAt: '2026-01-10T13:00:00-05:00',
+        receivedAt: expect.any(String),
+        outcome: 'recorded, not applied: the order is RELEASED (address)',
+      },
+    ]);
+  });
+
+  it('applies the address but not the lines once stock is reserved', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+    const orderId = created.json.orderId as string;
+    const { reserveStock } = await import('../../functions/shared/store/inventory.js');
+    await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+    await reserveStock(orderId);
+
+    await update(
+      id,
+      { shipping_address: newAddress, line_items: [lines(shopifyOrderPayload())[0]] },
+      '2026-01-10T13:00:00-05:00',
+    );
+
+    const order = (await getOrder(orderId))!;
+    expect(order.shippingAddress.name).toBe('Sam Other');
+    expect(order.items).toHaveLength(2);
+    expect(order.storefrontEvents?.at(-1)?.outcome).toBe(
+      'updated: address; lines not applied: stock is reserved (the order is STOCK_RESERVED)',
+    );
   });
 });
 

@@ -1,18 +1,13 @@
 import { nowIso } from '../../shared/clock.js';
-import type { Order } from '../../shared/domain/order.js';
 import type { Seller } from '../../shared/domain/seller.js';
-import { canTransition } from '../../shared/domain/status.js';
-import { IllegalTransitionError } from '../../shared/errors.js';
 import { logger } from '../../shared/logger.js';
-import { recordFinancialStatus, restorePaymentToken } from '../../shared/store/executions.js';
 import { recordStorefrontEvent } from '../../shared/store/orders.js';
-import { sendRelease } from '../../shared/workflow.js';
 import { badRequest, fieldProblems, header, json, type ApiResult } from '../http.js';
 import { receiveOrder, type IntakeResult } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, type ApiRequest } from '../route.js';
 import { webhookAcceptedSchema, webhookOrderSchema } from '../schemas.js';
-import { cancelOrder } from '../seller-actions.js';
+import { applyStorefrontEvent } from '../storefront-events.js';
 import { mapShopifyOrder, SHOPIFY_TOPICS, shopifyField, shopifyOrderSchema } from '../shopify.js';
 
 const accepted = ({ order, duplicate }: IntakeResult): ApiResult =>
@@ -85,57 +80,31 @@ async function shopifyOrderEvent(seller: Seller, topic: string, eventId: string 
   if (eventId && order.storefrontEvents?.some((event) => event.eventId === eventId)) {
     return json(200, { orderId: order.orderId, status: order.status, duplicate: true });
   }
-  let outcome = 'nothing_to_do';
-  if (shopify.cancelled_at) {
-    outcome = await cancelFromStorefront(order, shopify.cancel_reason);
-  } else if (topic === 'orders/cancelled') {
-    outcome = 'ignored: the order in the body is not cancelled';
-  } else if (shopify.financial_status && shopify.financial_status !== order.payment.financialStatus) {
-    outcome = await paymentFromStorefront(order, shopify.financial_status);
-  }
-  order = await recordStorefrontEvent(order.orderId, {
+  const { outcome, storefrontUpdatedAt } = await applyStorefrontEvent(seller, order, {
     topic,
-    ...(eventId ? { eventId } : {}),
-    ...(mapped.updatedAt ? { updatedAt: mapped.updatedAt } : {}),
-    receivedAt: nowIso(),
-    outcome,
+    input,
+    cancelledAt: shopify.cancelled_at ?? undefined,
+    cancelReason: shopify.cancel_reason ?? undefined,
+    financialStatus: shopify.financial_status ?? undefined,
+    updatedAt: mapped.updatedAt,
   });
+  order = await recordStorefrontEvent(
+    order.orderId,
+    {
+      topic,
+      ...(eventId ? { eventId } : {}),
+      ...(mapped.updatedAt ? { updatedAt: mapped.updatedAt } : {}),
+      receivedAt: nowIso(),
+      outcome,
+    },
+    storefrontUpdatedAt ? { storefrontUpdatedAt } : {},
+  );
   logger.info('storefront event', { orderId: order.orderId, topic, outcome });
   return json(result.duplicate ? 200 : 202, {
     orderId: order.orderId,
     status: order.status,
     duplicate: result.duplicate,
   });
-}
-
-/**
- * A new payment status from the storefront (orders/paid, or any later delivery of the order): recorded
- * on an order not yet verified, and an order waiting for its payment is sent on to verify it again.
- */
-async function paymentFromStorefront(order: Order, financialStatus: string): Promise<string> {
-  const { changed, taskToken } = await recordFinancialStatus(order.orderId, financialStatus);
-  if (!changed) return `ignored: the order is ${order.status}`;
-  if (!taskToken) return `payment_${financialStatus}`;
-  try {
-    const delivered = await sendRelease(taskToken, { paymentStatus: financialStatus });
-    return delivered ? `payment_${financialStatus}: verifying` : `payment_${financialStatus}`;
-  } catch (error) {
-    await restorePaymentToken(order.orderId, taskToken);
-    throw error;
-  }
-}
-
-/** Cancels the order unless it is released already: then the cancellation is recorded, and changes nothing. */
-async function cancelFromStorefront(order: Order, reason: string | null | undefined): Promise<string> {
-  if (order.status === 'CANCELLED') return 'already_cancelled';
-  if (!canTransition(order.status, 'CANCELLED')) return `too_late: the order is ${order.status}`;
-  try {
-    await cancelOrder(order, 'storefront', `shopify_cancelled:${reason || 'other'}`.slice(0, 200));
-    return 'cancelled';
-  } catch (error) {
-    if (!(error instanceof IllegalTransitionError)) throw error;
-    return `too_late: the order is ${error.from}`;
-  }
 }
 
 export const shopifyWebhook = defineRoute({

@@ -113,6 +113,12 @@ export interface StorefrontEvent {
   outcome: string;
 }
 
+export interface StorefrontDigest {
+  address: string;
+  name: string;
+  lines: string;
+}
+
 export const ORDER_SOURCES = ['api', 'shopify', 'webhook'] as const;
 export type OrderSource = (typeof ORDER_SOURCES)[number];
 
@@ -169,6 +175,11 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   /** The storefront's `updated_at` of the version of the order stored here. */
   storefrontUpdatedAt?: string;
   storefrontEvents?: StorefrontEvent[];
+  /**
+   * Digests of the address, the recipient's and customer's names and the lines as the storefront last
+   * sent them: an update applies only what the storefront changed, never undoing a seller's fix.
+   */
+  storefrontDigest?: StorefrontDigest;
   /** What keeps a parked order from going on; cleared when the step that found it succeeds. */
   problems?: Problem[];
   shipment?: Shipment;
