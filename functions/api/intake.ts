@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { nowIso } from '../shared/clock.js';
-import { orderTotal } from '../shared/domain/lines.js';
+import { orderTotal, ships } from '../shared/domain/lines.js';
 import { normalizeAmount } from '../shared/domain/money.js';
 import {
   regionOf,
@@ -66,11 +66,13 @@ export interface IntakeResult {
  */
 export async function requireKnownSkus(sellerId: string, input: OrderInput): Promise<void> {
   // At most one read per SKU, all at once; a SKU seen before costs none.
-  const skus = [...new Set(input.items.map((line) => line.sku))];
+  const skus = [...new Set(input.items.filter(ships).map((line) => line.sku))];
   const stocked = await Promise.all(skus.map((sku) => isStocked(sellerId, sku)));
   const known = new Map(skus.map((sku, index) => [sku, stocked[index]]));
   const problems: FieldProblem[] = input.items.flatMap((line, index) =>
-    known.get(line.sku) ? [] : [{ field: `items.${index}.sku`, message: `unknown SKU ${line.sku}` }],
+    !ships(line) || known.get(line.sku)
+      ? []
+      : [{ field: `items.${index}.sku`, message: `unknown SKU ${line.sku}` }],
   );
   if (problems.length)
     throw badRequest('unknown_sku', 'the order names SKUs this seller does not stock', problems);

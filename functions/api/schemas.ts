@@ -111,8 +111,10 @@ export const webhookOrderSchema = z
           productId: fixable(64),
           variantId: text(64).min(1).optional().catch(undefined),
           name: fixable(200),
-          quantity: z.number().int().min(1).max(1000),
+          // Any whole quantity a storefront sells: more than is stocked waits as OUT_OF_STOCK.
+          quantity: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
           unitPrice: z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"'),
+          requiresShipping: z.boolean().optional().catch(undefined),
         }),
       )
       .min(1)
@@ -199,6 +201,7 @@ export const orderViewSchema = z.object({
         variantId: z.string().optional(),
         quantity: z.number().int(),
         unitPrice: z.string(),
+        requiresShipping: z.boolean().optional(),
       }),
     )
     .max(MAX_WEBHOOK_LINES),

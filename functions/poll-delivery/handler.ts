@@ -12,9 +12,9 @@ export const MAX_POLLS = 30;
 /** SHIPPED / IN_TRANSIT → IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION, with the next poll time. */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
+  if (isTerminal(order.status)) return { status: order.status };
   const shipment = order.shipment;
   if (!shipment) throw new Error(`order ${orderId} has no shipment to track`);
-  if (isTerminal(order.status)) return { status: order.status };
   const polls = shipment.polls + 1;
   const tracking = await providersFor(order).carrier.track(shipment, order.shippingAddress);
   if (tracking.status === 'DELIVERED') {

@@ -1,3 +1,4 @@
+import { ships } from '../shared/domain/lines.js';
 import type { Order, Problem } from '../shared/domain/order.js';
 import type { OrderStatus } from '../shared/domain/status.js';
 import { nowIso } from '../shared/clock.js';
@@ -30,6 +31,8 @@ const POSTAL_CODE = /^[A-Za-z0-9 -]{2,12}$/;
  * undeliverable. Authentic storefront orders are stored whatever they lack, so this is where it shows.
  */
 export function releaseProblems(order: Order): Problem[] {
+  // Nothing to ship (gift cards, downloads): no parcel, so no address to check.
+  if (!order.items.some(ships)) return [];
   const address = order.shippingAddress;
   const problems: Problem[] = [];
   const bad = (field: string, message: string) =>
@@ -55,7 +58,9 @@ export function releaseProblems(order: Order): Problem[] {
 export function releaseProblem(order: Order, reservationState: string | undefined): string | undefined {
   const [first] = releaseProblems(order);
   if (first) return first.reason;
-  const unnamed = order.items.filter((line) => line.name.trim() === '').map((line) => line.sku);
+  const unnamed = order.items
+    .filter((line) => ships(line) && line.name.trim() === '')
+    .map((line) => line.sku);
   if (unnamed.length > 0) return `line_without_name: ${unnamed.join(', ')}`;
   if (reservationState !== 'HELD') return 'stock_not_reserved';
   return undefined;

@@ -30,6 +30,7 @@ export function holdReason(order: Order, seller: Seller): string | undefined {
 
 /** What the seller sees about each line at fault. */
 export function stockProblems(order: Pick<Order, 'items'>, error: OutOfStockError): Problem[] {
+  if (error.detail) return [{ reason: error.reason, field: 'items', message: error.detail }];
   return error.lines.map((index) => {
     const line = order.items[index]!;
     const label = `line ${index + 1}${line.name ? ` (${line.name})` : ''}`;

@@ -19,6 +19,8 @@ export class OutOfStockError extends Error {
     readonly reason: 'inventory' | 'unknown_sku',
     readonly lines: number[],
     readonly skus: string[] = [],
+    /** What is wrong when it is not a line's: say, more SKUs than one reservation can hold. */
+    readonly detail?: string,
   ) {
     super(reason);
   }

@@ -149,13 +149,20 @@ export function malformedBodies(): BadBody[] {
   }
   for (const path of REQUIRED_PATHS) push(path, `without ${path}`, withPath(path, undefined, base));
   for (const quantity of [0, -1, -1000, 1001, 1.5, 1e308, Number.MAX_SAFE_INTEGER]) {
-    cases.push({ label: `quantity ${quantity}`, body: withPath('items.0.quantity', quantity, base) });
+    // Over the seller API's 1,000 but a whole number a storefront may sell: a webhook stores it.
+    const storefrontSells = Number.isSafeInteger(quantity) && quantity > 1000;
+    cases.push({
+      label: `quantity ${quantity}`,
+      body: withPath('items.0.quantity', quantity, base),
+      ...(storefrontSells ? { fixable: true } : {}),
+    });
   }
   const valid = JSON.stringify(base);
   for (const literal of ['1e400', '-1e400', '12345678901234567890', '-0.0000001', '1E4']) {
     cases.push({
       label: `quantity ${literal}`,
       body: valid.replace('"quantity":1', `"quantity":${literal}`),
+      ...(literal === '1E4' ? { fixable: true } : {}),
     });
   }
   for (const amount of [

@@ -210,3 +210,20 @@ describe('providers', () => {
     expect(providersFor({ test: true })).toEqual({ payments: sandboxPayments, carrier: sandboxCarrier });
   });
 });
+
+describe('webhook lines', () => {
+  it('takes any whole quantity a storefront sells, and 250 lines, where the seller API keeps its limits', async () => {
+    const { webhookOrderSchema, orderBodySchema } = await import('../../functions/api/schemas.js');
+    const { orderInput } = await import('../support/orders.js');
+    const line = { ...orderInput().items[0]!, quantity: 5000 };
+    const body = {
+      ...orderInput({ externalOrderId: 'big' }),
+      items: Array.from({ length: 250 }, () => line),
+    };
+
+    expect(webhookOrderSchema.safeParse(body).success).toBe(true);
+    expect(orderBodySchema.safeParse(body).success).toBe(false);
+    expect(webhookOrderSchema.safeParse({ ...body, items: [...body.items, line] }).success).toBe(false);
+    expect(webhookOrderSchema.safeParse({ ...body, items: [{ ...line, quantity: 0 }] }).success).toBe(false);
+  });
+});

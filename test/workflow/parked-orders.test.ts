@@ -289,3 +289,102 @@ describe('an order not yet paid waits for its payment', () => {
     ]);
   });
 });
+
+describe('lines as a storefront sends them', () => {
+  const mug = () => lines(shopifyOrderPayload())[0]!;
+  const giftCard = {
+    title: 'Gift card',
+    name: 'Gift card $25',
+    sku: null,
+    product_id: 1111,
+    variant_id: 2222,
+    quantity: 1,
+    price: '25.00',
+    requires_shipping: false,
+    gift_card: true,
+  };
+
+  it('keeps a gift card line in the total but never reserves or ships it', async () => {
+    const before = (await getStock(SELLER, 'MUG-RED'))!;
+    const orderId = await receive((payload) => (payload.line_items = [mug(), giftCard]));
+
+    const delivered = await settle(orderId);
+
+    expect(delivered.status).toBe('DELIVERED');
+    expect(delivered.total).toBe('37.50');
+    expect(delivered.items[1]).toMatchObject({ sku: '', requiresShipping: false });
+    expect(delivered.shipment).toBeDefined();
+    expect(await getStock(SELLER, 'MUG-RED')).toEqual({ ...before, available: before.available - 1 });
+  });
+
+  it('completes an order with nothing to ship without a label, and needs no address', async () => {
+    const orderId = await receive((payload) => {
+      payload.line_items = [giftCard];
+      payload.shipping_address = null;
+    });
+
+    const done = await settle(orderId);
+
+    expect(statuses(done)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'RELEASED',
+      'DELIVERED',
+    ]);
+    expect(done.history.at(-1)).toMatchObject({ reason: 'nothing_to_ship' });
+    expect(done.shipment).toBeUndefined();
+    expect(done.total).toBe('25.00');
+  });
+
+  it('delivers an order of 250 lines, as many as Shopify allows', async () => {
+    await setStock(SELLER, 'MUG-RED', 500);
+    await setStock(SELLER, 'TEE-BLK-M', 500);
+    const orderId = await receive(
+      (payload) =>
+        (payload.line_items = Array.from({ length: 250 }, (_, index) => ({
+          ...mug(),
+          sku: index % 2 ? 'MUG-RED' : 'TEE-BLK-M',
+          quantity: 1,
+          price: '1.99',
+        }))),
+    );
+
+    const delivered = await settle(orderId);
+
+    expect(delivered.status).toBe('DELIVERED');
+    expect(delivered.items).toHaveLength(250);
+    expect(delivered.total).toBe('497.50');
+  });
+
+  it('takes SKUs as storefronts write them: spaces, slashes, any script', async () => {
+    const sku = 'Tee / Größe M';
+    const stocked = await seller.put(`/inventory/${encodeURIComponent(sku)}`, { available: 2 });
+    const orderId = await receive((payload) => (payload.line_items = [{ ...mug(), sku }]));
+
+    const delivered = await settle(orderId);
+
+    expect(stocked.json).toEqual({ sku, available: 2, reserved: 0 });
+    expect(delivered.status).toBe('DELIVERED');
+    expect(await getStock(SELLER, sku)).toEqual({ sku, available: 1, reserved: 0 });
+    const found = await seller.get('/orders', { sku });
+    expect(found.json.items.map((order: Order) => order.orderId)).toContain(orderId);
+  });
+
+  it('parks an order of more different SKUs than one reservation holds, saying so', async () => {
+    const skus = Array.from({ length: 120 }, (_, index) => `MANY-${index}`);
+    for (const sku of skus) await setStock(SELLER, sku, 5);
+    const orderId = await receive(
+      (payload) => (payload.line_items = skus.map((sku) => ({ ...mug(), sku, quantity: 1 }))),
+    );
+
+    const parked = await settle(orderId);
+
+    expect(parked.status).toBe('OUT_OF_STOCK');
+    expect(parked.history.at(-1)!.reason).toBe('inventory');
+    expect(parked.problems).toEqual([
+      { reason: 'inventory', field: 'items', message: expect.stringContaining('120 different SKUs') },
+    ]);
+    expect(await getStock(SELLER, 'MANY-0')).toEqual({ sku: 'MANY-0', available: 5, reserved: 0 });
+  });
+});

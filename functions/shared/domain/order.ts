@@ -14,7 +14,9 @@ export const text = (max: number) =>
 
 const money = z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"');
 
-export const skuSchema = z.string().regex(SKU_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"');
+export const skuSchema = z
+  .string()
+  .regex(SKU_PATTERN, 'must be 1-64 characters, without control characters or spaces at either end');
 
 export const SHIPPING_METHODS = ['express', 'standard', 'economy'] as const;
 export type ShippingMethod = (typeof SHIPPING_METHODS)[number];
@@ -38,6 +40,8 @@ export const lineItemSchema = z.strictObject({
   name: text(200).default(''),
   quantity: z.number().int().min(1).max(1000),
   unitPrice: money,
+  /** false for what is not shipped (a gift card, a download): kept and counted, never reserved or shipped. */
+  requiresShipping: z.boolean().optional(),
 });
 export type LineItem = z.infer<typeof lineItemSchema>;
 
