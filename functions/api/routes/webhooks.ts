@@ -111,12 +111,17 @@ export const shopifyWebhook = defineRoute({
   method: 'POST',
   path: '/webhooks/shopify/{sellerId}',
   operationId: 'receiveShopifyWebhook',
-  summary: 'Shopify orders/create and orders/cancelled webhooks',
+  summary: 'Shopify orders/create, orders/updated, orders/paid and orders/cancelled webhooks',
   tag: 'webhooks',
   auth: 'shopifyHmac',
   headers: [
     { name: 'X-Shopify-Hmac-Sha256', description: 'base64 HMAC-SHA256 of the raw body', required: true },
-    { name: 'X-Shopify-Topic', description: '`orders/create` (default) or `orders/cancelled`' },
+    {
+      name: 'X-Shopify-Topic',
+      description:
+        '`orders/create` (default), `orders/updated`, `orders/paid` or `orders/cancelled`; not signed, so ' +
+        'what is done is read from the body (a cancel needs `cancelled_at`)',
+    },
     {
       name: 'X-Shopify-Event-Id',
       description: 'a repeat of an event already acted on is answered 200 and changes nothing',
