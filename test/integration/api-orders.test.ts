@@ -418,7 +418,10 @@ describe('inventory', () => {
     expect((await demo.put('/inventory/LAMP-01', { available: -1 })).statusCode).toBe(400);
     expect((await demo.put('/inventory/LAMP-01', { available: 1.5 })).statusCode).toBe(400);
     expect((await demo.put('/inventory/LAMP-01', { available: '3' })).statusCode).toBe(400);
-    expect((await demo.put('/inventory/bad%20sku', { available: 3 })).statusCode).toBe(400);
+    // A SKU may hold spaces and any script, but no control character and no space at either end.
+    expect((await demo.put('/inventory/bad%00sku', { available: 3 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/%20padded', { available: 3 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/Gr%C3%B6%C3%9Fe%20M', { available: 3 })).statusCode).toBe(200);
     expect((await demo.get('/inventory/NEVER-STOCKED')).statusCode).toBe(404);
   });
 });
