@@ -6,6 +6,7 @@ export const FUNCTION_NAMES = [
   'api',
   'verify-payment',
   'reserve-stock',
+  'await-payment',
   'await-release',
   'release-order',
   'generate-label',

@@ -40,11 +40,15 @@ const PUT = 'dynamodb:PutItem';
 const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[] }> = {
   'verify-payment': {
     description: 'PENDING → PAYMENT_VERIFIED with the payment provider',
-    items: [GET, UPDATE, 'dynamodb:BatchWriteItem'],
+    items: [GET, UPDATE, PUT, 'dynamodb:BatchWriteItem'],
   },
   'reserve-stock': {
     description: 'reserves stock for every line and decides the hold',
-    items: [GET, UPDATE, PUT],
+    items: [GET, 'dynamodb:BatchGetItem', UPDATE, PUT, 'dynamodb:BatchWriteItem'],
+  },
+  'await-payment': {
+    description: 'keeps the task token of an order waiting for its payment, for orders/paid to send back',
+    items: [GET, UPDATE],
   },
   'await-release': {
     description: 'puts an order ON_HOLD with the task token the seller release sends back',
@@ -95,7 +99,7 @@ export class OrderflowStack extends Stack {
     })
       .useOrders(
         this.table,
-        [GET, 'dynamodb:BatchGetItem', 'dynamodb:Query', PUT, UPDATE],
+        [GET, 'dynamodb:BatchGetItem', 'dynamodb:Query', PUT, UPDATE, 'dynamodb:BatchWriteItem'],
         [INDEXES.bySeller.name, INDEXES.byStatus.name, INDEXES.byLookup.name],
       )
       .useWorkflow(this.workflow, ['start', 'stop', 'sendTaskSuccess'])

@@ -6,11 +6,18 @@ import { sellerSettingsSchema } from '../functions/shared/domain/seller.js';
 
 const USAGE = `usage:
   npm run seller -- create --id <sellerId> --origin <country> [--name <name>] [--release-mode auto|manual]
-                           [--review-threshold <amount>] [--hold-timeout-hours <n>] [--release-sla-hours <n>]
+                           [--review-threshold USD=1000.00,JPY=150000] [--hold-timeout-hours <n>]
+                           [--release-sla-hours <n>]
   npm run seller -- add-key --id <sellerId>
 
 Writes to the table in ORDERS_TABLE (set AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local).
 The webhook secret and API key are printed once; only the key's hash is stored.`;
+
+/** `USD=1000.00,JPY=150000` as thresholds per currency; a bare amount is the USD threshold. */
+function thresholdsOf(value: string): Record<string, string> {
+  if (!value.includes('=')) return { USD: value };
+  return Object.fromEntries(value.split(',').map((pair) => pair.trim().split('=', 2) as [string, string]));
+}
 
 /**
  * The admin command for sellers: creates one with a fresh webhook secret and API key, or adds a key.
@@ -39,7 +46,7 @@ export async function run(argv: string[]): Promise<string> {
     const settings = sellerSettingsSchema.safeParse({
       originCountry: values.origin,
       ...(values['release-mode'] ? { releaseMode: values['release-mode'] } : {}),
-      ...(values['review-threshold'] ? { reviewThreshold: values['review-threshold'] } : {}),
+      ...(values['review-threshold'] ? { reviewThresholds: thresholdsOf(values['review-threshold']) } : {}),
       ...(values['hold-timeout-hours'] ? { holdTimeoutHours: Number(values['hold-timeout-hours']) } : {}),
       ...(values['release-sla-hours'] ? { releaseSlaHours: Number(values['release-sla-hours']) } : {}),
     });
@@ -59,7 +66,9 @@ export async function run(argv: string[]): Promise<string> {
     await addApiKey(sellerId, apiKey);
     return [
       `seller ${seller.sellerId} created (origin ${seller.originCountry}, release mode ${seller.releaseMode}, ` +
-        `review threshold ${seller.reviewThreshold})`,
+        `review thresholds ${Object.entries(seller.reviewThresholds)
+          .map(([currency, amount]) => `${amount} ${currency}`)
+          .join(', ')})`,
       `webhook secret: ${webhookSecret}`,
       `API key:        ${apiKey}`,
       'Store both now; they are not shown again.',

@@ -20,6 +20,7 @@ export const CSV_COLUMNS = [
   'total',
   'items',
   'trackingNumber',
+  'reason',
 ] as const;
 
 /**
@@ -49,6 +50,8 @@ export function orderRow(order: Order): Record<(typeof CSV_COLUMNS)[number], str
     total: order.total,
     items: order.items.map((line) => `${line.sku} x${line.quantity}`).join('; '),
     trackingNumber: order.shipment?.trackingNumber ?? '',
+    // Why the order is where it is (a parked order's reason code, say unknown_sku), as in its history.
+    reason: neutralizeFormula(order.history.at(-1)?.reason ?? ''),
   };
 }
 

@@ -1,12 +1,15 @@
 import * as z from 'zod';
+import { MONEY_PATTERN, minorUnits, NOT_FOR_SALE, parseAmount } from '../shared/domain/money.js';
 import {
   addressSchema,
   historyEntrySchema,
-  MAX_LINES,
   orderInputSchema,
+  PARK_REASONS,
   skuSchema,
   SHIPPING_METHODS,
   ORDER_SOURCES,
+  text,
+  type OrderInput,
 } from '../shared/domain/order.js';
 import { ORDER_STATUSES } from '../shared/domain/status.js';
 
@@ -22,7 +25,24 @@ const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'c
 const USER_ASSIGNED = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
 const isCountry = (code: string) =>
   !/^[A-Z]{2}$/.test(code) || (!USER_ASSIGNED.test(code) && regionNames.of(code) !== code);
-const isCurrency = (code: string) => !/^[A-Z]{3}$/.test(code) || CURRENCIES.has(code);
+const isCurrency = (code: string) =>
+  !/^[A-Z]{3}$/.test(code) || (CURRENCIES.has(code) && !NOT_FOR_SALE.has(code));
+
+/** Every amount of an order must be an amount of its currency: no cents on a JPY price. */
+function checkAmounts(
+  order: { currency: string; items: { unitPrice: string }[]; payment: { amount: string } },
+  context: z.RefinementCtx,
+) {
+  if (!isCurrency(order.currency) || !/^[A-Z]{3}$/.test(order.currency)) return;
+  const digits = minorUnits(order.currency);
+  const message = `must be a ${order.currency} amount, with at most ${digits} decimal${digits === 1 ? '' : 's'}`;
+  const check = (amount: string, path: (string | number)[]) => {
+    if (MONEY_PATTERN.test(amount) && parseAmount(amount, order.currency) === undefined)
+      context.addIssue({ code: 'custom', path, message });
+  };
+  order.items.forEach((line, index) => check(line.unitPrice, ['items', index, 'unitPrice']));
+  check(order.payment.amount, ['payment', 'amount']);
+}
 
 /** The generic order body, with currency and country checked against the real code lists. */
 export const orderBodySchema = orderInputSchema.superRefine((order, context) => {
@@ -40,7 +60,78 @@ export const orderBodySchema = orderInputSchema.superRefine((order, context) => 
       message: 'must be an ISO 3166-1 alpha-2 country code',
     });
   }
+  checkAmounts(order, context);
 });
+
+/** Shopify's own limit on line items per order; the webhooks take as many. */
+export const MAX_WEBHOOK_LINES = 250;
+
+const PHONE = /^\+?[0-9 ()-]{3,30}$/;
+const EMPTY_ADDRESS = { name: '', line1: '', line2: '', city: '', region: '', postalCode: '', country: '' };
+/** A field the seller can fix: kept when it is usable text, else empty (and the order parked for it). */
+const fixable = (max: number) => text(max).trim().catch('');
+
+/**
+ * A signed storefront order as the webhooks take it: an order is stored whatever it lacks, so what a
+ * seller can fix (names, address, email, SKUs, tags, notes) is kept when usable and left empty when not,
+ * and the workflow parks the order with a reason (`unknown_sku`, `no_delivery_name`, `bad_address`).
+ * What makes the body an order at all is still checked, and a 400 names the field: the lines, each
+ * with a quantity and a price, the currency and the payment. Unknown fields are ignored.
+ */
+export const webhookOrderSchema = z
+  .object({
+    externalOrderId: text(100).min(1).optional(),
+    channel: text(50).min(1).catch('web'),
+    customer: z
+      .object({
+        name: fixable(200),
+        email: z.email().max(254).catch(''),
+        phone: z.string().regex(PHONE).optional().catch(undefined),
+      })
+      .catch({ name: '', email: '' }),
+    shippingAddress: z
+      .object({
+        name: fixable(200),
+        line1: fixable(200),
+        line2: fixable(200),
+        city: fixable(100),
+        region: fixable(100),
+        postalCode: fixable(20),
+        country: z
+          .string()
+          .regex(/^[A-Z]{2}$/)
+          .refine((code) => isCountry(code))
+          .catch(''),
+      })
+      .catch(EMPTY_ADDRESS),
+    items: z
+      .array(
+        z.object({
+          sku: fixable(200),
+          productId: fixable(64),
+          variantId: text(64).min(1).optional().catch(undefined),
+          name: fixable(200),
+          // Any whole quantity a storefront sells: more than is stocked waits as OUT_OF_STOCK.
+          quantity: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+          unitPrice: z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"'),
+          requiresShipping: z.boolean().optional().catch(undefined),
+        }),
+      )
+      .min(1)
+      .max(MAX_WEBHOOK_LINES),
+    currency: orderInputSchema.shape.currency.refine(isCurrency, 'must be a current ISO 4217 currency code'),
+    payment: z.object({
+      provider: z.enum(['sandbox', 'shopify']),
+      reference: text(200).min(1),
+      amount: z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"'),
+    }),
+    shippingMethod: z.enum(SHIPPING_METHODS).catch('standard'),
+    discountCodes: z.array(text(100).min(1)).max(20).catch([]),
+    tags: z.array(text(100).min(1)).max(50).catch([]),
+    notes: text(5000).catch(''),
+  })
+  .superRefine(checkAmounts)
+  .transform((order): OrderInput => order);
 
 export const addressPatchSchema = z.strictObject({
   shippingAddress: addressSchema.superRefine((address, context) => {
@@ -71,6 +162,13 @@ export const bulkReleaseSchema = z.strictObject({
   orderIds: z.array(z.string().max(100)).min(1).max(MAX_BULK_RELEASE),
 });
 
+export const skuMappingBodySchema = z.strictObject({ sku: skuSchema });
+export const skuMappingSchema = z.object({
+  kind: z.enum(['product', 'variant']),
+  id: z.string().regex(/^[\x21-\x7e]{1,64}$/, "must be the storefront's product or variant id"),
+  sku: skuSchema,
+});
+
 export const stockBodySchema = z.strictObject({ available: z.number().int().min(0).max(1_000_000_000) });
 
 // ---- responses -------------------------------------------------------------------------------------
@@ -91,18 +189,22 @@ export const orderViewSchema = z.object({
   externalOrderName: z.string().optional(),
   channel: z.string(),
   customer: z.object({ name: z.string(), email: z.string(), phone: z.string().optional() }),
-  shippingAddress: addressSchema,
+  shippingAddress: z
+    .object(Object.fromEntries(Object.keys(addressSchema.shape).map((key) => [key, z.string()])))
+    .describe('as given; a storefront order may lack parts of it (then it waits, reason bad_address)'),
   items: z
     .array(
       z.object({
-        sku: skuSchema,
+        sku: z.string().describe('as the storefront sent it; empty when it sent none'),
         productId: z.string(),
         name: z.string(),
+        variantId: z.string().optional(),
         quantity: z.number().int(),
         unitPrice: z.string(),
+        requiresShipping: z.boolean().optional(),
       }),
     )
-    .max(MAX_LINES),
+    .max(MAX_WEBHOOK_LINES),
   currency: z.string(),
   payment: z.object({
     provider: z.string(),
@@ -121,7 +223,28 @@ export const orderViewSchema = z.object({
   updatedAt: z.string(),
   history: z.array(historyEntrySchema),
   hold: z.object({ reason: z.string(), since: z.string(), expiresAt: z.string() }).optional(),
+  paymentWait: z
+    .object({ reason: z.literal('payment_pending'), since: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('an order not yet paid waits for its payment until expiresAt, then PAYMENT_FAILED'),
+  test: z.boolean().optional().describe("a storefront's test order: only ever sent to sandbox providers"),
+  storefrontEvents: z
+    .array(
+      z.object({
+        topic: z.string(),
+        eventId: z.string().optional(),
+        updatedAt: z.string().optional(),
+        receivedAt: z.string(),
+        outcome: z.string(),
+      }),
+    )
+    .optional()
+    .describe("the storefront's later deliveries of the order (cancelled, paid, updated) and what each did"),
   release: z.object({ releasedAt: z.string().optional(), failureReason: z.string().optional() }).optional(),
+  problems: z
+    .array(z.object({ reason: z.enum(PARK_REASONS), field: z.string(), message: z.string() }))
+    .optional()
+    .describe('what keeps a parked order from going on, for the seller to fix before a retry'),
   shipment: z
     .object({
       carrier: z.string(),

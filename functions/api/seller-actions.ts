@@ -16,11 +16,18 @@ import { ApiError } from './http.js';
 
 /** What a seller (or a storefront's cancel webhook) can do to an order once it exists. */
 
-/** The order as clients see it: never the hold's task token, which would let anyone release it. */
+/** The order as clients see it: never a task token (a hold's, a payment wait's), which would let anyone send it. */
 export function publicOrder(order: Order): Order {
-  if (!order.hold?.taskToken) return order;
-  const { taskToken: _token, ...hold } = order.hold;
-  return { ...order, hold };
+  let visible = order;
+  if (visible.hold?.taskToken) {
+    const { taskToken: _token, ...hold } = visible.hold;
+    visible = { ...visible, hold };
+  }
+  if (visible.paymentWait?.taskToken) {
+    const { taskToken: _token, ...paymentWait } = visible.paymentWait;
+    visible = { ...visible, paymentWait };
+  }
+  return visible;
 }
 
 /**
@@ -98,22 +105,25 @@ async function clearReleaseDlq(orderId: string): Promise<void> {
   }
 }
 
+export const RETRYABLE: readonly OrderStatus[] = ['FAILED_TO_RELEASE', 'OUT_OF_STOCK', 'PAYMENT_FAILED'];
+
 /**
- * Starts the next execution of a FAILED_TO_RELEASE or OUT_OF_STOCK order at the step that failed. A
+ * Starts the next execution of a FAILED_TO_RELEASE, OUT_OF_STOCK or PAYMENT_FAILED order at the step that failed. A
  * FAILED_TO_RELEASE order's DLQ messages go once the retry is claimed and before its run starts, so a
  * run that fails again cannot have its new message removed with them.
  */
 export async function retryOrder(order: Order) {
-  if (order.status !== 'FAILED_TO_RELEASE' && order.status !== 'OUT_OF_STOCK') {
+  if (!RETRYABLE.includes(order.status)) {
     throw new ApiError(
       409,
       'not_retryable',
-      `order ${order.orderId} is ${order.status}; only FAILED_TO_RELEASE and OUT_OF_STOCK orders can be retried`,
+      `order ${order.orderId} is ${order.status}; only ${RETRYABLE.join(', ')} orders can be retried`,
     );
   }
   const claim = await claimRetry(order);
   if (order.status === 'FAILED_TO_RELEASE') await clearReleaseDlq(order.orderId);
-  await startExecution(claim.order, claim.attempt, claim.resumeAt);
+  const seller = await getSeller(order.sellerId);
+  await startExecution(claim.order, claim.attempt, claim.resumeAt, seller?.paymentWaitHours);
   await markWorkflowStarted(order.orderId, claim.executionName);
   logger.info('retry started', { orderId: order.orderId, execution: claim.executionName });
   return claim;

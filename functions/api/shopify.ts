@@ -30,6 +30,10 @@ export const shopifyOrderSchema = z.looseObject({
   currency: z.string(),
   total_price: z.string(),
   financial_status: optionalText,
+  cancelled_at: optionalText,
+  cancel_reason: optionalText,
+  updated_at: optionalText,
+  test: z.boolean().nullish(),
   gateway: optionalText,
   note: optionalText,
   tags: optionalText,
@@ -47,6 +51,9 @@ export const shopifyOrderSchema = z.looseObject({
     z.looseObject({
       sku: optionalText,
       product_id: id.nullish(),
+      variant_id: id.nullish(),
+      requires_shipping: z.boolean().nullish(),
+      gift_card: z.boolean().nullish(),
       title: optionalText,
       name: optionalText,
       quantity: z.number(),
@@ -58,10 +65,11 @@ export const shopifyOrderSchema = z.looseObject({
 });
 export type ShopifyOrder = z.infer<typeof shopifyOrderSchema>;
 
-/** `orders/cancelled` carries the whole order; the id and the reason are what matter. */
-export const shopifyCancelSchema = z.looseObject({ id, cancel_reason: optionalText });
-
-export const SHOPIFY_TOPICS = ['orders/create', 'orders/cancelled'] as const;
+/**
+ * The topics taken. Every one carries the whole order, and what is done is read from that signed body
+ * (`cancelled_at`, `financial_status`, `updated_at`), never from the topic: X-Shopify-Topic is not signed.
+ */
+export const SHOPIFY_TOPICS = ['orders/create', 'orders/updated', 'orders/paid', 'orders/cancelled'] as const;
 
 const PHONE = /^\+?[0-9 ()-]{3,30}$/;
 const personName = (first?: string | null, last?: string | null) => [first, last].filter(Boolean).join(' ');
@@ -82,13 +90,22 @@ export function mapShopifyOrder(order: ShopifyOrder): {
   candidate: Record<string, unknown>;
   externalOrderName?: string;
   financialStatus?: string;
+  test?: boolean;
+  updatedAt?: string;
 } {
-  const address = order.shipping_address ?? order.billing_address;
+  // Never the billing address in its place: a pickup or digital order has none to ship to, and a parcel
+  // sent to where the card is billed may be a gift delivered to the giver. The order waits (bad_address).
+  const address = order.shipping_address;
+  const billing = order.billing_address;
   const customerName =
     personName(order.customer?.first_name, order.customer?.last_name) ||
+    billing?.name ||
+    personName(billing?.first_name, billing?.last_name) ||
     address?.name ||
     personName(address?.first_name, address?.last_name);
-  const phone = [order.customer?.phone, address?.phone].find((value) => value && PHONE.test(value));
+  const phone = [order.customer?.phone, address?.phone, billing?.phone].find(
+    (value) => value && PHONE.test(value),
+  );
   return {
     candidate: {
       externalOrderId: order.id,
@@ -100,7 +117,7 @@ export function mapShopifyOrder(order: ShopifyOrder): {
       },
       shippingAddress: address
         ? {
-            name: address.name || personName(address.first_name, address.last_name) || customerName,
+            name: address.name || personName(address.first_name, address.last_name),
             line1: address.address1 ?? '',
             line2: address.address2 ?? '',
             city: address.city ?? '',
@@ -112,6 +129,8 @@ export function mapShopifyOrder(order: ShopifyOrder): {
       items: order.line_items.map((line) => ({
         sku: line.sku ?? '',
         productId: line.product_id ?? '',
+        ...(line.variant_id ? { variantId: line.variant_id } : {}),
+        ...(line.requires_shipping === false || line.gift_card ? { requiresShipping: false } : {}),
         name: line.name || line.title || '',
         quantity: line.quantity,
         unitPrice: line.price,
@@ -132,6 +151,8 @@ export function mapShopifyOrder(order: ShopifyOrder): {
     },
     ...(order.name ? { externalOrderName: order.name } : {}),
     ...(order.financial_status ? { financialStatus: order.financial_status } : {}),
+    ...(order.test ? { test: true } : {}),
+    ...(order.updated_at ? { updatedAt: order.updated_at } : {}),
   };
 }
 

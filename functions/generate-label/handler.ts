@@ -1,4 +1,6 @@
-import { carrier } from '../shared/providers/index.js';
+import { providersFor } from '../shared/providers/index.js';
+import { nowIso } from '../shared/clock.js';
+import { ships } from '../shared/domain/lines.js';
 import type { Shipment } from '../shared/domain/order.js';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
@@ -12,7 +14,18 @@ import { orderTaskInput, taskHandler } from '../shared/task.js';
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
   if (order.shipment) return { status: order.status, nextPollAt: order.shipment.estimatedDeliveryAt };
-  const label = await carrier.buyLabel({
+  if (!order.items.some(ships)) {
+    // Nothing to ship (gift cards, downloads): complete without a label; the poll finds it DELIVERED.
+    const done = await transitionWithStock(
+      orderId,
+      'DELIVERED',
+      { actor: 'workflow', reason: 'nothing_to_ship', stock: 'consume', from: ['RELEASED'] },
+      order,
+    );
+    logger.info('nothing to ship');
+    return { status: done.status, nextPollAt: nowIso() };
+  }
+  const label = await providersFor(order).carrier.buyLabel({
     idempotencyKey: orderId,
     orderId,
     method: order.shippingMethod,

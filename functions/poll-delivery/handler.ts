@@ -1,6 +1,6 @@
 import { HOUR_MS, addBusinessMs, nowIso } from '../shared/clock.js';
 import { isTerminal } from '../shared/domain/status.js';
-import { carrier } from '../shared/providers/index.js';
+import { providersFor } from '../shared/providers/index.js';
 import { logger, metrics } from '../shared/logger.js';
 import { requireOrder, transition, updateOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
@@ -12,11 +12,11 @@ export const MAX_POLLS = 30;
 /** SHIPPED / IN_TRANSIT → IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION, with the next poll time. */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
+  if (isTerminal(order.status)) return { status: order.status };
   const shipment = order.shipment;
   if (!shipment) throw new Error(`order ${orderId} has no shipment to track`);
-  if (isTerminal(order.status)) return { status: order.status };
   const polls = shipment.polls + 1;
-  const tracking = await carrier.track(shipment, order.shippingAddress);
+  const tracking = await providersFor(order).carrier.track(shipment, order.shippingAddress);
   if (tracking.status === 'DELIVERED') {
     await transition(
       orderId,

@@ -1,10 +1,11 @@
-import type { Order } from '../shared/domain/order.js';
+import { ships } from '../shared/domain/lines.js';
+import type { Order, Problem } from '../shared/domain/order.js';
 import type { OrderStatus } from '../shared/domain/status.js';
 import { nowIso } from '../shared/clock.js';
 import { OrderCancelledError, ReleaseRejectedError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/logger.js';
 import { getReservation } from '../shared/store/inventory.js';
-import { requireOrder, transition } from '../shared/store/orders.js';
+import { requireOrder, transition, updateOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
 const ALREADY_RELEASED: readonly OrderStatus[] = [
@@ -15,10 +16,51 @@ const ALREADY_RELEASED: readonly OrderStatus[] = [
   'DELIVERY_EXCEPTION',
 ];
 
-/** The checks an order must pass before it is picked; the first failure is the reason. */
+const RELEASABLE: readonly OrderStatus[] = ['STOCK_RESERVED', 'ON_HOLD', 'FAILED_TO_RELEASE'];
+
+/**
+ * Countries whose addresses have no postal code (a storefront sends none for them); elsewhere a missing
+ * one is a bad address. Deliberately short: a country missing here only parks an order for the seller.
+ */
+const NO_POSTAL_CODE = new Set(['AE', 'AG', 'AO', 'BS', 'BZ', 'FJ', 'HK', 'JM', 'KI', 'MO', 'QA']);
+const POSTAL_CODE = /^[A-Za-z0-9 -]{2,12}$/;
+
+/**
+ * The checks an order must pass before it is picked, as the problems a seller fixes (with `PATCH
+ * /orders/{id}` and a retry): no recipient name, and an address that is missing, incomplete or
+ * undeliverable. Authentic storefront orders are stored whatever they lack, so this is where it shows.
+ */
+export function releaseProblems(order: Order): Problem[] {
+  // Nothing to ship (gift cards, downloads): no parcel, so no address to check.
+  if (!order.items.some(ships)) return [];
+  const address = order.shippingAddress;
+  const problems: Problem[] = [];
+  const bad = (field: string, message: string) =>
+    problems.push({ reason: 'bad_address', field: `shippingAddress.${field}`, message });
+  if (!address.name.trim())
+    problems.push({
+      reason: 'no_delivery_name',
+      field: 'shippingAddress.name',
+      message: 'no recipient name',
+    });
+  if (!address.line1.trim()) bad('line1', 'no street address');
+  if (!address.city.trim()) bad('city', 'no city');
+  if (!/^[A-Z]{2}$/.test(address.country)) bad('country', 'no country');
+  if (!address.postalCode.trim()) {
+    if (!NO_POSTAL_CODE.has(address.country)) bad('postalCode', 'no postal code');
+  } else if (!POSTAL_CODE.test(address.postalCode)) bad('postalCode', 'not a postal code');
+  // The sandbox carrier's undeliverable postal code (README, Sandbox rules).
+  else if (address.postalCode === '00000') bad('postalCode', 'the carrier cannot deliver to this address');
+  return problems;
+}
+
+/** The first reason the order cannot be released, if any: its problems first, then the lines and stock. */
 export function releaseProblem(order: Order, reservationState: string | undefined): string | undefined {
-  if (order.shippingAddress.postalCode === '00000') return 'address_undeliverable';
-  const unnamed = order.items.filter((line) => line.name.trim() === '').map((line) => line.sku);
+  const [first] = releaseProblems(order);
+  if (first) return first.reason;
+  const unnamed = order.items
+    .filter((line) => ships(line) && line.name.trim() === '')
+    .map((line) => line.sku);
   if (unnamed.length > 0) return `line_without_name: ${unnamed.join(', ')}`;
   if (reservationState !== 'HELD') return 'stock_not_reserved';
   return undefined;
@@ -32,6 +74,9 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const problem = releaseProblem(order, (await getReservation(orderId))?.state);
   if (problem) {
     logger.warn('release rejected', { reason: problem });
+    const problems = releaseProblems(order);
+    // What the seller must fix, kept on the order for them; MarkFailedToRelease records the reason.
+    if (problems.length) await updateOrder(orderId, { problems }, { status: RELEASABLE });
     throw new ReleaseRejectedError(problem);
   }
   const released = await transition(
@@ -40,7 +85,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     {
       actor: 'workflow',
       set: { release: { releasedAt: nowIso() } },
-      remove: order.hold?.taskToken ? ['hold.taskToken'] : [],
+      remove: [...(order.hold?.taskToken ? ['hold.taskToken'] : []), ...(order.problems ? ['problems'] : [])],
     },
     order,
   );

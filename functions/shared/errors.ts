@@ -10,11 +10,30 @@ export class TransientError extends Error {
 export class PaymentDeclinedError extends Error {
   override name = 'PaymentDeclined';
 }
+/**
+ * The order cannot be reserved: `inventory` (not enough stock) or `unknown_sku` (a line with no SKU, or
+ * one the seller does not stock). The message is the reason code MarkOutOfStock records; `lines` are the
+ * indexes of the lines at fault.
+ */
 export class OutOfStockError extends Error {
   override name = 'OutOfStock';
-  constructor(readonly skus: string[]) {
-    super(`not enough stock for ${skus.join(', ')}`);
+  constructor(
+    readonly reason: 'inventory' | 'unknown_sku',
+    readonly lines: number[],
+    readonly skus: string[] = [],
+    /** What is wrong when it is not a line's: say, more SKUs than one reservation can hold. */
+    readonly detail?: string,
+  ) {
+    super(reason);
   }
+}
+/** The storefront has not been paid yet (Shopify `pending`): the order waits for it (AwaitPayment). */
+export class PaymentPendingError extends Error {
+  override name = 'PaymentPending';
+}
+/** The payment arrived while the wait for it was being set up: verify it again rather than wait. */
+export class PaymentReceivedError extends Error {
+  override name = 'PaymentReceived';
 }
 export class ReleaseRejectedError extends Error {
   override name = 'ReleaseRejected';

@@ -10,6 +10,7 @@ import {
   ExecutionDoesNotExist,
   SFNClient,
 } from '@aws-sdk/client-sfn';
+import { HOUR_MS, scaledMs } from './clock.js';
 import { ENV, requireEnv } from './config.js';
 import type { Order } from './domain/order.js';
 
@@ -17,13 +18,21 @@ import type { Order } from './domain/order.js';
 export const sfn = new SFNClient({});
 
 /** Where a seller's retry resumes: the step that failed. */
-export type ResumeAt = 'ReserveStock' | 'ReleaseOrder';
+export type ResumeAt = 'VerifyPayment' | 'ReserveStock' | 'ReleaseOrder';
+
+/** How long an unpaid order waits for its payment when the seller's setting is not at hand. */
+export const DEFAULT_PAYMENT_WAIT_HOURS = 72;
 
 export interface ExecutionInput {
   orderId: string;
   sellerId: string;
   attempt: number;
   resumeAt?: ResumeAt;
+  /**
+   * What AwaitPayment reads (InputPath), shaped `{Payload: {...}}` like AwaitRelease's input so that its
+   * TimeoutSecondsPath resolves on AWS and on aws-local-stepfunctions alike (see that state's Comment).
+   */
+  paymentWait: { Payload: { orderId: string; timeoutSeconds: number } };
 }
 
 /** The first execution is named after the order, so a second start of the same order cannot run it twice. */
@@ -42,13 +51,16 @@ export async function startExecution(
   order: Pick<Order, 'orderId' | 'sellerId'>,
   attempt = 1,
   resumeAt?: ResumeAt,
+  paymentWaitHours = DEFAULT_PAYMENT_WAIT_HOURS,
 ): Promise<{ executionArn: string; started: boolean }> {
   const name = executionName(order.orderId, attempt);
+  const timeoutSeconds = Math.max(1, Math.round(scaledMs(paymentWaitHours * HOUR_MS) / 1000));
   const input: ExecutionInput = {
     orderId: order.orderId,
     sellerId: order.sellerId,
     attempt,
     ...(resumeAt ? { resumeAt } : {}),
+    paymentWait: { Payload: { orderId: order.orderId, timeoutSeconds } },
   };
   try {
     const { executionArn } = await sfn.send(

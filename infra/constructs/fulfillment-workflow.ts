@@ -16,6 +16,7 @@ export const DEFINITION_FILE = join(PROJECT_ROOT, 'workflows/order-fulfillment/s
 export const TASK_PLACEHOLDERS = {
   VerifyPaymentFunctionArn: 'verify-payment',
   ReserveStockFunctionArn: 'reserve-stock',
+  AwaitPaymentFunctionArn: 'await-payment',
   AwaitReleaseFunctionArn: 'await-release',
   ReleaseOrderFunctionArn: 'release-order',
   GenerateLabelFunctionArn: 'generate-label',

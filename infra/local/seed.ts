@@ -4,8 +4,20 @@ import { setStock } from '../../functions/shared/store/inventory.js';
 
 /** The design's two local sellers, so tenant isolation can be tried from the first minute. */
 export const LOCAL_SELLERS = [
-  { sellerId: 'demo', apiKey: 'demo-api-key', webhookSecret: 'demo-webhook-secret', originCountry: 'US' },
-  { sellerId: 'acme', apiKey: 'acme-api-key', webhookSecret: 'acme-webhook-secret', originCountry: 'DE' },
+  {
+    sellerId: 'demo',
+    apiKey: 'demo-api-key',
+    webhookSecret: 'demo-webhook-secret',
+    originCountry: 'US',
+    reviewThresholds: { USD: '1000.00', JPY: '150000' },
+  },
+  {
+    sellerId: 'acme',
+    apiKey: 'acme-api-key',
+    webhookSecret: 'acme-webhook-secret',
+    originCountry: 'DE',
+    reviewThresholds: { EUR: '1000.00', USD: '1000.00' },
+  },
 ] as const;
 
 export const LOCAL_STOCK = { demo: { 'MUG-RED': 100, 'TEE-BLK-M': 50, 'POSTER-A2': 10 } } as const;
@@ -22,6 +34,7 @@ export async function seed(): Promise<boolean> {
     await putSeller({
       sellerId: seller.sellerId,
       originCountry: seller.originCountry,
+      reviewThresholds: seller.reviewThresholds,
       webhookSecrets: [seller.webhookSecret],
     });
   }

@@ -5,6 +5,7 @@ import { apiEvent, call, invoke, sellerClient, type ApiAnswer } from '../support
 import { orderInput } from '../support/orders.js';
 import { DEMO, seedSellers } from '../support/sellers.js';
 import {
+  authenticWebhookRequests,
   malformedRequests,
   naughty,
   STRICT_FIELDS,
@@ -70,6 +71,21 @@ describe('bad input', () => {
     expect(stepFunctions.started.size).toBe(0);
     expect((await call({ method: 'GET', path: '/health' })).statusCode).toBe(200);
     expect((await demo.post('/orders', orderInput())).statusCode).toBe(201);
+  });
+
+  it('stores every authentic storefront order that only lacks what a seller can fix (2xx, never 4xx/5xx)', async () => {
+    const cases = authenticWebhookRequests(DEMO);
+
+    const answers = await sendAll(cases.map(({ request }) => apiEvent(request)));
+
+    expect(cases.length).toBeGreaterThan(50);
+    const unexpected = answers
+      .map((answer, index) => ({ label: cases[index]!.label, status: answer.statusCode, body: answer.body }))
+      .filter(({ status }) => status !== 202);
+    expect(unexpected).toEqual([]);
+    const stored = await Promise.all(answers.map((answer) => getOrder(answer.json.orderId)));
+    expect(stored.every((order) => order !== undefined)).toBe(true);
+    expect(stepFunctions.started.size).toBe(cases.length);
   });
 
   it('points a naughty strict-format value at its field', async () => {

@@ -32,11 +32,53 @@ describe('POST /orders', () => {
       region: 'domestic',
     });
     expect(stepFunctions.executions()).toEqual([
-      { name: orderId, input: { orderId, sellerId: 'demo', attempt: 1 } },
+      {
+        name: orderId,
+        input: {
+          orderId,
+          sellerId: 'demo',
+          attempt: 1,
+          paymentWait: { Payload: { orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
     const stored = await getOrder(orderId);
     expect(stored?.workflow).toEqual({ executionName: orderId, attempt: 1 });
     expect(stored?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'seller' })]);
+  });
+
+  it('keeps the currency’s minor units: a 1,200 JPY order totals "1200", and a JPY price with cents is refused', async () => {
+    const yen = (unitPrice: string) =>
+      orderInput({
+        currency: 'JPY',
+        items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Mug', quantity: 2, unitPrice }],
+        payment: { provider: 'sandbox', reference: 'pay_jpy', amount: '2400' },
+      });
+
+    const created = await demo.post('/orders', yen('1200'));
+    const zeroCents = await demo.post('/orders', yen('1200.00'));
+    const withCents = await demo.post('/orders', yen('1200.50'));
+
+    expect(created.statusCode).toBe(201);
+    expect(created.json).toMatchObject({ currency: 'JPY', total: '2400', items: [{ unitPrice: '1200' }] });
+    expect(zeroCents.json).toMatchObject({ total: '2400', items: [{ unitPrice: '1200' }] });
+    expect(withCents.statusCode).toBe(400);
+    expect(withCents.json.error.details).toEqual([
+      { field: 'items.0.unitPrice', message: 'must be a JPY amount, with at most 0 decimals' },
+    ]);
+  });
+
+  it('totals three-decimal currencies exactly (KWD)', async () => {
+    const created = await demo.post(
+      '/orders',
+      orderInput({
+        currency: 'KWD',
+        items: [{ sku: 'MUG-RED', productId: 'p-1', name: 'Mug', quantity: 3, unitPrice: '0.125' }],
+        payment: { provider: 'sandbox', reference: 'pay_kwd', amount: '0.375' },
+      }),
+    );
+
+    expect(created.json).toMatchObject({ total: '0.375', payment: { amount: '0.375' } });
   });
 
   it('answers a repeated Idempotency-Key or external id with the first order (200) and starts nothing new', async () => {
@@ -314,7 +356,16 @@ describe('POST /orders/{orderId}/retry', () => {
       executionName: name,
     });
     expect(stepFunctions.executions()).toEqual([
-      { name, input: { orderId: order.orderId, sellerId: 'demo', attempt: 2, resumeAt: 'ReleaseOrder' } },
+      {
+        name,
+        input: {
+          orderId: order.orderId,
+          sellerId: 'demo',
+          attempt: 2,
+          resumeAt: 'ReleaseOrder',
+          paymentWait: { Payload: { orderId: order.orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
     expect((await getOrder(order.orderId))?.workflow).toMatchObject({ attempt: 2, executionName: name });
   });
@@ -367,7 +418,10 @@ describe('inventory', () => {
     expect((await demo.put('/inventory/LAMP-01', { available: -1 })).statusCode).toBe(400);
     expect((await demo.put('/inventory/LAMP-01', { available: 1.5 })).statusCode).toBe(400);
     expect((await demo.put('/inventory/LAMP-01', { available: '3' })).statusCode).toBe(400);
-    expect((await demo.put('/inventory/bad%20sku', { available: 3 })).statusCode).toBe(400);
+    // A SKU may hold spaces and any script, but no control character and no space at either end.
+    expect((await demo.put('/inventory/bad%00sku', { available: 3 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/%20padded', { available: 3 })).statusCode).toBe(400);
+    expect((await demo.put('/inventory/Gr%C3%B6%C3%9Fe%20M', { available: 3 })).statusCode).toBe(200);
     expect((await demo.get('/inventory/NEVER-STOCKED')).statusCode).toBe(404);
   });
 });

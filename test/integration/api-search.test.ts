@@ -181,7 +181,7 @@ describe('GET /orders/export.csv', () => {
     const lines = answer.body.split('\r\n');
     expect(lines[0]).toBe(
       'orderId,externalOrderId,createdAt,status,source,region,customerName,customerEmail,shipToName,shipToCity,' +
-        'shipToPostalCode,shipToCountry,shippingMethod,currency,total,items,trackingNumber',
+        'shipToPostalCode,shipToCountry,shippingMethod,currency,total,items,trackingNumber,reason',
     );
     expect(answer.body).toContain(
       `${jan3.orderId},E-3,2026-01-03T23:59:59.000Z,PAYMENT_VERIFIED,webhook,domestic,"'=HYPERLINK(""http://evil"")"`,

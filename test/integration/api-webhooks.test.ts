@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getOrder, transition } from '../../functions/shared/store/orders.js';
 import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { searchOrders } from '../../functions/shared/store/search.js';
-import { call } from '../support/http.js';
+import { call, sellerClient } from '../support/http.js';
 import { orderInput } from '../support/orders.js';
 import { DEMO, seedSellers } from '../support/sellers.js';
 import {
@@ -20,6 +20,10 @@ const stepFunctions = mockStepFunctions();
 
 beforeAll(seedSellers);
 afterEach(() => stepFunctions.reset());
+
+type Payload = Record<string, unknown>;
+const lines = (payload: Payload) => payload.line_items as Payload[];
+const address = (payload: Payload) => payload.shipping_address as Payload;
 
 let nextId = 5_000_000_000_000;
 const uniqueShopifyId = () => String(nextId++);
@@ -105,7 +109,15 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     });
     expect(order?.history).toEqual([expect.objectContaining({ status: 'PENDING', actor: 'storefront' })]);
     expect(stepFunctions.executions()).toEqual([
-      { name: order!.orderId, input: { orderId: order!.orderId, sellerId: 'demo', attempt: 1 } },
+      {
+        name: order!.orderId,
+        input: {
+          orderId: order!.orderId,
+          sellerId: 'demo',
+          attempt: 1,
+          paymentWait: { Payload: { orderId: order!.orderId, timeoutSeconds: expect.any(Number) } },
+        },
+      },
     ]);
   });
 
@@ -197,40 +209,68 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     expect([...stepFunctions.started.keys()]).toEqual([written.items[0]!.orderId]);
   });
 
-  it('refuses an unknown SKU with the Shopify field that names it, writing nothing', async () => {
+  it.each([
+    ['a line without a SKU', (p: Payload) => (lines(p)[1]!.sku = null)],
+    ['a SKU the seller does not stock', (p: Payload) => (lines(p)[1]!.sku = 'NOT-STOCKED')],
+    [
+      'a gift card line',
+      (p: Payload) =>
+        lines(p).push({ title: 'Gift card', sku: '', quantity: 1, price: '25.00', gift_card: true }),
+    ],
+    ['no shipping address (pickup)', (p: Payload) => (p.shipping_address = null)],
+    ['no postal code', (p: Payload) => (address(p).zip = null)],
+    [
+      'no recipient name',
+      (p: Payload) => Object.assign(address(p), { name: null, first_name: null, last_name: null }),
+    ],
+    ['51 lines', (p: Payload) => (p.line_items = Array.from({ length: 51 }, () => lines(p)[0]))],
+    ['an invalid email', (p: Payload) => Object.assign(p, { email: 'not-an-email', customer: null })],
+  ])('stores an authentic order with %s (202) and starts its workflow', async (_label, change) => {
     const payload = shopifyOrderPayload();
-    (payload.line_items as Record<string, unknown>[])[1]!.sku = 'NOT-STOCKED';
+    change(payload);
     const raw = shopifyBody(payload, uniqueShopifyId());
+
+    const answer = await deliverShopify(raw);
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json).toMatchObject({ status: 'PENDING', duplicate: false });
+    expect((await getOrder(answer.json.orderId))?.externalOrderName).toBe('#9999');
+    expect([...stepFunctions.started.keys()]).toEqual([answer.json.orderId]);
+  });
+
+  it('takes a JPY order as Shopify writes it ("1200.00") and keeps it in yen ("1200")', async () => {
+    const payload = shopifyOrderPayload({ currency: 'JPY', total_price: '1200.00' });
+    payload.line_items = [{ ...lines(payload)[0]!, price: '1200.00', quantity: 1 }];
+
+    const answer = await deliverShopify(shopifyBody(payload, uniqueShopifyId()));
+
+    expect(answer.statusCode).toBe(202);
+    expect(await getOrder(answer.json.orderId)).toMatchObject({
+      currency: 'JPY',
+      total: '1200',
+      items: [{ unitPrice: '1200' }],
+      payment: { amount: '1200' },
+    });
+  });
+
+  it('still refuses what is not an order, naming the Shopify field', async () => {
+    const raw = shopifyBody(
+      shopifyOrderPayload({ currency: 'dollars', email: 'not-an-email' }),
+      uniqueShopifyId(),
+    );
     const before = await countItems();
 
     const answer = await deliverShopify(raw);
 
     expect(answer.statusCode).toBe(400);
-    expect(answer.json.error.details).toEqual([
-      { field: 'line_items.1.sku', message: 'unknown SKU NOT-STOCKED' },
-    ]);
+    expect(answer.json.error.details.map((detail: { field: string }) => detail.field)).toEqual(['currency']);
     expect(await countItems()).toBe(before);
-  });
-
-  it('reports invalid Shopify fields under their Shopify names', async () => {
-    const raw = shopifyBody(
-      shopifyOrderPayload({ currency: 'dollars', email: 'not-an-email' }),
-      uniqueShopifyId(),
-    );
-
-    const answer = await deliverShopify(raw);
-
-    expect(answer.statusCode).toBe(400);
-    expect(answer.json.error.details.map((detail: { field: string }) => detail.field).sort()).toEqual([
-      'currency',
-      'email',
-    ]);
   });
 
   it('refuses topics it does not handle', async () => {
     const raw = shopifyBody(shopifyOrderPayload(), uniqueShopifyId());
 
-    const answer = await deliverShopify(raw, { 'x-shopify-topic': 'orders/updated' });
+    const answer = await deliverShopify(raw, { 'x-shopify-topic': 'products/create' });
 
     expect(answer.statusCode).toBe(400);
     expect(answer.json.error.code).toBe('unsupported_topic');
@@ -238,10 +278,16 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
 });
 
 describe('Shopify orders/cancelled', () => {
-  const cancel = (id: string) => {
-    const raw = shopifyBody({ ...shopifyOrderPayload(), cancel_reason: 'customer' }, id);
-    return deliverShopify(raw, { 'x-shopify-topic': 'orders/cancelled' });
-  };
+  const cancelledBody = (id: string) =>
+    shopifyBody(
+      { ...shopifyOrderPayload(), cancelled_at: '2026-01-10T12:00:00-05:00', cancel_reason: 'customer' },
+      id,
+    );
+  const cancel = (id: string, eventId?: string) =>
+    deliverShopify(cancelledBody(id), {
+      'x-shopify-topic': 'orders/cancelled',
+      ...(eventId ? { 'x-shopify-event-id': eventId } : {}),
+    });
 
   it('cancels an order not yet released and stops its execution; a repeat changes nothing', async () => {
     const id = uniqueShopifyId();
@@ -251,7 +297,7 @@ describe('Shopify orders/cancelled', () => {
     const again = await cancel(id);
 
     expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.json).toEqual({ orderId: created.json.orderId, status: 'CANCELLED' });
+    expect(cancelled.json).toEqual({ orderId: created.json.orderId, status: 'CANCELLED', duplicate: true });
     expect(again.json).toEqual(cancelled.json);
     const order = await getOrder(created.json.orderId);
     expect(order?.history.at(-1)).toMatchObject({
@@ -259,10 +305,43 @@ describe('Shopify orders/cancelled', () => {
       actor: 'storefront',
       reason: 'shopify_cancelled:customer',
     });
+    expect(order?.history.filter((entry) => entry.status === 'CANCELLED')).toHaveLength(1);
+    expect(order?.storefrontEvents?.map((event) => event.outcome)).toEqual([
+      'cancelled',
+      'already_cancelled',
+    ]);
     expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(1);
   });
 
-  it('is 409 once the order is released, and 404 for an order never received', async () => {
+  it('cancels nothing when a captured create body is replayed under the cancel topic', async () => {
+    const id = uniqueShopifyId();
+    const createBody = shopifyBody(shopifyOrderPayload(), id);
+    const created = await deliverShopify(createBody);
+
+    const replayed = await deliverShopify(createBody, { 'x-shopify-topic': 'orders/cancelled' });
+
+    expect(replayed.statusCode).toBe(200);
+    expect(replayed.json).toMatchObject({ orderId: created.json.orderId, status: 'PENDING' });
+    const order = await getOrder(created.json.orderId);
+    expect(order?.status).toBe('PENDING');
+    expect(order?.storefrontEvents).toEqual([
+      expect.objectContaining({ topic: 'orders/cancelled', outcome: expect.stringMatching(/^ignored/) }),
+    ]);
+    expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+
+  it('keeps a cancelled order it never saw created: stored, and cancelled', async () => {
+    const answer = await cancel(uniqueShopifyId());
+
+    expect(answer.statusCode).toBe(202);
+    expect(answer.json).toMatchObject({ status: 'CANCELLED', duplicate: false });
+    expect((await getOrder(answer.json.orderId))?.history.map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'CANCELLED',
+    ]);
+  });
+
+  it('records a cancellation that comes after release (200) and changes nothing', async () => {
     const id = uniqueShopifyId();
     const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
     const orderId = created.json.orderId as string;
@@ -274,11 +353,158 @@ describe('Shopify orders/cancelled', () => {
     }
 
     const late = await cancel(id);
-    const unknown = await cancel(uniqueShopifyId());
 
-    expect(late.statusCode).toBe(409);
-    expect((await getOrder(orderId))?.status).toBe('RELEASED');
-    expect(unknown.statusCode).toBe(404);
+    expect(late.statusCode).toBe(200);
+    const order = await getOrder(orderId);
+    expect(order?.status).toBe('RELEASED');
+    expect(order?.storefrontEvents?.at(-1)?.outcome).toBe('too_late: the order is RELEASED');
+  });
+
+  it('acts once on a repeated X-Shopify-Event-Id', async () => {
+    const id = uniqueShopifyId();
+    await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+
+    const first = await cancel(id, 'evt-cancel-1');
+    const repeat = await cancel(id, 'evt-cancel-1');
+
+    expect(first.json.status).toBe('CANCELLED');
+    expect(repeat.statusCode).toBe(200);
+    expect(repeat.json).toMatchObject({ status: 'CANCELLED', duplicate: true });
+    const order = await getOrder(first.json.orderId);
+    expect(order?.storefrontEvents).toEqual([
+      expect.objectContaining({ eventId: 'evt-cancel-1', outcome: 'cancelled' }),
+    ]);
+  });
+});
+
+describe('Shopify orders/updated', () => {
+  const update = (id: string, changes: Record<string, unknown>, updatedAt: string, eventId?: string) =>
+    deliverShopify(shopifyBody(shopifyOrderPayload({ ...changes, updated_at: updatedAt }), id), {
+      'x-shopify-topic': 'orders/updated',
+      ...(eventId ? { 'x-shopify-event-id': eventId } : {}),
+    });
+  const newAddress = {
+    ...(shopifyOrderPayload().shipping_address as Record<string, unknown>),
+    name: 'Sam Other',
+    address1: '9 New Road',
+    zip: '40004',
+  };
+
+  it('applies address, name and line changes made before release; an older update changes nothing', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(
+      shopifyBody(shopifyOrderPayload({ updated_at: '2026-01-10T11:00:00-05:00' }), id),
+    );
+    const orderId = created.json.orderId as string;
+    const oneMug = [{ ...lines(shopifyOrderPayload())[0]!, quantity: 3 }];
+
+    const updated = await update(
+      id,
+      {
+        shipping_address: newAddress,
+        customer: null,
+        billing_address: { name: 'Jo Buyer' },
+        line_items: oneMug,
+      },
+      '2026-01-10T12:00:00-05:00',
+    );
+    const stale = await update(id, {}, '2026-01-10T11:30:00-05:00');
+
+    expect([updated.statusCode, stale.statusCode]).toEqual([200, 200]);
+    const order = (await getOrder(orderId))!;
+    expect(order.shippingAddress).toMatchObject({
+      name: 'Sam Other',
+      line1: '9 New Road',
+      postalCode: '40004',
+    });
+    expect(order.customer.name).toBe('Jo Buyer');
+    expect(order.items).toEqual([
+      expect.objectContaining({ sku: 'MUG-RED', quantity: 3, unitPrice: '12.50' }),
+    ]);
+    expect(order.total).toBe('37.50');
+    expect(order.storefrontEvents?.map((event) => event.outcome)).toEqual([
+      'updated: address, customer name, lines',
+      expect.stringMatching(/^ignored: older/),
+    ]);
+  });
+
+  it('never undoes a seller’s fix with an update that did not change that part', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(
+      shopifyBody(shopifyOrderPayload({ updated_at: '2026-01-10T11:00:00-05:00' }), id),
+    );
+    const orderId = created.json.orderId as string;
+    const fix = {
+      name: 'Fixed Name',
+      line1: '1 Fixed St',
+      city: 'Fixton',
+      postalCode: '40005',
+      country: 'US',
+    };
+    await sellerClient(DEMO.apiKey).patch(`/orders/${orderId}`, { shippingAddress: fix });
+
+    const tagsOnly = await update(id, { tags: 'vip, rush' }, '2026-01-10T12:00:00-05:00');
+
+    expect(tagsOnly.statusCode).toBe(200);
+    expect((await getOrder(orderId))?.shippingAddress).toMatchObject(fix);
+  });
+
+  it('records an update that comes after release, for the seller to see, and changes nothing', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+    const orderId = created.json.orderId as string;
+    const { reserveStock } = await import('../../functions/shared/store/inventory.js');
+    await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+    await reserveStock(orderId);
+    await transition(orderId, 'RELEASED', { actor: 'workflow' });
+
+    const late = await update(id, { shipping_address: newAddress }, '2026-01-10T13:00:00-05:00', 'evt-upd-9');
+    const seen = await sellerClient(DEMO.apiKey).get(`/orders/${orderId}`);
+
+    expect(late.statusCode).toBe(200);
+    expect(seen.json.shippingAddress.name).toBe('Steve Shipper');
+    expect(seen.json.storefrontEvents).toEqual([
+      {
+        topic: 'orders/updated',
+        eventId: 'evt-upd-9',
+        updatedAt: '2026-01-10T13:00:00-05:00',
+        receivedAt: expect.any(String),
+        outcome: 'recorded, not applied: the order is RELEASED (address)',
+      },
+    ]);
+  });
+
+  it('applies the address but not the lines once stock is reserved', async () => {
+    const id = uniqueShopifyId();
+    const created = await deliverShopify(shopifyBody(shopifyOrderPayload(), id));
+    const orderId = created.json.orderId as string;
+    const { reserveStock } = await import('../../functions/shared/store/inventory.js');
+    await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' });
+    await reserveStock(orderId);
+
+    await update(
+      id,
+      { shipping_address: newAddress, line_items: [lines(shopifyOrderPayload())[0]] },
+      '2026-01-10T13:00:00-05:00',
+    );
+
+    const order = (await getOrder(orderId))!;
+    expect(order.shippingAddress.name).toBe('Sam Other');
+    expect(order.items).toHaveLength(2);
+    expect(order.storefrontEvents?.at(-1)?.outcome).toBe(
+      'updated: address; lines not applied: stock is reserved (the order is STOCK_RESERVED)',
+    );
+  });
+});
+
+describe('Shopify test orders', () => {
+  it('keeps a test: true order and marks it as a test', async () => {
+    const answer = await deliverShopify(shopifyBody(shopifyOrderPayload({ test: true }), uniqueShopifyId()));
+    const real = await deliverShopify(shopifyBody(shopifyOrderPayload({ test: false }), uniqueShopifyId()));
+
+    expect(answer.statusCode).toBe(202);
+    expect((await getOrder(answer.json.orderId))?.test).toBe(true);
+    expect((await getOrder(real.json.orderId))?.test).toBeUndefined();
   });
 });
 

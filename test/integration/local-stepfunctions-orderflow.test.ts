@@ -53,7 +53,7 @@ afterAll(async () => {
 
 describe("the order workflow on the local engine, with the project's handlers", () => {
   it('binds every task function of the ASL', () => {
-    expect(ORDERFLOW_FUNCTIONS).toHaveLength(7);
+    expect(ORDERFLOW_FUNCTIONS).toHaveLength(8);
     expect(local.stateMachineArn).toBe(process.env.STATE_MACHINE_ARN);
   });
 

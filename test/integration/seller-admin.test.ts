@@ -33,7 +33,7 @@ describe('npm run seller', () => {
     expect(await getSeller('shop-1')).toMatchObject({
       originCountry: 'GB',
       releaseMode: 'manual',
-      reviewThreshold: '1000.00',
+      reviewThresholds: { USD: '1000.00' },
       webhookSecrets: [webhookSecret],
     });
     expect(delivered.statusCode).toBe(202);

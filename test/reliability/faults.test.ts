@@ -115,7 +115,7 @@ describe('30 % transient faults in payment and carrier calls', () => {
       expect(message).toEqual({
         orderId: expect.any(String),
         sellerId: 'demo',
-        reason: 'address_undeliverable',
+        reason: 'bad_address',
         failedAt: expect.any(String),
       });
     }

@@ -177,6 +177,11 @@ function attacks(attacker: Seller, victim: Estate): Record<string, () => Promise
       expect([victim.held, victim.failed, victim.shopify]).not.toContain(answer.json.orderId);
     },
     getStock: async () => refused(await call(attacker, 'GET', `/inventory/${victim.onlySku}`)),
+    mapProductToSku: async () => {
+      // Writes the attacker's own mapping of a product id; the victim's orders are checked unchanged below.
+      const answer = await call(attacker, 'PUT', '/sku-mappings/product/632910392', { sku: victim.onlySku });
+      expect(answer.json).toEqual({ kind: 'product', id: '632910392', sku: victim.onlySku });
+    },
     setStock: async () => {
       // Writes the attacker's own record of that SKU; the victim's is checked unchanged below.
       const answer = await call(attacker, 'PUT', `/inventory/${victim.onlySku}`, { available: 999 });
@@ -231,7 +236,11 @@ describe('seller isolation over HTTP', () => {
         },
         body,
       });
-      const cancel = JSON.stringify({ id: Number(victim.shopifyOrderId), cancel_reason: 'fraud' });
+      // The victim's Shopify order id, cancelled, signed by the attacker: it can only be the attacker's own.
+      const cancel = shopifyBody(
+        shopifyOrderPayload({ cancelled_at: '2026-01-10T12:00:00-05:00', cancel_reason: 'fraud' }),
+        victim.shopifyOrderId,
+      );
       const cancelled = await request(`${runtime.url}/webhooks/shopify/${attacker.sellerId}`, {
         method: 'POST',
         headers: {
@@ -244,7 +253,8 @@ describe('seller isolation over HTTP', () => {
 
       expect(forged.status).toBe(401);
       expect(forgedShopify.status).toBe(401);
-      expect(cancelled.status).toBe(404);
+      expect(cancelled.status).toBe(202);
+      expect([victim.held, victim.failed, victim.shopify]).not.toContain(cancelled.json.orderId);
       expect(await snapshot(victim)).toEqual(before);
       const names = runtime.stepFunctions.engine
         .listExecutions({ maxResults: 1000 })

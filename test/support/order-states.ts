@@ -40,7 +40,7 @@ export async function orderIn(
     return step('ON_HOLD', { hold: { reason: 'manual_release_mode', since, expiresAt: since, taskToken } });
   }
   if (status === 'FAILED_TO_RELEASE') {
-    return step('FAILED_TO_RELEASE', { release: { failureReason: 'address_undeliverable' } });
+    return step('FAILED_TO_RELEASE', { release: { failureReason: 'bad_address' } });
   }
   await step('RELEASED', { release: { releasedAt: new Date().toISOString() } });
   if (status === 'RELEASED') return requireOrder(id);

@@ -36,7 +36,7 @@ export function newOrder(
     orderId,
     sellerId,
     source: 'api',
-    total: orderTotal(input.items),
+    total: orderTotal(input.items, input.currency),
     region: 'domestic',
     status: 'PENDING',
     createdAt: at,

@@ -13,8 +13,30 @@ describe('orders CSV', () => {
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(csv.split('\r\n')[1]).toBe(
       `${order.orderId},${order.externalOrderId},${order.createdAt},PENDING,api,domestic,` +
-        '"Bob, ""the builder""\nJr.",bob@example.com,Ada Lovelace,Springfield,62701,US,standard,USD,12.50,MUG-RED x1,',
+        '"Bob, ""the builder""\nJr.",bob@example.com,Ada Lovelace,Springfield,62701,US,standard,USD,12.50,MUG-RED x1,,',
     );
+  });
+
+  it("gives a parked order's reason, as its history says it", () => {
+    const order = newOrder();
+    const parked = {
+      ...order,
+      status: 'OUT_OF_STOCK' as const,
+      history: [
+        ...order.history,
+        {
+          status: 'OUT_OF_STOCK' as const,
+          at: order.createdAt,
+          actor: 'workflow' as const,
+          reason: 'unknown_sku',
+        },
+      ],
+    };
+
+    const [header, row] = ordersCsv([parked]).split('\r\n');
+
+    expect(header!.split(',').at(-1)).toBe('reason');
+    expect(row!.split(',').at(-1)).toBe('unknown_sku');
   });
 
   it('neutralises cells a spreadsheet would run as a formula', () => {

@@ -48,6 +48,7 @@ describe('GET /openapi.json', () => {
         'POST /orders/{orderId}/retry',
         'PUT /inventory/{sku}',
         'GET /inventory/{sku}',
+        'PUT /sku-mappings/{kind}/{id}',
       ].sort(),
     );
   });

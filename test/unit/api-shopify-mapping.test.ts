@@ -5,7 +5,7 @@ import {
   shopifyField,
   shopifyOrderSchema,
 } from '../../functions/api/shopify.js';
-import { orderBodySchema } from '../../functions/api/schemas.js';
+import { orderBodySchema, webhookOrderSchema } from '../../functions/api/schemas.js';
 import { parseJson } from '../../functions/api/http.js';
 import { shopifyBody, shopifyOrderPayload, SHOPIFY_ORDER_ID } from '../support/shopify.js';
 
@@ -35,7 +35,7 @@ describe('Shopify orders/create mapping', () => {
     expect(financialStatus).toBe('paid');
   });
 
-  it('falls back to the billing address, the address name and contact email; drops an unusable phone', () => {
+  it('never ships to the billing address; takes the name from billing and the contact email; drops an unusable phone', () => {
     const payload = shopifyOrderPayload({
       shipping_address: null,
       customer: null,
@@ -48,10 +48,18 @@ describe('Shopify orders/create mapping', () => {
     (payload.billing_address as Record<string, unknown>).phone = '555-555-BILL';
 
     const { candidate } = mapShopifyOrder(parse(payload));
-    const order = orderBodySchema.parse(candidate);
+    const order = webhookOrderSchema.parse(candidate);
 
     expect(order.customer).toEqual({ name: 'Jon Snow', email: 'contact@example.com' });
-    expect(order.shippingAddress.line1).toBe('123 Billing Street');
+    expect(order.shippingAddress).toEqual({
+      name: '',
+      line1: '',
+      line2: '',
+      city: '',
+      region: '',
+      postalCode: '',
+      country: '',
+    });
     expect(order).toMatchObject({ notes: '', tags: [], discountCodes: ['SAVE10'] });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromMinor, toMinor } from '../../functions/shared/domain/money.js';
+import { fromMinor, normalizeAmount, parseAmount, toMinor } from '../../functions/shared/domain/money.js';
 import { orderTotal, quantitiesBySku } from '../../functions/shared/domain/lines.js';
 import { regionOf } from '../../functions/shared/domain/order.js';
 import {
@@ -11,9 +11,10 @@ import {
 } from '../../functions/shared/domain/status.js';
 import { chooseService, transitDays } from '../../functions/shared/providers/carrier.js';
 import { holdReason } from '../../functions/reserve-stock/handler.js';
-import { releaseProblem } from '../../functions/release-order/handler.js';
+import { releaseProblem, releaseProblems } from '../../functions/release-order/handler.js';
 import { reasonOf } from '../../functions/mark-status/handler.js';
 import { resumePoint } from '../../functions/delivery-sweeper/handler.js';
+import { RETRYABLE } from '../../functions/api/seller-actions.js';
 import type { Seller } from '../../functions/shared/domain/seller.js';
 import { newOrder } from '../support/orders.js';
 
@@ -22,7 +23,8 @@ const seller: Seller = {
   name: 'demo',
   originCountry: 'US',
   releaseMode: 'auto',
-  reviewThreshold: '1000.00',
+  reviewThresholds: { USD: '1000.00', JPY: '150000' },
+  paymentWaitHours: 72,
   holdTimeoutHours: 168,
   releaseSlaHours: 24,
   webhookSecrets: [],
@@ -35,12 +37,9 @@ describe('the transition table', () => {
       expect(ORDER_STATUSES).toContain(from);
       for (const to of targets) expect(ORDER_STATUSES).toContain(to);
     }
-    expect(ORDER_STATUSES.filter(isTerminal)).toEqual([
-      'DELIVERED',
-      'DELIVERY_EXCEPTION',
-      'PAYMENT_FAILED',
-      'CANCELLED',
-    ]);
+    expect(ORDER_STATUSES.filter(isTerminal)).toEqual(['DELIVERED', 'DELIVERY_EXCEPTION', 'CANCELLED']);
+    // A failed payment waits for the seller: retried (back to PENDING) or cancelled.
+    expect(TRANSITIONS.PAYMENT_FAILED).toEqual(['PENDING', 'CANCELLED']);
   });
 
   it('forbids cancelling after release and allows it before', () => {
@@ -53,14 +52,15 @@ describe('the transition table', () => {
       'ON_HOLD',
       'OUT_OF_STOCK',
       'FAILED_TO_RELEASE',
+      'PAYMENT_FAILED',
     ]);
   });
 });
 
 describe('dead ends', () => {
   it('leave no status but the terminal ones that neither the seller nor the sweeper can move an order from', () => {
-    // What a seller can do to an order whose workflow has ended: retry these two, cancel (the table).
-    const sellerRetries = ['OUT_OF_STOCK', 'FAILED_TO_RELEASE'];
+    // What a seller can do to an order whose workflow has ended: retry (the API's list), cancel (the table).
+    const sellerRetries: readonly string[] = RETRYABLE;
     const stranded = ORDER_STATUSES.filter(
       (status) =>
         !isTerminal(status) &&
@@ -79,21 +79,48 @@ describe('dead ends', () => {
 });
 
 describe('money', () => {
-  it('converts decimal strings to minor units and back without floats', () => {
-    expect(toMinor('12.5')).toBe(1250);
-    expect(toMinor('0.10')).toBe(10);
-    expect(fromMinor(toMinor('19.99') * 3)).toBe('59.97');
-    expect(() => toMinor('1e3')).toThrow(RangeError);
-    expect(() => toMinor('-1.00')).toThrow(RangeError);
+  it("keeps each currency's ISO 4217 minor units: JPY 0, USD 2, KWD 3, CLF 4", () => {
+    expect(fromMinor(toMinor('1200', 'JPY'), 'JPY')).toBe('1200');
+    expect(normalizeAmount('1200.00', 'JPY')).toBe('1200');
+    expect(normalizeAmount('12.5', 'USD')).toBe('12.50');
+    expect(normalizeAmount('1.25', 'KWD')).toBe('1.250');
+    expect(normalizeAmount('0.0001', 'CLF')).toBe('0.0001');
+    expect(toMinor('12.5', 'USD')).toBe(1250n);
+    expect(toMinor('1.005', 'BHD')).toBe(1005n);
+  });
+
+  it('refuses an amount with more decimals than its currency, and what is no amount', () => {
+    expect(parseAmount('1200.50', 'JPY')).toBeUndefined();
+    expect(parseAmount('1.001', 'USD')).toBeUndefined();
+    expect(parseAmount('1.0001', 'KWD')).toBeUndefined();
+    for (const amount of ['1e3', '-1.00', '', ' 1', '1,00', '0x10']) {
+      expect(parseAmount(amount, 'USD'), amount).toBeUndefined();
+    }
+    expect(() => toMinor('1200.5', 'JPY')).toThrow(RangeError);
   });
 
   it('totals lines exactly where floats would drift', () => {
     expect(
-      orderTotal([
-        { quantity: 3, unitPrice: '0.10' },
-        { quantity: 1, unitPrice: '0.20' },
-      ]),
+      orderTotal(
+        [
+          { quantity: 3, unitPrice: '0.10' },
+          { quantity: 1, unitPrice: '0.20' },
+        ],
+        'USD',
+      ),
     ).toBe('0.50');
+  });
+
+  it('totals the largest allowed order exactly, far past 2^53 minor units', () => {
+    const line = { quantity: 1000, unitPrice: '999999999999.99' };
+
+    const total = orderTotal(
+      Array.from({ length: 250 }, () => line),
+      'USD',
+    );
+
+    // 250 × 1000 × 99,999,999,999,999 cents, written out by hand.
+    expect(total).toBe('249999999999997500.00');
   });
 
   it('sums repeated SKUs', () => {
@@ -116,7 +143,17 @@ describe('the hold gate', () => {
   it.each([
     [{}, {}, undefined],
     [{ releaseMode: 'manual' as const }, {}, 'manual_release_mode'],
-    [{ reviewThreshold: '10.00' }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '10.00' } }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '12.50' } }, {}, 'review_threshold'],
+    [{ reviewThresholds: { USD: '12.51' } }, {}, undefined],
+    [{}, { currency: 'JPY', total: '1200' }, undefined],
+    [{}, { currency: 'JPY', total: '150000' }, 'review_threshold'],
+    [{}, { currency: 'EUR', total: '99999999.00' }, undefined],
+    [
+      { reviewThresholds: undefined, reviewThreshold: '10.00' } as unknown as Partial<Seller>,
+      {},
+      'review_threshold',
+    ],
     [{}, { discountCodes: ['SPRING'] }, 'discount_codes'],
     [{}, { tags: ['gift', 'Custom'] }, 'custom_tag'],
   ])('seller %o and order %o → %s', (sellerChanges, orderChanges, expected) => {
@@ -126,7 +163,7 @@ describe('the hold gate', () => {
 });
 
 describe('release checks', () => {
-  it('rejects an undeliverable address, an unnamed line and missing stock, in that order', () => {
+  it('rejects a bad address or no recipient name, an unnamed line and missing stock, in that order', () => {
     const good = newOrder();
     expect(releaseProblem(good, 'HELD')).toBeUndefined();
     expect(releaseProblem(good, 'RETURNED')).toBe('stock_not_reserved');
@@ -135,7 +172,29 @@ describe('release checks', () => {
     );
     expect(
       releaseProblem({ ...good, shippingAddress: { ...good.shippingAddress, postalCode: '00000' } }, 'HELD'),
-    ).toBe('address_undeliverable');
+    ).toBe('bad_address');
+    expect(releaseProblem({ ...good, shippingAddress: { ...good.shippingAddress, name: ' ' } }, 'HELD')).toBe(
+      'no_delivery_name',
+    );
+  });
+
+  it('names each field a seller must fix, and knows countries without postal codes', () => {
+    const good = newOrder();
+    const empty = { name: '', line1: '', line2: '', city: '', region: '', postalCode: '', country: '' };
+
+    expect(releaseProblems(good)).toEqual([]);
+    expect(releaseProblems({ ...good, shippingAddress: empty }).map((p) => [p.reason, p.field])).toEqual([
+      ['no_delivery_name', 'shippingAddress.name'],
+      ['bad_address', 'shippingAddress.line1'],
+      ['bad_address', 'shippingAddress.city'],
+      ['bad_address', 'shippingAddress.country'],
+      ['bad_address', 'shippingAddress.postalCode'],
+    ]);
+    const noZip = (country: string) => ({ ...good.shippingAddress, country, postalCode: '' });
+    expect(releaseProblems({ ...good, shippingAddress: noZip('HK') })).toEqual([]);
+    expect(releaseProblems({ ...good, shippingAddress: noZip('US') })).toEqual([
+      { reason: 'bad_address', field: 'shippingAddress.postalCode', message: 'no postal code' },
+    ]);
   });
 });
 
@@ -162,5 +221,32 @@ describe('carrier choice', () => {
     expect(transitDays('domestic', 'standard')).toBe(3);
     expect(transitDays('international', 'express')).toBe(5);
     expect(regionOf({ country: 'DE' }, 'US')).toBe('international');
+  });
+});
+
+describe('providers', () => {
+  it('sends a storefront test order to the sandbox providers only', async () => {
+    const { providersFor } = await import('../../functions/shared/providers/index.js');
+    const { sandboxPayments } = await import('../../functions/shared/providers/payment.js');
+    const { sandboxCarrier } = await import('../../functions/shared/providers/carrier.js');
+
+    expect(providersFor({ test: true })).toEqual({ payments: sandboxPayments, carrier: sandboxCarrier });
+  });
+});
+
+describe('webhook lines', () => {
+  it('takes any whole quantity a storefront sells, and 250 lines, where the seller API keeps its limits', async () => {
+    const { webhookOrderSchema, orderBodySchema } = await import('../../functions/api/schemas.js');
+    const { orderInput } = await import('../support/orders.js');
+    const line = { ...orderInput().items[0]!, quantity: 5000 };
+    const body = {
+      ...orderInput({ externalOrderId: 'big' }),
+      items: Array.from({ length: 250 }, () => line),
+    };
+
+    expect(webhookOrderSchema.safeParse(body).success).toBe(true);
+    expect(orderBodySchema.safeParse(body).success).toBe(false);
+    expect(webhookOrderSchema.safeParse({ ...body, items: [...body.items, line] }).success).toBe(false);
+    expect(webhookOrderSchema.safeParse({ ...body, items: [{ ...line, quantity: 0 }] }).success).toBe(false);
   });
 });

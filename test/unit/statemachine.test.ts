@@ -80,6 +80,7 @@ async function run(scenario: Scenario) {
       sellerId: 'demo',
       attempt: 1,
       ...(scenario.resumeAt ? { resumeAt: scenario.resumeAt } : {}),
+      paymentWait: { Payload: { orderId: 'ord_1', timeoutSeconds: 60 } },
     },
     {
       overrides: {
@@ -106,6 +107,13 @@ async function run(scenario: Scenario) {
 const REACH: Record<string, Scenario> = {
   MarkPaymentFailed: { fail: { VerifyPayment: { error: 'PaymentDeclined', times: 99 } } },
   MarkOutOfStock: { fail: { ReserveStock: { error: 'OutOfStock', times: 99 } } },
+  AwaitPayment: { fail: { VerifyPayment: { error: 'PaymentPending', times: 1 } } },
+  ExpirePaymentWait: {
+    fail: {
+      VerifyPayment: { error: 'PaymentPending', times: 1 },
+      AwaitPayment: { error: 'States.Timeout', times: 99 },
+    },
+  },
   AwaitRelease: { hold: true },
   ExpireHold: { hold: true, fail: { AwaitRelease: { error: 'States.Timeout', times: 99 } } },
   MarkFailedToRelease: { fail: { ReleaseOrder: { error: 'ReleaseRejected', times: 99 } } },
@@ -119,6 +127,7 @@ describe('the order-fulfillment state machine definition', () => {
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
     expect(placeholders.sort()).toEqual([
+      'AwaitPaymentFunctionArn',
       'AwaitReleaseFunctionArn',
       'GenerateLabelFunctionArn',
       'MarkStatusFunctionArn',
@@ -140,6 +149,22 @@ describe('the order-fulfillment state machine definition', () => {
       }
     }
     expect(states.AwaitRelease?.Resource).toMatch(/waitForTaskToken$/);
+    expect(states.AwaitPayment?.Resource).toMatch(/waitForTaskToken$/);
+    expect(states.AwaitPayment?.TimeoutSecondsPath).toBeDefined();
+  });
+
+  it('waits for a pending payment, verifies it again when it comes, and delivers', async () => {
+    const { entered } = await run(REACH.AwaitPayment!);
+
+    expect(entered.slice(0, 4)).toEqual(['Route', 'VerifyPayment', 'AwaitPayment', 'VerifyPayment']);
+    expect(entered.at(-1)).toBe('Delivered');
+  });
+
+  it('ends a payment never received in PAYMENT_FAILED when the wait times out', async () => {
+    const { entered, output } = await run(REACH.ExpirePaymentWait!);
+
+    expect(entered).toEqual(['Route', 'VerifyPayment', 'AwaitPayment', 'ExpirePaymentWait', 'PaymentFailed']);
+    expect(output).toMatchObject({ error: { Error: 'States.Timeout' } });
   });
 
   it('takes the happy path in 10 state transitions with one delivery poll', async () => {

@@ -53,6 +53,7 @@ describe('status transitions', () => {
       'ON_HOLD',
       'OUT_OF_STOCK',
       'FAILED_TO_RELEASE',
+      'PAYMENT_FAILED',
     ]);
     expect(input.ExpressionAttributeValues![':entry']).toEqual([
       expect.objectContaining({ status: 'CANCELLED', actor: 'seller', reason: 'customer asked' }),

@@ -153,7 +153,10 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'OUT_OF_STOCK']);
     expect(dlq).toEqual([]);
-    expect(stored.history.at(-1)!.reason).toContain('RARE');
+    expect(stored.history.at(-1)!.reason).toBe('inventory');
+    expect(stored.problems).toEqual([
+      { reason: 'inventory', field: 'items.1.sku', message: expect.stringContaining('RARE') },
+    ]);
     expect(await getStock('paths', 'MUG')).toEqual(before);
     expect(await getStock('paths', 'RARE')).toEqual({ sku: 'RARE', available: 1, reserved: 0 });
   });
@@ -200,12 +203,12 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const { statuses, stored, dlq } = await settle(order);
 
     expect(statuses).toEqual(['PENDING', 'PAYMENT_VERIFIED', 'STOCK_RESERVED', 'FAILED_TO_RELEASE']);
-    expect(stored.release).toEqual({ failureReason: 'address_undeliverable' });
+    expect(stored.release).toEqual({ failureReason: 'bad_address' });
     expect(dlq).toEqual([
       {
         orderId: order.orderId,
         sellerId: 'paths',
-        reason: 'address_undeliverable',
+        reason: 'bad_address',
         failedAt: expect.any(String),
       },
     ]);
@@ -275,18 +278,18 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     await harness.stepFunctions.engine.awaitExecution(`${order.orderId}-2`, 30_000);
     const failedAgain = (await getOrder(order.orderId))!;
     expect(failedAgain.status).toBe('FAILED_TO_RELEASE');
-    expect(failedAgain.release).toEqual({ failureReason: 'address_undeliverable' });
+    expect(failedAgain.release).toEqual({ failureReason: 'bad_address' });
     // The retry removed the first failure's message; the failed retry sent its own.
     const dlqAfterRetry = (await harness.dlqMessages()).filter(
       (message) => message.orderId === order.orderId,
     );
-    expect(dlqAfterRetry).toEqual([expect.objectContaining({ reason: 'address_undeliverable' })]);
+    expect(dlqAfterRetry).toEqual([expect.objectContaining({ reason: 'bad_address' })]);
     expect(dlqAfterRetry[0]!.failedAt).toBe(failedAgain.updatedAt);
     expect(failedAgain.history.slice(-2)).toEqual([
-      expect.objectContaining({ status: 'FAILED_TO_RELEASE', reason: 'address_undeliverable' }),
+      expect.objectContaining({ status: 'FAILED_TO_RELEASE', reason: 'bad_address' }),
       expect.objectContaining({
         status: 'FAILED_TO_RELEASE',
-        reason: 'address_undeliverable',
+        reason: 'bad_address',
         actor: 'workflow',
       }),
     ]);

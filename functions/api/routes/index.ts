@@ -3,7 +3,7 @@ import { ApiError, json } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute, type Route } from '../route.js';
 import { healthSchema, openApiDocumentSchema } from '../schemas.js';
-import { getStockRoute, putStockRoute } from './inventory.js';
+import { getStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
 import {
   bulkReleaseRoute,
   cancelOrderRoute,
@@ -64,4 +64,5 @@ export const routes: readonly Route[] = [
   retryOrderRoute,
   putStockRoute,
   getStockRoute,
+  putSkuMappingRoute,
 ];

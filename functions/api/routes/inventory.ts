@@ -1,8 +1,9 @@
 import { skuSchema } from '../../shared/domain/order.js';
 import { getStock, setStock } from '../../shared/store/inventory.js';
+import { putSkuMapping } from '../../shared/store/sku-mappings.js';
 import { ApiError, json, validate } from '../http.js';
 import { defineRoute } from '../route.js';
-import { stockBodySchema, stockSchema } from '../schemas.js';
+import { skuMappingBodySchema, skuMappingSchema, stockBodySchema, stockSchema } from '../schemas.js';
 
 /** The SKU in the path; a client that percent-encoded it gets the same SKU back. */
 function skuParam(value: string | undefined): string {
@@ -47,5 +48,23 @@ export const getStockRoute = defineRoute({
     const stock = await getStock(sellerId, sku);
     if (!stock) throw new ApiError(404, 'not_found', `no stock record for ${sku}`);
     return json(200, stock);
+  },
+});
+
+export const putSkuMappingRoute = defineRoute({
+  method: 'PUT',
+  path: '/sku-mappings/{kind}/{id}',
+  operationId: 'mapProductToSku',
+  summary:
+    "Map a storefront product or variant (kind `product` or `variant`, the storefront's id) to one of " +
+    'your SKUs: lines of it without a SKU, or with one you do not stock, take this SKU, in later orders ' +
+    'too; retry an order waiting with reason unknown_sku to carry it on',
+  tag: 'inventory',
+  auth: 'sellerApiKey',
+  body: skuMappingBodySchema,
+  responses: { 200: { description: 'the mapping', schema: skuMappingSchema } },
+  async handle({ params, sellerId, body }) {
+    const { kind, id } = validate(skuMappingSchema.pick({ kind: true, id: true }), params, 'path');
+    return json(200, await putSkuMapping(sellerId, { kind, id, sku: body.sku }));
   },
 });

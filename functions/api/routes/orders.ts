@@ -7,7 +7,7 @@ import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { ordersCsv } from '../csv.js';
 import { ApiError, badRequest, header, json, type ApiEvent } from '../http.js';
-import { receiveOrder } from '../intake.js';
+import { receiveOrder, requireKnownSkus } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, errorResponse } from '../route.js';
 import {
@@ -72,6 +72,7 @@ export const createOrderRoute = defineRoute({
     const key = idempotencyKey(event);
     const seller = await getSeller(sellerId);
     if (!seller) throw new ApiError(401, 'unauthorized', 'the API key belongs to no seller');
+    await requireKnownSkus(sellerId, body);
     const { order, duplicate } = await receiveOrder({
       seller,
       source: 'api',
@@ -257,7 +258,7 @@ export const retryOrderRoute = defineRoute({
   method: 'POST',
   path: '/orders/{orderId}/retry',
   operationId: 'retryOrder',
-  summary: 'Retry a FAILED_TO_RELEASE or OUT_OF_STOCK order from the step that failed',
+  summary: 'Retry a FAILED_TO_RELEASE, OUT_OF_STOCK or PAYMENT_FAILED order from the step that failed',
   tag: TAG,
   auth: 'sellerApiKey',
   responses: {

@@ -1,21 +1,14 @@
-import * as z from 'zod';
-import type { Order } from '../../shared/domain/order.js';
+import { nowIso } from '../../shared/clock.js';
 import type { Seller } from '../../shared/domain/seller.js';
-import { isTerminal } from '../../shared/domain/status.js';
-import { findByIdempotency } from '../../shared/store/orders.js';
-import { ApiError, badRequest, fieldProblems, header, json, validate, type ApiResult } from '../http.js';
+import { logger } from '../../shared/logger.js';
+import { recordStorefrontEvent } from '../../shared/store/orders.js';
+import { badRequest, fieldProblems, header, json, type ApiResult } from '../http.js';
 import { receiveOrder, type IntakeResult } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, type ApiRequest } from '../route.js';
-import { orderBodySchema, webhookAcceptedSchema } from '../schemas.js';
-import { cancelOrder } from '../seller-actions.js';
-import {
-  mapShopifyOrder,
-  SHOPIFY_TOPICS,
-  shopifyCancelSchema,
-  shopifyField,
-  shopifyOrderSchema,
-} from '../shopify.js';
+import { webhookAcceptedSchema, webhookOrderSchema } from '../schemas.js';
+import { applyStorefrontEvent } from '../storefront-events.js';
+import { mapShopifyOrder, SHOPIFY_TOPICS, shopifyField, shopifyOrderSchema } from '../shopify.js';
 
 const accepted = ({ order, duplicate }: IntakeResult): ApiResult =>
   json(duplicate ? 200 : 202, { orderId: order.orderId, status: order.status, duplicate });
@@ -35,12 +28,23 @@ function signedSeller(request: ApiRequest<unknown, unknown>): Seller {
 
 const WEBHOOK_ID = /^[\x21-\x7e]{1,200}$/;
 
-async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> {
+function webhookHeader(request: ApiRequest<unknown, unknown>, name: string): string | undefined {
+  const value = header(request.event, name);
+  if (value !== undefined && !WEBHOOK_ID.test(value)) {
+    throw badRequest('validation_failed', `the ${name} header is invalid`, [
+      { field: `header.${name}`, message: 'must be 1-200 printable ASCII characters' },
+    ]);
+  }
+  return value;
+}
+
+/** The Shopify order in the body, as our order input; a 400 names the Shopify field that is not usable. */
+function shopifyOrderOf(body: unknown) {
   const shopify = shopifyOrderSchema.safeParse(body);
   if (!shopify.success)
     throw badRequest('validation_failed', 'the body is invalid', fieldProblems(shopify.error));
-  const { candidate, externalOrderName, financialStatus } = mapShopifyOrder(shopify.data);
-  const input = orderBodySchema.safeParse(candidate);
+  const mapped = mapShopifyOrder(shopify.data);
+  const input = webhookOrderSchema.safeParse(mapped.candidate);
   if (!input.success) {
     const problems = fieldProblems(input.error).map((problem) => ({
       ...problem,
@@ -48,58 +52,90 @@ async function shopifyCreate(seller: Seller, body: unknown): Promise<ApiResult> 
     }));
     throw badRequest('validation_failed', 'the Shopify order cannot be taken as an order', problems);
   }
+  return { shopify: shopify.data, mapped, input: input.data };
+}
+
+/**
+ * Every Shopify topic carries the whole order, signed; the unsigned X-Shopify-Topic only names it. So
+ * the order is stored if it is new (whatever the topic: an authentic order is never dropped), and what
+ * is done with it is read from the body: it is cancelled only if `cancelled_at` is set, so a captured
+ * create body replayed under the cancel topic cancels nothing. A repeated X-Shopify-Event-Id is not
+ * acted on again; what a later topic did, or why it did nothing, is kept on the order.
+ */
+async function shopifyOrderEvent(seller: Seller, topic: string, eventId: string | undefined, body: unknown) {
+  const { shopify, mapped, input } = shopifyOrderOf(body);
   const result = await receiveOrder({
     seller,
     source: 'shopify',
-    input: input.data,
+    input,
     // Shopify's order id, not the webhook id: any delivery of the order, by any webhook, is a repeat.
-    dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.data.id) },
-    ...(externalOrderName ? { externalOrderName } : {}),
-    ...(financialStatus ? { financialStatus } : {}),
-    itemsField: 'line_items',
+    dedupe: { idFrom: scopes.external(seller.sellerId, 'shopify', shopify.id) },
+    ...(mapped.externalOrderName ? { externalOrderName: mapped.externalOrderName } : {}),
+    ...(mapped.financialStatus ? { financialStatus: mapped.financialStatus } : {}),
+    ...(mapped.test ? { test: true } : {}),
+    ...(mapped.updatedAt ? { storefrontUpdatedAt: mapped.updatedAt } : {}),
   });
-  return accepted(result);
-}
-
-/** `orders/cancelled`: cancels the order if it is not yet released; a repeat finds it cancelled already. */
-async function shopifyCancel(seller: Seller, body: unknown): Promise<ApiResult> {
-  const { id, cancel_reason: reason } = validate(shopifyCancelSchema, body, 'body');
-  const order: Order | undefined = await findByIdempotency([scopes.external(seller.sellerId, 'shopify', id)]);
-  if (!order) throw new ApiError(404, 'not_found', `no order for Shopify order ${id}`);
-  if (order.status === 'CANCELLED') return json(200, { orderId: order.orderId, status: order.status });
-  if (isTerminal(order.status)) {
-    throw new ApiError(409, 'illegal_transition', `order ${order.orderId} is ${order.status}`);
+  if (topic === 'orders/create' && !shopify.cancelled_at) return accepted(result);
+  let order = result.order;
+  if (eventId && order.storefrontEvents?.some((event) => event.eventId === eventId)) {
+    return json(200, { orderId: order.orderId, status: order.status, duplicate: true });
   }
-  const cancelled = await cancelOrder(
-    order,
-    'storefront',
-    `shopify_cancelled:${reason || 'other'}`.slice(0, 200),
+  const { outcome, storefrontUpdatedAt } = await applyStorefrontEvent(seller, order, {
+    topic,
+    input,
+    cancelledAt: shopify.cancelled_at ?? undefined,
+    cancelReason: shopify.cancel_reason ?? undefined,
+    financialStatus: shopify.financial_status ?? undefined,
+    updatedAt: mapped.updatedAt,
+  });
+  order = await recordStorefrontEvent(
+    order.orderId,
+    {
+      topic,
+      ...(eventId ? { eventId } : {}),
+      ...(mapped.updatedAt ? { updatedAt: mapped.updatedAt } : {}),
+      receivedAt: nowIso(),
+      outcome,
+    },
+    storefrontUpdatedAt ? { storefrontUpdatedAt } : {},
   );
-  return json(200, { orderId: cancelled.orderId, status: cancelled.status });
+  logger.info('storefront event', { orderId: order.orderId, topic, outcome });
+  return json(result.duplicate ? 200 : 202, {
+    orderId: order.orderId,
+    status: order.status,
+    duplicate: result.duplicate,
+  });
 }
 
 export const shopifyWebhook = defineRoute({
   method: 'POST',
   path: '/webhooks/shopify/{sellerId}',
   operationId: 'receiveShopifyWebhook',
-  summary: 'Shopify orders/create and orders/cancelled webhooks',
+  summary: 'Shopify orders/create, orders/updated, orders/paid and orders/cancelled webhooks',
   tag: 'webhooks',
   auth: 'shopifyHmac',
   headers: [
     { name: 'X-Shopify-Hmac-Sha256', description: 'base64 HMAC-SHA256 of the raw body', required: true },
-    { name: 'X-Shopify-Topic', description: '`orders/create` (default) or `orders/cancelled`' },
+    {
+      name: 'X-Shopify-Topic',
+      description:
+        '`orders/create` (default), `orders/updated`, `orders/paid` or `orders/cancelled`; not signed, so ' +
+        'what is done is read from the body (a cancel needs `cancelled_at`)',
+    },
+    {
+      name: 'X-Shopify-Event-Id',
+      description: 'a repeat of an event already acted on is answered 200 and changes nothing',
+    },
     {
       name: 'X-Shopify-Webhook-Id',
       description:
         'checked when present; repeats are recognised by the Shopify order id, whatever the webhook',
     },
   ],
-  body: z.union([shopifyOrderSchema, shopifyCancelSchema]),
+  body: shopifyOrderSchema,
   bodyValidatedByHandler: true,
   responses: {
     ...webhookResponses,
-    404: { description: 'orders/cancelled for an order we never received' },
-    409: { description: 'orders/cancelled for an order already released' },
   },
   async handle(request) {
     const seller = signedSeller(request);
@@ -109,14 +145,9 @@ export const shopifyWebhook = defineRoute({
         { field: 'header.x-shopify-topic', message: `must be one of ${SHOPIFY_TOPICS.join(', ')}` },
       ]);
     }
-    if (topic === 'orders/cancelled') return shopifyCancel(seller, request.body);
-    const webhookId = header(request.event, 'x-shopify-webhook-id');
-    if (webhookId !== undefined && !WEBHOOK_ID.test(webhookId)) {
-      throw badRequest('validation_failed', 'the webhook id is invalid', [
-        { field: 'header.x-shopify-webhook-id', message: 'must be 1-200 printable ASCII characters' },
-      ]);
-    }
-    return shopifyCreate(seller, request.body);
+    webhookHeader(request, 'x-shopify-webhook-id');
+    const eventId = webhookHeader(request, 'x-shopify-event-id');
+    return shopifyOrderEvent(seller, topic, eventId, request.body);
   },
 });
 
@@ -134,7 +165,7 @@ export const genericWebhook = defineRoute({
       required: true,
     },
   ],
-  body: orderBodySchema,
+  body: webhookOrderSchema,
   responses: webhookResponses,
   async handle(request) {
     const seller = signedSeller(request);

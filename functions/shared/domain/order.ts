@@ -1,9 +1,12 @@
 import * as z from 'zod';
+import { SKU_PATTERN } from './lines.js';
 import { MONEY_PATTERN } from './money.js';
+
+export { SKU_PATTERN };
 import { ACTORS, ORDER_STATUSES, type OrderStatus } from './status.js';
 
 /** Free text: any Unicode except control characters (tab and newline allowed where text is long). */
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .max(max)
@@ -11,8 +14,9 @@ const text = (max: number) =>
 
 const money = z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"');
 
-export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-export const skuSchema = z.string().regex(SKU_PATTERN, 'must be 1-64 letters, digits, ".", "_" or "-"');
+export const skuSchema = z
+  .string()
+  .regex(SKU_PATTERN, 'must be 1-64 characters, without control characters or spaces at either end');
 
 export const SHIPPING_METHODS = ['express', 'standard', 'economy'] as const;
 export type ShippingMethod = (typeof SHIPPING_METHODS)[number];
@@ -31,9 +35,13 @@ export type Address = z.infer<typeof addressSchema>;
 export const lineItemSchema = z.strictObject({
   sku: skuSchema,
   productId: text(64).default(''),
+  /** The storefront's variant id, when it has one: a SKU mapping can name it (store/sku-mappings.ts). */
+  variantId: text(64).optional(),
   name: text(200).default(''),
   quantity: z.number().int().min(1).max(1000),
   unitPrice: money,
+  /** false for what is not shipped (a gift card, a download): kept and counted, never reserved or shipped. */
+  requiresShipping: z.boolean().optional(),
 });
 export type LineItem = z.infer<typeof lineItemSchema>;
 
@@ -74,6 +82,47 @@ export const historyEntrySchema = z.object({
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
+/**
+ * Why an order waits for its seller, in the seeds' words: what the seller fixes before a retry carries it
+ * on. The order's status says where it stopped (OUT_OF_STOCK before the reservation, FAILED_TO_RELEASE at
+ * the release checks, PAYMENT_FAILED); the reason, in its history and `problems`, says why.
+ */
+export const PARK_REASONS = [
+  'unknown_sku',
+  'inventory',
+  'no_delivery_name',
+  'bad_address',
+  'payment_not_received',
+] as const;
+export type ParkReason = (typeof PARK_REASONS)[number];
+
+/** One thing the seller must fix, with the field it is in (`items.2.sku`) and what is wrong with it. */
+export interface Problem {
+  reason: ParkReason;
+  field: string;
+  message: string;
+}
+
+/**
+ * A storefront's notice about an order it sent before (cancelled, updated, paid), as it arrived: what
+ * orderflow did with it (`outcome`) is kept even when it changed nothing, so the seller sees it came.
+ */
+export interface StorefrontEvent {
+  topic: string;
+  /** The storefront's event id (Shopify's X-Shopify-Event-Id): a repeat of it is not acted on again. */
+  eventId?: string;
+  /** The order's `updated_at` in the body: an event older than the order as stored changes nothing. */
+  updatedAt?: string;
+  receivedAt: string;
+  outcome: string;
+}
+
+export interface StorefrontDigest {
+  address: string;
+  name: string;
+  lines: string;
+}
+
 export const ORDER_SOURCES = ['api', 'shopify', 'webhook'] as const;
 export type OrderSource = (typeof ORDER_SOURCES)[number];
 
@@ -84,6 +133,15 @@ export interface Hold {
   since: string;
   expiresAt: string;
   /** Present while the workflow waits; removed once a release has been sent for it. */
+  taskToken?: string;
+}
+
+/** An order waiting for its payment (PENDING): until `expiresAt`, then PAYMENT_FAILED. */
+export interface PaymentWait {
+  reason: 'payment_pending';
+  since: string;
+  expiresAt: string;
+  /** Present while the workflow waits; the storefront's orders/paid sends it back. */
   taskToken?: string;
 }
 
@@ -114,7 +172,20 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   updatedAt: string;
   history: HistoryEntry[];
   hold?: Hold;
+  paymentWait?: PaymentWait;
   release?: { releasedAt?: string; failureReason?: string };
+  /** A storefront's test order (Shopify `test: true`): kept, marked, and never sent to a real provider. */
+  test?: boolean;
+  /** The storefront's `updated_at` of the version of the order stored here. */
+  storefrontUpdatedAt?: string;
+  storefrontEvents?: StorefrontEvent[];
+  /**
+   * Digests of the address, the recipient's and customer's names and the lines as the storefront last
+   * sent them: an update applies only what the storefront changed, never undoing a seller's fix.
+   */
+  storefrontDigest?: StorefrontDigest;
+  /** What keeps a parked order from going on; cleared when the step that found it succeeds. */
+  problems?: Problem[];
   shipment?: Shipment;
   workflow: { executionName: string; attempt: number; startedAt?: string };
 }

@@ -1,10 +1,30 @@
 import * as z from 'zod';
-import { MONEY_PATTERN } from './money.js';
+import { parseAmount } from './money.js';
+
+/**
+ * Order totals at or above which an order is held for review, per currency, each in its own minor units:
+ * `{"USD": "1000.00", "JPY": "150000"}`. An order in a currency with no threshold is not held for its
+ * value (there is no rate to compare it by); set one for every currency the store sells in.
+ */
+export const reviewThresholdsSchema = z
+  .record(z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'), z.string())
+  .superRefine((thresholds, context) => {
+    for (const [currency, amount] of Object.entries(thresholds)) {
+      if (parseAmount(amount, currency) === undefined)
+        context.addIssue({ code: 'custom', path: [currency], message: `must be a ${currency} amount` });
+    }
+  });
 
 export const sellerSettingsSchema = z.object({
   originCountry: z.string().regex(/^[A-Z]{2}$/),
   releaseMode: z.enum(['auto', 'manual']).default('auto'),
-  reviewThreshold: z.string().regex(MONEY_PATTERN).default('1000.00'),
+  reviewThresholds: reviewThresholdsSchema.default({ USD: '1000.00' }),
+  /** How long an order not yet paid (Shopify `pending`) waits for payment before PAYMENT_FAILED. */
+  paymentWaitHours: z
+    .number()
+    .positive()
+    .max(24 * 365)
+    .default(72),
   holdTimeoutHours: z
     .number()
     .positive()
@@ -19,6 +39,8 @@ export const sellerSettingsSchema = z.object({
 export type SellerSettings = z.infer<typeof sellerSettingsSchema>;
 
 export interface Seller extends SellerSettings {
+  /** A profile written before thresholds were per currency: its one threshold, in USD. */
+  reviewThreshold?: string;
   sellerId: string;
   name: string;
   /** HMAC secrets for webhooks; several so a secret can be rotated without downtime. */

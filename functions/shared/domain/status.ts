@@ -26,13 +26,15 @@ export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> 
   STOCK_RESERVED: ['ON_HOLD', 'RELEASED', 'FAILED_TO_RELEASE', 'CANCELLED'],
   ON_HOLD: ['RELEASED', 'FAILED_TO_RELEASE', 'CANCELLED'],
   OUT_OF_STOCK: ['PAYMENT_VERIFIED', 'CANCELLED'],
-  RELEASED: ['SHIPPED', 'FAILED_TO_RELEASE'],
+  // An order with nothing to ship (gift cards, downloads) is complete once released: no label.
+  RELEASED: ['SHIPPED', 'FAILED_TO_RELEASE', 'DELIVERED'],
   FAILED_TO_RELEASE: ['RELEASED', 'CANCELLED'],
   SHIPPED: ['IN_TRANSIT', 'DELIVERED', 'DELIVERY_EXCEPTION'],
   IN_TRANSIT: ['DELIVERED', 'DELIVERY_EXCEPTION'],
   DELIVERED: [],
   DELIVERY_EXCEPTION: [],
-  PAYMENT_FAILED: [],
+  // A seller may retry a payment that failed (one never received, say, once it has come).
+  PAYMENT_FAILED: ['PENDING', 'CANCELLED'],
   CANCELLED: [],
 };
 

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import type { Order } from '../domain/order.js';
-import { PaymentDeclinedError, TransientError } from '../errors.js';
+import { PaymentDeclinedError, PaymentPendingError, TransientError } from '../errors.js';
 import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
 
@@ -29,7 +29,8 @@ const SHOPIFY_DECLINED = new Set(['voided', 'refunded', 'partially_refunded']);
 
 /**
  * Deterministic sandbox: a reference starting `decline` is declined; one starting `flaky` fails its
- * first two attempts transiently. Shopify orders follow their financial_status.
+ * first two attempts transiently. Shopify orders follow their financial_status; one not yet paid
+ * (`pending`: bank transfer, cash on delivery, manual capture) waits for the storefront's orders/paid.
  */
 export const sandboxPayments: PaymentProvider = {
   async verify({ orderId, payment }) {
@@ -38,7 +39,7 @@ export const sandboxPayments: PaymentProvider = {
       const status = payment.financialStatus ?? 'pending';
       if (SHOPIFY_VERIFIED.has(status)) return;
       if (SHOPIFY_DECLINED.has(status)) throw new PaymentDeclinedError(`shopify payment ${status}`);
-      throw new TransientError(`shopify payment still ${status}`);
+      throw new PaymentPendingError(`shopify payment ${status}`);
     }
     const reference = payment.reference.toLowerCase();
     if (reference.startsWith('decline')) throw new PaymentDeclinedError('card declined');

@@ -3,6 +3,7 @@ import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
 import type { Order } from '../domain/order.js';
+import type { OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError } from '../errors.js';
 import { executionName, type ResumeAt } from '../workflow.js';
 import { fromItem, requireOrder, transitionUpdate } from './orders.js';
@@ -75,7 +76,7 @@ export interface RetryClaim {
 /**
  * Claims the next execution attempt for a seller's retry, conditional on the order still being in the
  * status and attempt it was read in. An OUT_OF_STOCK order also goes back to PAYMENT_VERIFIED in the
- * same write. Throws IllegalTransitionError when the order is not retryable or a concurrent retry won.
+ * same write, a PAYMENT_FAILED one to PENDING. Throws IllegalTransitionError when the order is not retryable or a concurrent retry won.
  */
 export async function claimRetry(order: Order): Promise<RetryClaim> {
   const attempt = order.workflow.attempt + 1;
@@ -87,20 +88,28 @@ export async function claimRetry(order: Order): Promise<RetryClaim> {
   };
   let updated: Record<string, unknown> | undefined;
   let resumeAt: ResumeAt;
-  if (order.status === 'OUT_OF_STOCK') {
-    resumeAt = 'ReserveStock';
-    const update = transitionUpdate(order, 'PAYMENT_VERIFIED', {
+  const retryTo = (to: OrderStatus, remove: string[] = []) => {
+    const update = transitionUpdate(order, to, {
       actor: 'seller',
       reason: 'retry',
-      from: ['OUT_OF_STOCK'],
+      from: [order.status],
       set: { workflow },
+      remove,
     });
-    updated = await conditionalUpdate({
+    return conditionalUpdate({
       ...update,
       ConditionExpression: `(${update.ConditionExpression}) AND #wf.#attempt = :attempt`,
       ExpressionAttributeNames: { ...update.ExpressionAttributeNames, ...attemptCondition.names },
       ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ...attemptCondition.values },
     });
+  };
+  if (order.status === 'OUT_OF_STOCK') {
+    resumeAt = 'ReserveStock';
+    updated = await retryTo('PAYMENT_VERIFIED');
+  } else if (order.status === 'PAYMENT_FAILED') {
+    // Back to PENDING: the payment is verified again, and waited for again if it is still not there.
+    resumeAt = 'VerifyPayment';
+    updated = await retryTo('PENDING', order.paymentWait ? ['paymentWait'] : []);
   } else if (order.status === 'FAILED_TO_RELEASE') {
     resumeAt = 'ReleaseOrder';
     // The retry takes the failure with it: a second retry while this one runs finds none to retry.
@@ -132,4 +141,59 @@ export async function claimRetry(order: Order): Promise<RetryClaim> {
     throw new IllegalTransitionError(order.orderId, current.status, 'retry');
   }
   return { order: fromItem(updated), attempt, executionName: name, resumeAt };
+}
+
+/**
+ * Records the storefront's new payment status of an order not yet verified (PENDING, or PAYMENT_FAILED
+ * for a seller's retry), taking the token of a wait for the payment in the same write: whoever takes it
+ * is the one caller who sends it. `changed` is false when the order had this status already, or is past
+ * payment.
+ */
+export async function recordFinancialStatus(
+  orderId: string,
+  financialStatus: string,
+): Promise<{ changed: boolean; taskToken?: string }> {
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET #payment.#fs = :fs, #updatedAt = :at REMOVE #wait.#token',
+        ConditionExpression:
+          '#status IN (:pending, :failed) AND (attribute_not_exists(#payment.#fs) OR #payment.#fs <> :fs)',
+        ExpressionAttributeNames: {
+          '#payment': 'payment',
+          '#fs': 'financialStatus',
+          '#wait': 'paymentWait',
+          '#token': 'taskToken',
+          '#status': 'status',
+          '#updatedAt': 'updatedAt',
+        },
+        ExpressionAttributeValues: {
+          ':fs': financialStatus,
+          ':pending': 'PENDING',
+          ':failed': 'PAYMENT_FAILED',
+          ':at': nowIso(),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    const taskToken = (Attributes as Order | undefined)?.paymentWait?.taskToken;
+    return { changed: true, ...(taskToken ? { taskToken } : {}) };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { changed: false };
+    throw error;
+  }
+}
+
+/** Puts a taken payment-wait token back when sending it failed, so the next orders/paid can send it. */
+export async function restorePaymentToken(orderId: string, taskToken: string): Promise<void> {
+  await conditionalUpdate({
+    Key: keys.order(orderId),
+    UpdateExpression: 'SET #wait.#token = :token',
+    ConditionExpression:
+      '#status = :pending AND attribute_exists(#wait) AND attribute_not_exists(#wait.#token)',
+    ExpressionAttributeNames: { '#wait': 'paymentWait', '#token': 'taskToken', '#status': 'status' },
+    ExpressionAttributeValues: { ':pending': 'PENDING', ':token': taskToken },
+  });
 }

@@ -1,7 +1,7 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
-import { quantitiesBySku } from '../domain/lines.js';
+import { MAX_RESERVABLE_SKUS, quantitiesBySku, ships, SKU_PATTERN } from '../domain/lines.js';
 import type { Order } from '../domain/order.js';
 import { RESERVING_STATUSES, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, OrderCancelledError, OutOfStockError } from '../errors.js';
@@ -62,7 +62,7 @@ function stockMoves(
   update: string,
   condition: string | undefined,
 ): TransactItem[] {
-  return [...quantitiesBySku(order.items)].map(([sku, quantity]) => ({
+  return [...quantitiesBySku(order.items.filter(ships))].map(([sku, quantity]) => ({
     Update: {
       TableName: tableName(),
       Key: keys.stock(order.sellerId, sku),
@@ -80,14 +80,29 @@ function stockMoves(
 export async function reserveStock(orderId: string, actor: Actor = 'workflow'): Promise<Order> {
   const order = await requireOrder(orderId);
   if (order.status === 'STOCK_RESERVED' || order.status === 'ON_HOLD') return order;
-  const options: TransitionOptions = { actor, from: ['PAYMENT_VERIFIED'] };
+  const unkeyed = linesWhere(order, (line) => !SKU_PATTERN.test(line.sku));
+  if (unkeyed.length) throw new OutOfStockError('unknown_sku', unkeyed);
+  const skuCount = quantitiesBySku(order.items.filter(ships)).size;
+  if (skuCount > MAX_RESERVABLE_SKUS) {
+    throw new OutOfStockError(
+      'inventory',
+      [],
+      [],
+      `${skuCount} different SKUs to ship; one order can reserve at most ${MAX_RESERVABLE_SKUS}: split it`,
+    );
+  }
+  const options: TransitionOptions = {
+    actor,
+    from: ['PAYMENT_VERIFIED'],
+    ...(order.problems ? { remove: ['problems'] } : {}),
+  };
   const statusUpdate = transitionUpdate(order, 'STOCK_RESERVED', options);
   const items: TransactItem[] = [
     { Update: statusUpdate },
     {
       Put: {
         TableName: tableName(),
-        Item: { ...keys.reservation(orderId), state: 'HELD', items: order.items, at: nowIso() },
+        Item: { ...keys.reservation(orderId), state: 'HELD', items: order.items.filter(ships), at: nowIso() },
         ConditionExpression: 'attribute_not_exists(PK) OR #state <> :held',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':held': 'HELD' },
@@ -110,10 +125,28 @@ export async function reserveStock(orderId: string, actor: Actor = 'workflow'): 
   if (result.reasons[0] !== 'None' && result.reasons[0] !== undefined) {
     throw new IllegalTransitionError(orderId, current.status, 'STOCK_RESERVED');
   }
-  const skus = [...quantitiesBySku(order.items).keys()].filter(
+  const skus = [...quantitiesBySku(order.items.filter(ships)).keys()].filter(
     (_, index) => result.reasons[index + 2] === 'ConditionalCheckFailed',
   );
-  throw new OutOfStockError(skus);
+  // Only on this failure path: which of the short SKUs the seller has no stock record for at all.
+  const records = await Promise.all(skus.map((sku) => getStock(order.sellerId, sku)));
+  const unknown = new Set(skus.filter((_, index) => !records[index]));
+  if (unknown.size) {
+    throw new OutOfStockError(
+      'unknown_sku',
+      linesWhere(order, (line) => unknown.has(line.sku)),
+      [...unknown],
+    );
+  }
+  throw new OutOfStockError(
+    'inventory',
+    linesWhere(order, (line) => skus.includes(line.sku)),
+    skus,
+  );
+}
+
+function linesWhere(order: Pick<Order, 'items'>, test: (line: Order['items'][number]) => boolean): number[] {
+  return order.items.flatMap((line, index) => (ships(line) && test(line) ? [index] : []));
 }
 
 /**

@@ -11,7 +11,7 @@ import {
 import { documents } from '../clients.js';
 import { logger } from '../logger.js';
 import { nowIso } from '../clock.js';
-import type { HistoryEntry, Order } from '../domain/order.js';
+import type { HistoryEntry, Order, StorefrontEvent } from '../domain/order.js';
 import { firstLookAt } from '../domain/sweep-schedule.js';
 import { allowedFrom, isTerminal, type Actor, type OrderStatus } from '../domain/status.js';
 import { IllegalTransitionError, NotFoundError, TransientError } from '../errors.js';
@@ -65,12 +65,13 @@ export async function requireOrder(orderId: string): Promise<Order> {
  */
 function lookupItems(order: Order): Record<string, unknown>[] {
   const lookups = new Map<string, [LookupKind, string]>();
+  // A storefront order may come without a SKU on a line or without an email: nothing to find it by.
   for (const line of order.items) {
-    lookups.set(`SKU#${line.sku}`, ['SKU', line.sku]);
+    if (line.sku) lookups.set(`SKU#${line.sku}`, ['SKU', line.sku]);
     if (line.productId) lookups.set(`PRODUCT#${line.productId}`, ['PRODUCT', line.productId]);
   }
   const email = order.customer.email.toLowerCase();
-  lookups.set(`EMAIL#${email}`, ['EMAIL', email]);
+  if (email) lookups.set(`EMAIL#${email}`, ['EMAIL', email]);
   return [...lookups.values()].map(([kind, value]) => ({
     PK: keys.order(order.orderId).PK,
     SK: `LOOKUP#${kind}#${value}`,
@@ -395,6 +396,38 @@ export async function updateOrder(
     if (!current) throw new NotFoundError(`order ${orderId} not found`);
     throw new IllegalTransitionError(orderId, current.status, current.status);
   }
+}
+
+/**
+ * Appends a storefront event to the order, with any fields the event changed, in one write. Repeats of an
+ * event are caught by the caller (it reads the order first); a concurrent repeat may append twice, which
+ * only shows the seller that it came twice.
+ */
+export async function recordStorefrontEvent(
+  orderId: string,
+  event: StorefrontEvent,
+  set: Record<string, unknown> = {},
+): Promise<Order> {
+  const names: Record<string, string> = { '#events': 'storefrontEvents', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = { ':event': [event], ':none': [], ':at': nowIso() };
+  const sets = ['#events = list_append(if_not_exists(#events, :none), :event)', '#updatedAt = :at'];
+  Object.entries(set).forEach(([name, value], index) => {
+    names[`#f${index}`] = name;
+    values[`:f${index}`] = value;
+    sets.push(`#f${index} = :f${index}`);
+  });
+  const { Attributes } = await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.order(orderId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return strip(Attributes as StoredOrder);
 }
 
 export interface OrderPage {

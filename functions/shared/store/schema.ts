@@ -7,6 +7,7 @@
  * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
+ * | SKU mapping       | SELLER#<sellerId>        | SKUMAP#<kind>#<id>    | (a storefront product/variant → a SKU)    |
  * | order             | ORDER#<orderId>          | ORDER                 | BySeller, ByStatus, Open (while not final) |
  * | order lookup      | ORDER#<orderId>          | LOOKUP#<kind>#<value> | ByLookup (sku, product, email)            |
  * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
@@ -42,6 +43,10 @@ export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
   stock: (sellerId: string, sku: string) => ({ PK: `SELLER#${sellerId}`, SK: `SKU#${sku}` }),
+  skuMapping: (sellerId: string, kind: 'variant' | 'product', id: string) => ({
+    PK: `SELLER#${sellerId}`,
+    SK: `SKUMAP#${kind}#${id}`,
+  }),
   order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
   label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),

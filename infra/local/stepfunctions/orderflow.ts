@@ -35,6 +35,7 @@ export function scaledRetryPauses(timeScale: number): Record<string, number[]> |
 const TASK_FUNCTIONS = {
   'verify-payment': () => import('../../../functions/verify-payment/handler.js'),
   'reserve-stock': () => import('../../../functions/reserve-stock/handler.js'),
+  'await-payment': () => import('../../../functions/await-payment/handler.js'),
   'await-release': () => import('../../../functions/await-release/handler.js'),
   'release-order': () => import('../../../functions/release-order/handler.js'),
   'generate-label': () => import('../../../functions/generate-label/handler.js'),
