@@ -83,7 +83,14 @@ describe('npm run ops -- dlq', () => {
     expect(stepFunctions.executions()).toEqual([
       {
         name: `${order.orderId}-2`,
-        input: { orderId: order.orderId, sellerId: 'demo', attempt: 2, resumeAt: 'ReleaseOrder' },
+        input: {
+          orderId: order.orderId,
+          sellerId: 'demo',
+          attempt: 2,
+          resumeAt: 'ReleaseOrder',
+          // How long a pending payment may wait (the seller's paymentWaitHours, 72 by default).
+          paymentWait: { Payload: { orderId: order.orderId, timeoutSeconds: 72 * 3600 } },
+        },
       },
     ]);
     expect((await getOrder(order.orderId))!.workflow).toMatchObject({ attempt: 2 });

@@ -371,7 +371,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
       expect.objectContaining({
         status: 'OUT_OF_STOCK',
         actor: 'workflow',
-        reason: 'not enough stock for SCARCE',
+        reason: 'inventory',
       }),
     ]);
     expect(restocked.statusCode).toBe(202);

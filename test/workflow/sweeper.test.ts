@@ -68,7 +68,7 @@ describe('the delivery sweeper', () => {
     expect((await getOrder(claimed.orderId))!.status).toBe('DELIVERED');
     expect(await getOrder(waiting.orderId)).toMatchObject({
       status: 'FAILED_TO_RELEASE',
-      release: { failureReason: 'address_undeliverable' },
+      release: { failureReason: 'bad_address' },
     });
   });
 });

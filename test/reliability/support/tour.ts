@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../infra/local/services.js';
 import { sampleOrder } from '../../../scripts/lib/client.js';
 import type { Runtime } from '../../../infra/local/runtime.js';
 import { clientFor, sendGenericWebhook } from './api.js';
@@ -36,6 +38,30 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
    * Waits for the order to reach `want` and, unless it waits for the seller (ON_HOLD), for its execution to
    * end as it should: a final status is written before the last states (the DLQ message) run.
    */
+  /** Whether the release DLQ still holds a message of the order (read without hiding any). */
+  const dlqHolds = async (orderId: string): Promise<boolean> => {
+    const sqs = new SQSClient({
+      endpoint: runtime.sqs.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: runtime.releaseDlqUrl,
+            MaxNumberOfMessages: 10,
+            VisibilityTimeout: 0,
+            WaitTimeSeconds: 0,
+          }),
+        );
+        if (Messages.some((message) => message.Body?.includes(orderId))) return true;
+      }
+      return false;
+    } finally {
+      sqs.destroy();
+    }
+  };
   const reach = async (
     label: string,
     orderId: string | undefined,
@@ -98,6 +124,7 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
         await reach('undeliverable, retried', undeliverable, 'DELIVERED', {
           execution: retry.body.executionName,
         });
+      if (await dlqHolds(undeliverable!)) problems.push('undeliverable: its DLQ message outlived the retry');
     })(),
     (async () => {
       if (!(await reach('held', held, 'ON_HOLD'))) return;
