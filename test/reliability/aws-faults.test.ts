@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsFaults, type AwsFaults } from '../../infra/local/aws/index.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
@@ -7,6 +7,7 @@ import {
   awaitSettled,
   clientFor,
   deliverUntilAccepted,
+  executionHistory,
   inParallel,
   sendGenericWebhook,
 } from './support/api.js';
@@ -31,19 +32,6 @@ afterAll(async () => {
   delete process.env.POWERTOOLS_LOG_LEVEL;
   await runtime?.cleanUp();
 });
-
-async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 let orderIds: string[] = [];
 let heldIds: string[] = [];
@@ -117,7 +105,7 @@ describe("AWS's own throttling and server errors, injected", () => {
     });
     const failures = new Map<string, number>();
     for (const orderId of [...orderIds, ...heldIds]) {
-      for (const event of await history(sfn, runtime.stepFunctions.engine.executionArn(orderId))) {
+      for (const event of await executionHistory(sfn, runtime.stepFunctions.engine.executionArn(orderId))) {
         const failed = event.lambdaFunctionFailedEventDetails ?? event.taskFailedEventDetails;
         if (!failed?.error) continue;
         failures.set(failed.error, (failures.get(failed.error) ?? 0) + 1);

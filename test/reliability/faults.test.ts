@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
@@ -6,6 +6,7 @@ import {
   awaitSettled,
   clientFor,
   deliverUntilAccepted,
+  executionHistory,
   inParallel,
   sendGenericWebhook,
 } from './support/api.js';
@@ -23,19 +24,6 @@ afterAll(async () => {
   delete process.env.ORDERFLOW_FAULT_RATE;
   await runtime?.cleanUp();
 });
-
-async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 describe('30 % transient faults in payment and carrier calls', () => {
   it('every order still ends where it should, with one label each, and the retries are in the history', async () => {
@@ -64,7 +52,7 @@ describe('30 % transient faults in payment and carrier calls', () => {
     });
     const faults: Record<string, number> = {};
     for (const orderId of orderIds) {
-      const events = await history(sfn, runtime.stepFunctions.engine.executionArn(orderId));
+      const events = await executionHistory(sfn, runtime.stepFunctions.engine.executionArn(orderId));
       for (const event of events) {
         const failed = event.lambdaFunctionFailedEventDetails;
         if (event.type !== 'LambdaFunctionFailed' || failed?.error !== 'TransientError') continue;

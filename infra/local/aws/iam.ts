@@ -123,5 +123,3 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
   }
   return [{ action: `${prefix}:${operation}`, resource: '*' }];
 }
-
-export { fill as fillResource };

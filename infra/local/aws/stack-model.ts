@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { FUNCTION_NAMES, type FunctionName } from '../../bundling.js';
 import { PROJECT_ROOT } from '../../paths.js';
@@ -81,18 +91,15 @@ export async function loadStackModel(): Promise<StackModel> {
 }
 
 /** Synthesizes the stack in this process and reads the model out of its template. */
-export async function synthesizeStackModel(
-  build?: (app: import('aws-cdk-lib').App) => import('../../orderflow-stack.js').OrderflowStack,
-): Promise<StackModel> {
+export async function synthesizeStackModel(): Promise<StackModel> {
+  // Loaded only on a cache miss: the CDK library takes seconds to import.
   const { App } = await import('aws-cdk-lib');
   const { OrderflowStack } = await import('../../orderflow-stack.js');
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
   const outdir = mkdtempSync(join(tmpdir(), 'orderflow-synth-'));
   try {
     // No bundling: a role's policy does not depend on the code, and bundling nine functions takes long.
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = build ? build(app) : new OrderflowStack(app, 'Orderflow');
+    const stack = new OrderflowStack(app, 'Orderflow');
     const template = app.synth().getStackByName(stack.stackName).template as {
       Resources: Record<string, CfnResource>;
     };

@@ -108,9 +108,8 @@ export async function startOrderflowStepFunctions(
   options: OrderflowStepFunctionsOptions,
 ): Promise<LocalStepFunctions> {
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
-  const { releaseDlqUrl, handlers, ...rest } = options;
-  const parity = options.parity ?? (await startAwsParity({ names: { releaseDlqUrl } }));
-  delete (rest as { parity?: AwsParity }).parity;
+  const { releaseDlqUrl, handlers, parity: given, ...rest } = options;
+  const parity = given ?? (await startAwsParity({ names: { releaseDlqUrl } }));
   const deployed = Object.fromEntries(
     Object.entries(await loadOrderflowHandlers(region)).map(([arn, handler]) => {
       const name = ORDERFLOW_FUNCTIONS.find((fn) => orderflowFunctionArn(fn, region) === arn)!;

@@ -1,3 +1,4 @@
+import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
 import type { Order } from '../../../functions/shared/domain/order.js';
 import { OrderflowClient, SETTLED, signGeneric, type ClientOptions } from '../../../scripts/lib/client.js';
 
@@ -143,4 +144,18 @@ export async function stockOf(client: OrderflowClient, sku: string) {
   );
   if (status !== 200) throw new Error(`GET /inventory/${sku} answered ${status}`);
   return { available: body.available, reserved: body.reserved };
+}
+
+/** An execution's whole history, every page of it. */
+export async function executionHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
 }
