@@ -87,15 +87,14 @@ expect "list-state-machines: one STANDARD machine, orderflow" \
 machine=$(node -pe 'JSON.parse(process.argv[1]).stateMachines[0].stateMachineArn' "$machines")
 execution="${machine/:stateMachine:/:execution:}:$first"
 
-# Usually seconds. Once (1 run in 3 on a fresh clone) the first order's execution was still RUNNING after
-# the old 2-minute wait, with no status change in the runtime's log: not understood yet, so the wait is
-# longer and a run that still has not ended shows the history it has.
+# Usually seconds. sfn() asks for JSON, so the status arrives quoted: compare it as JSON prints it (an
+# unquoted comparison once ended this wait at once, and the check failed on a run that was still going).
 for _ in $(seq 400); do
-  status=$(sfn describe-execution --execution-arn "$execution" --query status --output text)
-  [[ "$status" == RUNNING ]] || break
+  status=$(sfn describe-execution --execution-arn "$execution" --query status)
+  [[ "$status" == '"RUNNING"' ]] || break
   sleep 0.5
 done
-if [[ "$status" == RUNNING ]]; then
+if [[ "$status" == '"RUNNING"' ]]; then
   sfn get-execution-history --execution-arn "$execution" --reverse-order --max-items 15 >&2 || true
 fi
 sfn describe-execution --execution-arn "$execution" | expect "describe-execution: the order's execution SUCCEEDED, with its input and output" \

@@ -24,8 +24,9 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   runtime = await startInProcessRuntime({ timeScale: 50_000 });
   // A quarter of the functions' DynamoDB and Step Functions calls, and of the state machine's Lambda
-  // invocations, fail as AWS fails them; seeded, so a failing run can be replayed.
-  faults = awsFaults({ rate: 0.25, seed: 20261127 });
+  // invocations, fail as AWS fails them; seeded, so a failing run can be replayed. A fifth of those faults
+  // last through the SDK's retries and reach the function code, as sustained throttling does.
+  faults = awsFaults({ rate: 0.25, seed: 20261127, sustained: 0.2 });
   runtime.parity.setFaults(faults);
 });
 afterAll(async () => {

@@ -143,6 +143,24 @@ describe('SDK calls made as a role', () => {
     }
   });
 
+  it('a sustained fault fails every attempt of one call, and only that call', () => {
+    const faults = awsFaults({ rate: 0.5, seed: 7, sustained: 1 });
+    const get = 'DynamoDB_20120810.GetItem';
+    let first: string | undefined;
+    for (let call = 0; !first; call++) if (faults.next(get, {}, `call-${call}`)) first = `call-${call}`;
+    const again = [1, 2, 3].map(() => faults.next(get, {}, first)?.type);
+    expect(new Set(again).size).toBe(1);
+    expect(again[0]).toMatch(
+      /#(ThrottlingException|ProvisionedThroughputExceededException|InternalServerError)$/,
+    );
+
+    const passing = awsFaults({ rate: 0.5, seed: 7 });
+    for (let call = 0; passing.next(get, {}, 'x') === undefined; call++) expect(call).toBeLessThan(100);
+    // Without `sustained`, the same call's next attempt draws afresh: some attempt of it passes.
+    const attempts = Array.from({ length: 50 }, () => passing.next(get, {}, 'x'));
+    expect(attempts).toContain(undefined);
+  });
+
   it('seeded faults repeat exactly', () => {
     const a = seededRandom(42);
     const b = seededRandom(42);

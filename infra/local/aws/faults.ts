@@ -10,8 +10,11 @@ export interface InjectedFault {
 }
 
 export interface AwsFaults {
-  /** The fault to answer a request with, if this one fails. */
-  next(target: string, body: Record<string, unknown>): InjectedFault | undefined;
+  /**
+   * The fault to answer a request with, if this one fails. `invocation` is the SDK's
+   * `amz-sdk-invocation-id`, the same for every attempt of one call: a sustained fault fails them all.
+   */
+  next(target: string, body: Record<string, unknown>, invocation?: string): InjectedFault | undefined;
   /** Whether this Lambda invocation by the state machine is throttled (`Lambda.TooManyRequestsException`). */
   throttleInvocation(): boolean;
   /** How many of each fault were injected. */
@@ -80,20 +83,36 @@ function faultsFor(target: string, body: Record<string, unknown>): InjectedFault
  * and 5xx, three attempts in all by default), so what reaches the function code is rarer than `rate`, as it
  * is on AWS; a TransactionCanceledException is not retried by the SDK and reaches the code at once.
  */
-export function awsFaults(options: { rate: number; seed: number }): AwsFaults {
+/**
+ * `sustained` is the share of faults that outlast the SDK's retries: every attempt of that call fails
+ * alike, as a hot partition or a throttled account keeps failing for seconds on AWS, and the error reaches
+ * the function code. Without it, a drill reaches the code only when independent faults line up.
+ */
+export function awsFaults(options: { rate: number; seed: number; sustained?: number }): AwsFaults {
   const random = seededRandom(options.seed);
   const injected: Record<string, number> = {};
+  // Calls whose fault lasts, by invocation id; a call ends within its few attempts, so few are kept.
+  const lasting = new Map<string, InjectedFault>();
   const count = (type: string) => {
     const name = type.split('#').at(-1)!;
     injected[name] = (injected[name] ?? 0) + 1;
   };
   return {
     injected,
-    next(target, body) {
+    next(target, body, invocation) {
+      const still = invocation === undefined ? undefined : lasting.get(invocation);
+      if (still) {
+        count(still.type);
+        return still;
+      }
       const candidates = faultsFor(target, body);
       if (!candidates.length || random() >= options.rate) return undefined;
       const fault = candidates[Math.floor(random() * candidates.length)]!;
       count(fault.type);
+      if (invocation !== undefined && random() < (options.sustained ?? 0)) {
+        if (lasting.size >= 1_000) lasting.delete(lasting.keys().next().value!);
+        lasting.set(invocation, fault);
+      }
       return fault;
     },
     throttleInvocation() {

@@ -114,7 +114,7 @@ function parityMiddleware(next: Next) {
           `policy allows the ${action} action`,
       });
     }
-    const fault = state.faults?.next(target, body);
+    const fault = state.faults?.next(target, body, request.headers?.['amz-sdk-invocation-id']);
     if (fault) return answer(fault.status, fault.type, fault.body);
     return next(args);
   };
