@@ -40,7 +40,7 @@ const PUT = 'dynamodb:PutItem';
 const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[] }> = {
   'verify-payment': {
     description: 'PENDING → PAYMENT_VERIFIED with the payment provider',
-    items: [GET, UPDATE, PUT, 'dynamodb:BatchWriteItem'],
+    items: [GET, UPDATE, 'dynamodb:BatchWriteItem'],
   },
   'reserve-stock': {
     description: 'reserves stock for every line and decides the hold',
@@ -58,7 +58,7 @@ const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]
   'generate-label': { description: 'buys the shipping label: SHIPPED', items: [GET, UPDATE, PUT] },
   'poll-delivery': {
     description: 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
-    items: [GET, UPDATE, PUT],
+    items: [GET, UPDATE],
   },
   'mark-status': { description: 'records a failure status with its reason', items: [GET, UPDATE] },
 };

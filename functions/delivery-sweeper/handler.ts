@@ -15,7 +15,7 @@ import {
 } from '../shared/store/open-orders.js';
 import { updateOrder } from '../shared/store/orders.js';
 import { OPEN_SHARDS } from '../shared/store/schema.js';
-import { getSellerCached } from '../shared/store/sellers.js';
+import { getSeller } from '../shared/store/sellers.js';
 import { executionName, isExecutionRunning, startExecution, type ResumeAt } from '../shared/workflow.js';
 
 /** Where a workflow that vanished picks up again; every task it re-enters is idempotent. */
@@ -87,7 +87,10 @@ async function resume(order: SweptOrder, now: number): Promise<boolean> {
   return true;
 }
 
-/** One sweep's state: what it found, and each seller's release SLA, read once per sweep. */
+/**
+ * One sweep's state: what it found, and each seller's release SLA, read once per sweep: fresh each sweep (a
+ * changed SLA applies at the next one), never from the request path's cache of another invocation.
+ */
 interface Sweep {
   now: number;
   report: SweepReport;
@@ -98,7 +101,7 @@ interface Sweep {
 function slaHoursOf(state: Sweep, sellerId: string): Promise<number | undefined> {
   let hours = state.slaHours.get(sellerId);
   if (!hours) {
-    hours = getSellerCached(sellerId).then((seller) => seller?.releaseSlaHours);
+    hours = getSeller(sellerId).then((seller) => seller?.releaseSlaHours);
     state.slaHours.set(sellerId, hours);
   }
   return hours;

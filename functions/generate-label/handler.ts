@@ -1,4 +1,4 @@
-import { providersFor } from '../shared/providers/index.js';
+import { labelsFor } from '../shared/providers/index.js';
 import { nowIso } from '../shared/clock.js';
 import { ships } from '../shared/domain/lines.js';
 import type { Shipment } from '../shared/domain/order.js';
@@ -25,7 +25,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     logger.info('nothing to ship');
     return { status: done.status, nextPollAt: nowIso() };
   }
-  const label = await providersFor(order).carrier.buyLabel({
+  const label = await labelsFor(order).buyLabel({
     idempotencyKey: orderId,
     orderId,
     method: order.shippingMethod,

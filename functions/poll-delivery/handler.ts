@@ -1,6 +1,6 @@
 import { HOUR_MS, addBusinessMs, nowIso } from '../shared/clock.js';
 import { isTerminal } from '../shared/domain/status.js';
-import { providersFor } from '../shared/providers/index.js';
+import { trackingFor } from '../shared/providers/index.js';
 import { logger, metrics } from '../shared/logger.js';
 import { requireOrder, transition, updateOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
@@ -16,7 +16,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const shipment = order.shipment;
   if (!shipment) throw new Error(`order ${orderId} has no shipment to track`);
   const polls = shipment.polls + 1;
-  const tracking = await providersFor(order).carrier.track(shipment, order.shippingAddress);
+  const tracking = await trackingFor(order).track(shipment, order.shippingAddress);
   if (tracking.status === 'DELIVERED') {
     await transition(
       orderId,

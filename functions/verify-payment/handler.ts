@@ -1,4 +1,4 @@
-import { providersFor } from '../shared/providers/index.js';
+import { paymentsFor } from '../shared/providers/index.js';
 import { logger } from '../shared/logger.js';
 import { indexOrder, requireOrder, transition } from '../shared/store/orders.js';
 import { OrderCancelledError } from '../shared/errors.js';
@@ -14,7 +14,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   if (order.status === 'PENDING' || order.status === 'CANCELLED') await indexOrder(order);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   if (order.status !== 'PENDING') return { status: order.status };
-  await providersFor(order).payments.verify(order);
+  await paymentsFor(order).verify(order);
   const verified = await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' }, order);
   logger.info('payment verified', { status: verified.status });
   return { status: verified.status };

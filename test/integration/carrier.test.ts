@@ -1,12 +1,12 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { documents } from '../../functions/shared/clients.js';
-import { sandboxCarrier, type LabelRequest } from '../../functions/shared/providers/carrier.js';
+import { sandboxLabels, type LabelRequest } from '../../functions/shared/providers/carrier.js';
 import { keys } from '../../functions/shared/store/schema.js';
 import { tableName } from '../../functions/shared/store/table.js';
 import { newOrder } from '../support/orders.js';
 
-describe('the sandbox carrier against DynamoDB Local', () => {
+describe('sandbox labels against DynamoDB Local', () => {
   it('buys one label per idempotency key, however often and however concurrently it is asked', async () => {
     const request: LabelRequest = {
       idempotencyKey: 'ord_carrier-1',
@@ -16,8 +16,8 @@ describe('the sandbox carrier against DynamoDB Local', () => {
       address: newOrder().shippingAddress,
     };
 
-    const concurrent = await Promise.all(Array.from({ length: 8 }, () => sandboxCarrier.buyLabel(request)));
-    const later = await sandboxCarrier.buyLabel(request);
+    const concurrent = await Promise.all(Array.from({ length: 8 }, () => sandboxLabels.buyLabel(request)));
+    const later = await sandboxLabels.buyLabel(request);
 
     for (const label of concurrent) expect(label).toEqual(concurrent[0]);
     expect(later).toEqual(concurrent[0]);

@@ -226,11 +226,13 @@ describe('carrier choice', () => {
 
 describe('providers', () => {
   it('sends a storefront test order to the sandbox providers only', async () => {
-    const { providersFor } = await import('../../functions/shared/providers/index.js');
+    const providers = await import('../../functions/shared/providers/index.js');
     const { sandboxPayments } = await import('../../functions/shared/providers/payment.js');
-    const { sandboxCarrier } = await import('../../functions/shared/providers/carrier.js');
+    const { sandboxLabels, sandboxTracking } = await import('../../functions/shared/providers/carrier.js');
 
-    expect(providersFor({ test: true })).toEqual({ payments: sandboxPayments, carrier: sandboxCarrier });
+    expect(providers.paymentsFor({ test: true })).toBe(sandboxPayments);
+    expect(providers.labelsFor({ test: true })).toBe(sandboxLabels);
+    expect(providers.trackingFor({ test: true })).toBe(sandboxTracking);
   });
 });
 

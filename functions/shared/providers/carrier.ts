@@ -22,8 +22,14 @@ export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception'>;
 export type TrackingStatus =
   { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
 
-export interface Carrier {
+/**
+ * A carrier is two services, kept apart so each function carries (and is granted) only the one it uses:
+ * generate-label buys labels, poll-delivery tracks parcels.
+ */
+export interface LabelService {
   buyLabel(request: LabelRequest): Promise<Label>;
+}
+export interface TrackingService {
   track(shipment: Shipment, address: Address): Promise<TrackingStatus>;
 }
 
@@ -43,10 +49,10 @@ export function transitDays(region: Region, method: ShippingMethod): number {
 }
 
 /**
- * Deterministic sandbox carrier. Labels are stored per idempotency key; tracking numbers derive from it,
- * so they are unique per order. Postal code 99999 loses the parcel; others arrive after the transit time.
+ * Deterministic sandbox labels. Labels are stored per idempotency key; tracking numbers derive from it, so
+ * they are unique per order.
  */
-export const sandboxCarrier: Carrier = {
+export const sandboxLabels: LabelService = {
   async buyLabel(request) {
     maybeInjectFault('carrier.buyLabel');
     const key = keys.label(request.idempotencyKey);
@@ -77,7 +83,10 @@ export const sandboxCarrier: Carrier = {
       return first!.label as Label;
     }
   },
+};
 
+/** Deterministic sandbox tracking: postal code 99999 loses the parcel; others arrive after the transit time. */
+export const sandboxTracking: TrackingService = {
   async track(shipment, address) {
     maybeInjectFault('carrier.track');
     if (address.postalCode === '99999') return { status: 'EXCEPTION', reason: 'parcel lost in transit' };
