@@ -47,7 +47,7 @@ export interface Intake {
    * How a repeat is recognised (see store/idempotency.ts): the scope the order's id derives from (the
    * webhooks: the storefront's order id), or idempotency records (the seller API).
    */
-  dedupe: { idFrom: string } | { records: string[] };
+  dedupe: { idFrom: string } | { records: string[]; requestDigest?: string };
   externalOrderName?: string;
   financialStatus?: string;
   /** A storefront's test order, marked as such. */
@@ -126,8 +126,8 @@ async function ensureStarted(order: Order, paymentWaitHours?: number): Promise<v
 export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
   // No read before the write: the order's write claims its id and idempotency records, and only when
   // one is taken does createOrder read whose it is. A new order costs one DynamoDB write.
-  const records = 'records' in intake.dedupe ? intake.dedupe.records : [];
-  const { order, duplicate } = await createOrder(buildOrder(intake), records);
+  const { records = [], requestDigest } = 'records' in intake.dedupe ? intake.dedupe : {};
+  const { order, duplicate } = await createOrder(buildOrder(intake), records, requestDigest);
   const waitHours = intake.seller.paymentWaitHours;
   if (duplicate) return repeat(order, waitHours);
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);

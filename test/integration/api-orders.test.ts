@@ -85,7 +85,7 @@ describe('POST /orders', () => {
     const input = orderInput();
     const first = await demo.post('/orders', input, { 'Idempotency-Key': 'key-1' });
 
-    const sameKey = await demo.post('/orders', orderInput(), { 'Idempotency-Key': 'key-1' });
+    const sameKey = await demo.post('/orders', input, { 'Idempotency-Key': 'key-1' });
     const sameExternalId = await demo.post('/orders', input, { 'Idempotency-Key': 'key-2' });
 
     expect(first.statusCode).toBe(201);
@@ -93,6 +93,46 @@ describe('POST /orders', () => {
     expect(sameKey.json.orderId).toBe(first.json.orderId);
     expect(sameExternalId.json.orderId).toBe(first.json.orderId);
     expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('refuses an Idempotency-Key reused with another body (422) and writes nothing', async () => {
+    const first = await demo.post('/orders', orderInput(), { 'Idempotency-Key': 'key-reused' });
+    const before = await countItems();
+
+    const other = await demo.post('/orders', orderInput(), { 'Idempotency-Key': 'key-reused' });
+
+    expect(first.statusCode).toBe(201);
+    expect(other.statusCode).toBe(422);
+    expect(other.json.error).toMatchObject({
+      code: 'idempotency_key_reused',
+      message: expect.stringContaining('key-reused'),
+    });
+    expect(await countItems()).toBe(before);
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('creates one order for concurrent requests with one Idempotency-Key, and answers each with it', async () => {
+    const input = orderInput();
+
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => demo.post('/orders', input, { 'Idempotency-Key': 'key-race' })),
+    );
+
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([
+      200, 200, 200, 200, 200, 200, 200, 201,
+    ]);
+    expect(new Set(answers.map((answer) => answer.json.orderId)).size).toBe(1);
+    expect(stepFunctions.started.size).toBe(1);
+  });
+
+  it('gives the same body with two keys two orders only when it names no external id', async () => {
+    const { externalOrderId: _none, ...input } = orderInput();
+
+    const a = await demo.post('/orders', input, { 'Idempotency-Key': 'key-a' });
+    const b = await demo.post('/orders', input, { 'Idempotency-Key': 'key-b' });
+
+    expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
+    expect(a.json.orderId).not.toBe(b.json.orderId);
   });
 
   it('refuses an unknown SKU with the failing line and writes nothing', async () => {

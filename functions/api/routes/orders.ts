@@ -1,12 +1,13 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import type { Order } from '../../shared/domain/order.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { logger } from '../../shared/logger.js';
-import { getSellerOrder } from '../../shared/store/orders.js';
+import { getSellerOrder, requestDigestOf } from '../../shared/store/orders.js';
 import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { ordersCsv } from '../csv.js';
-import { ApiError, badRequest, header, json, type ApiEvent } from '../http.js';
+import { ApiError, badRequest, header, json, rawBody, type ApiEvent } from '../http.js';
 import { receiveOrder, requireKnownSkus } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, errorResponse } from '../route.js';
@@ -61,29 +62,48 @@ export const createOrderRoute = defineRoute({
   tag: TAG,
   auth: 'sellerApiKey',
   headers: [
-    { name: 'Idempotency-Key', description: 'a repeat with the same key returns the first order (200)' },
+    {
+      name: 'Idempotency-Key',
+      description:
+        'a repeat with the same key and body returns the first order (200); the same key with another body is 422',
+    },
   ],
   body: orderBodySchema,
   responses: {
     201: orderResponse('the order was created and its workflow started'),
     200: orderResponse('a repeat (same Idempotency-Key or externalOrderId): the order created first'),
+    422: { description: 'idempotency_key_reused: the Idempotency-Key was first sent with another body' },
   },
   async handle({ event, body, sellerId }) {
     const key = idempotencyKey(event);
     const seller = await getSeller(sellerId);
     if (!seller) throw new ApiError(401, 'unauthorized', 'the API key belongs to no seller');
     await requireKnownSkus(sellerId, body);
+    const keyScope = key ? scopes.idempotencyKey(sellerId, key) : undefined;
+    // The request a key was first used with, as sent: a retry sends the same bytes.
+    const requestDigest = createHash('sha256').update(rawBody(event)).digest('base64url');
     const { order, duplicate } = await receiveOrder({
       seller,
       source: 'api',
       input: body,
       dedupe: {
         records: [
-          ...(key ? [scopes.idempotencyKey(sellerId, key)] : []),
+          ...(keyScope ? [keyScope] : []),
           ...(body.externalOrderId ? [scopes.external(sellerId, 'api', body.externalOrderId)] : []),
         ],
+        requestDigest,
       },
     });
+    // A key reused for another request is the client's mistake (the IETF Idempotency-Key draft: 422), as
+    // a payment API refuses it, rather than a silent answer with an order the request did not describe.
+    const firstDigest = duplicate && keyScope ? await requestDigestOf(keyScope) : undefined;
+    if (firstDigest && firstDigest !== requestDigest) {
+      throw new ApiError(
+        422,
+        'idempotency_key_reused',
+        `Idempotency-Key ${key} was first used with another request body; use a new key for a new order`,
+      );
+    }
     return json(
       duplicate ? 200 : 201,
       publicOrder(order),

@@ -134,6 +134,8 @@ export function orderItem(order: Order): Record<string, unknown> {
 export async function createOrder(
   order: Order,
   idempotencyScopes: string[],
+  /** A digest of the request that created it, kept on its idempotency records (see requestDigestOf). */
+  requestDigest?: string,
 ): Promise<{ order: Order; duplicate: boolean }> {
   const put = {
     TableName: tableName(),
@@ -163,6 +165,7 @@ export async function createOrder(
           ...keys.idempotency(scope),
           orderId: order.orderId,
           createdAt: order.createdAt,
+          ...(requestDigest ? { requestDigest } : {}),
           ...(scopeExpires(scope) ? { expiresAt } : {}),
         },
         ConditionExpression: 'attribute_not_exists(PK)',
@@ -178,6 +181,14 @@ export async function createOrder(
     await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
   }
   throw new Error(`order ${order.orderId} could not be written: its idempotency record is held elsewhere`);
+}
+
+/** The digest of the request that wrote a scope's idempotency record, if it has a record with one. */
+export async function requestDigestOf(scope: string): Promise<string | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
+  );
+  return Item?.requestDigest as string | undefined;
 }
 
 /** The order a scope belongs to: kept as the order's id, or as an idempotency record. */
