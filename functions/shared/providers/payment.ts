@@ -25,7 +25,8 @@ async function countAttempt(orderId: string): Promise<number> {
 }
 
 const SHOPIFY_VERIFIED = new Set(['paid', 'authorized', 'partially_paid']);
-const SHOPIFY_DECLINED = new Set(['voided', 'refunded', 'partially_refunded']);
+// An expired authorization (cash on delivery, manual capture left too long) can no longer be captured.
+const SHOPIFY_DECLINED = new Set(['voided', 'refunded', 'partially_refunded', 'expired']);
 
 /**
  * Deterministic sandbox: a reference starting `decline` is declined; one starting `flaky` fails its
