@@ -154,11 +154,27 @@ describe('GET /orders', () => {
     ['an unknown parameter', { colour: 'red' }, 'validation_failed'],
     ['a date that is not ISO', { from: '01/02/2026' }, 'validation_failed'],
     ['to before from', { from: '2026-02-01', to: '2026-01-01' }, 'validation_failed'],
+    ['a from in year -1 once in UTC', { from: '0000-01-01T00:00:00+01:00' }, 'validation_failed'],
+    ['a to in year -1 once in UTC', { to: '0000-01-01T00:30:00+01:00' }, 'validation_failed'],
+    ['a from in year 10000 once in UTC', { from: '9999-12-31T23:00:00-05:00' }, 'validation_failed'],
   ])('refuses %s with 400', async (_, query, code) => {
     const answer = await demo.get('/orders', query as Record<string, string>);
 
     expect(answer.statusCode).toBe(400);
     expect(answer.json.error.code).toBe(code);
+  });
+
+  it.each([
+    ['the last day there is', { from: '9999-12-31' }],
+    ['the first day there is', { to: '0000-01-01' }],
+    ['every day there is', { from: '0000-01-01', to: '9999-12-31T23:59:59.999Z' }],
+  ])('answers a range at the edge of the years, %s', async (_, query) => {
+    const everything = await demo.get('/orders');
+
+    const answer = await demo.get('/orders', query);
+
+    expect(answer.statusCode).toBe(200);
+    expect(ids(answer)).toEqual('from' in query && 'to' in query ? ids(everything) : []);
   });
 
   it('refuses a cursor issued for other filters', async () => {

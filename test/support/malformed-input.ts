@@ -148,9 +148,11 @@ export function malformedBodies(): BadBody[] {
       push(path, `${path}=${JSON.stringify(value)}`, withPath(path, value, base));
   }
   for (const path of REQUIRED_PATHS) push(path, `without ${path}`, withPath(path, undefined, base));
-  for (const quantity of [0, -1, -1000, 1001, 1.5, 1e308, Number.MAX_SAFE_INTEGER]) {
-    // Over the seller API's 1,000 but a whole number a storefront may sell: a webhook stores it.
-    const storefrontSells = Number.isSafeInteger(quantity) && quantity > 1000;
+  const basePrice = Number((base.items as Body[])[0]!.unitPrice);
+  for (const quantity of [0, -1, -1000, 1001, 1_000_000_000, 1.5, 1e308, Number.MAX_SAFE_INTEGER]) {
+    // Over the seller API's 1,000 but a whole number a storefront may sell: a webhook stores it, unless
+    // the order's total is more than any amount (a trillion).
+    const storefrontSells = Number.isSafeInteger(quantity) && quantity > 1000 && quantity * basePrice < 1e12;
     cases.push({
       label: `quantity ${quantity}`,
       body: withPath('items.0.quantity', quantity, base),
@@ -181,6 +183,10 @@ export function malformedBodies(): BadBody[] {
     cases.push({ label: `amount ${amount}`, body: withPath('payment.amount', amount, base) });
   }
   cases.push({ label: 'no items', body: withPath('items', [], base) });
+  // Each line valid, the order's total not an amount: the largest price times a large quantity.
+  const maxLine = { ...(base.items as Body[])[0]!, unitPrice: '999999999999.99', quantity: 1000 };
+  cases.push({ label: 'total overflows', body: withPath('items', [maxLine], base) });
+  cases.push({ label: 'total overflows by lines', body: withPath('items', [maxLine, maxLine], base) });
   const line = (base.items as Body[])[0]!;
   cases.push({
     fixable: true,

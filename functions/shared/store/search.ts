@@ -225,7 +225,8 @@ export async function searchOrders(
         ExpressionAttributeValues: {
           ':pk': plan.partition,
           ':low': filters.from ?? '0',
-          ':high': `${filters.to ?? '9'}#\uffff`,
+          // Above every sort key: a four-digit year, then the order id.
+          ':high': `${filters.to ?? '9999-12-31T23:59:59.999Z'}#\uffff`,
         },
         ScanIndexForward: false,
         Limit: Math.min(PAGE_SIZE, budget - examined),
