@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Seller } from '../shared/domain/seller.js';
 import { metrics } from '../shared/logger.js';
-import { getSellerCached, sellerIdForApiKey } from '../shared/store/sellers.js';
+import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
 import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
@@ -20,11 +20,11 @@ const unauthorized = (message: string, challenge?: string) =>
   );
 
 /** The seller whose API key is in `Authorization: Bearer …`; the key is looked up by its hash only. */
-export async function authenticateSeller(event: ApiEvent): Promise<string> {
+export async function authenticateSeller(event: ApiEvent): Promise<ApiKeyOwner> {
   const apiKey = BEARER.exec(header(event, 'authorization') ?? '')?.[1];
-  const sellerId = apiKey ? await sellerIdForApiKey(apiKey) : undefined;
-  if (!sellerId) throw unauthorized('a valid API key is required (Authorization: Bearer <key>)', 'Bearer');
-  return sellerId;
+  const owner = apiKey ? await apiKeyOwner(apiKey) : undefined;
+  if (!owner) throw unauthorized('a valid API key is required (Authorization: Bearer <key>)', 'Bearer');
+  return owner;
 }
 
 /**

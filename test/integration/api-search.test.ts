@@ -177,6 +177,24 @@ describe('GET /orders', () => {
     expect(ids(answer)).toEqual('from' in query && 'to' in query ? ids(everything) : []);
   });
 
+  it('refuses an edited cursor, here one whose position lies outside the range searched', async () => {
+    const page = await demo.get('/orders', { from: '2026-02-01', limit: '2' });
+    const [, signature] = (page.json.nextCursor as string).split('.');
+    const outside = Buffer.from(JSON.stringify({ p: `2020-01-01T00:00:00.000Z#${jan1.orderId}` }));
+
+    const answer = await demo.get('/orders', {
+      from: '2026-02-01',
+      limit: '2',
+      cursor: `${outside.toString('base64url')}.${signature}`,
+    });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error).toMatchObject({
+      code: 'invalid_cursor',
+      details: [{ field: 'query.cursor', message: expect.stringMatching(/not issued for this search/) }],
+    });
+  });
+
   it('refuses a cursor issued for other filters', async () => {
     const page = await demo.get('/orders', { limit: '2' });
 

@@ -4,7 +4,7 @@ import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
 import { sellerSettingsSchema, type Seller, type SellerSettings } from '../domain/seller.js';
 import { keys } from './schema.js';
-import { hashApiKey } from './sellers.js';
+import { hashApiKey, newCursorKey } from './sellers.js';
 import { tableName } from './table.js';
 
 /** Creating sellers and their API keys: for the admin command, the local seed and the tests. */
@@ -33,7 +33,7 @@ export async function addApiKey(sellerId: string, apiKey: string): Promise<void>
   await documents.send(
     new PutCommand({
       TableName: tableName(),
-      Item: { ...keys.apiKey(hashApiKey(apiKey)), sellerId, createdAt: nowIso() },
+      Item: { ...keys.apiKey(hashApiKey(apiKey)), sellerId, createdAt: nowIso(), cursorKey: newCursorKey() },
     }),
   );
 }

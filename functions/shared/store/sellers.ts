@@ -1,7 +1,10 @@
-import { createHash } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createHash, randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
+import { HOUR_MS, nowIso } from '../clock.js';
 import type { Seller } from '../domain/seller.js';
+import { logger } from '../logger.js';
 import { keys } from './schema.js';
 import { tableName } from './table.js';
 
@@ -35,9 +38,58 @@ export async function getSellerCached(sellerId: string): Promise<Seller | undefi
   return seller;
 }
 
-export async function sellerIdForApiKey(apiKey: string): Promise<string | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: tableName(), Key: keys.apiKey(hashApiKey(apiKey)) }),
-  );
-  return Item?.sellerId as string | undefined;
+/** A random key that signs what the API hands out to the holder of one API key (its search cursors). */
+export const newCursorKey = (): string => randomBytes(32).toString('base64url');
+
+/** The seller an API key belongs to, and the key's own secret for signing its cursors. */
+export interface ApiKeyOwner {
+  sellerId: string;
+  cursorKey: string;
+}
+
+/** Last use is recorded at most this often per key, so a busy key costs no write per request. */
+export const LAST_USE_RESOLUTION_MS = HOUR_MS;
+
+export async function apiKeyOwner(apiKey: string): Promise<ApiKeyOwner | undefined> {
+  const key = keys.apiKey(hashApiKey(apiKey));
+  const { Item } = await documents.send(new GetCommand({ TableName: tableName(), Key: key }));
+  if (typeof Item?.sellerId !== 'string') return undefined;
+  const sellerId = Item.sellerId;
+  const lastUsedAt = typeof Item.lastUsedAt === 'string' ? Date.parse(Item.lastUsedAt) : 0;
+  const recent = Date.now() - lastUsedAt < LAST_USE_RESOLUTION_MS;
+  if (typeof Item.cursorKey === 'string') {
+    if (!recent) await recordUse(key, Item.cursorKey).catch((error: unknown) => logUseNotRecorded(error));
+    return { sellerId, cursorKey: Item.cursorKey };
+  }
+  // A key made before keys had their own cursor key gets one now, once.
+  const cursorKey = await recordUse(key, newCursorKey());
+  return cursorKey === undefined ? undefined : { sellerId, cursorKey };
+}
+
+/**
+ * Sets the key's last use, and its cursor key if it has none. A key revoked meanwhile is not written
+ * back (undefined).
+ */
+async function recordUse(key: Record<string, string>, cursorKey: string): Promise<string | undefined> {
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: key,
+        UpdateExpression: 'SET lastUsedAt = :now, cursorKey = if_not_exists(cursorKey, :cursorKey)',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':now': nowIso(), ':cursorKey': cursorKey },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes?.cursorKey as string;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}
+
+/** The request goes on without it: last use is for the seller's key list, not for access. */
+function logUseNotRecorded(error: unknown): void {
+  logger.warn('API key last use not recorded', { error: error as Error });
 }
