@@ -29,7 +29,8 @@ export async function authenticateSeller(event: ApiEvent): Promise<ApiKeyOwner> 
 
 /**
  * The seller a webhook claims to come from, if its signature over the raw body matches one of that
- * seller's secrets. Unknown sellers and bad signatures get the same answer.
+ * seller's secrets. Unknown sellers and bad signatures get the same answer after the same work: an
+ * unknown seller's check runs against stand-in secrets (see signatures.ts).
  */
 export async function authenticateWebhook(
   event: ApiEvent,

@@ -27,14 +27,59 @@ export async function getSeller(sellerId: string): Promise<Seller | undefined> {
 
 /** Seller profiles read recently by this process; a changed secret or setting applies within this long. */
 export const SELLER_CACHE_MS = 30_000;
-const recentSellers = new Map<string, { seller: Seller | undefined; until: number }>();
+/**
+ * How long "no such seller" is remembered: briefly, since anyone can name sellers in webhook URLs (each
+ * a read without it), and a seller created meanwhile must not wait long to be known.
+ */
+export const SELLER_MISS_CACHE_MS = 5_000;
+/** At most this many sellers (and misses) are remembered: junk seller ids cannot grow the cache. */
+export const SELLER_CACHE_SIZE = 1_000;
 
-/** getSeller for the request path: at most one read per seller per SELLER_CACHE_MS in a warm function. */
+/** A small LRU: a Map keeps insertion order, so a hit is moved to the end and the first entry is the oldest. */
+class ExpiringLru<Value> {
+  private readonly entries = new Map<string, { value: Value; until: number }>();
+  constructor(private readonly maxSize: number) {}
+
+  get(key: string): { value: Value } | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    this.entries.delete(key);
+    if (entry.until <= Date.now()) return undefined;
+    this.entries.set(key, entry);
+    return { value: entry.value };
+  }
+
+  set(key: string, value: Value, ttlMs: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, until: Date.now() + ttlMs });
+    while (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+const recentSellers = new ExpiringLru<Seller | undefined>(SELLER_CACHE_SIZE);
+
+/** How many sellers (and misses) this process remembers; for tests. */
+export const cachedSellerCount = (): number => recentSellers.size;
+/** Forgets every remembered seller; for tests and the admin command, which change them. */
+export const forgetCachedSellers = (): void => recentSellers.clear();
+
+/**
+ * getSeller for the request path: at most one read per seller per SELLER_CACHE_MS in a warm function,
+ * and per SELLER_MISS_CACHE_MS for a seller that does not exist.
+ */
 export async function getSellerCached(sellerId: string): Promise<Seller | undefined> {
   const cached = recentSellers.get(sellerId);
-  if (cached && cached.until > Date.now()) return cached.seller;
+  if (cached) return cached.value;
   const seller = await getSeller(sellerId);
-  recentSellers.set(sellerId, { seller, until: Date.now() + SELLER_CACHE_MS });
+  recentSellers.set(sellerId, seller, seller ? SELLER_CACHE_MS : SELLER_MISS_CACHE_MS);
   return seller;
 }
 
