@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Seller } from '../shared/domain/seller.js';
+import { acceptedWebhookSecrets, type Seller } from '../shared/domain/seller.js';
 import { metrics } from '../shared/logger.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
@@ -39,7 +39,7 @@ export async function authenticateWebhook(
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
   const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
-  const secrets = seller?.webhookSecrets ?? [];
+  const secrets = seller ? acceptedWebhookSecrets(seller) : [];
   const valid =
     scheme === 'shopifyHmac'
       ? verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets)

@@ -3,6 +3,8 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { authenticateWebhook } from '../../functions/api/auth.js';
+import { SECRET_SLOTS } from '../../functions/api/signatures.js';
+import { MAX_WEBHOOK_SECRETS } from '../../functions/shared/store/seller-admin.js';
 import type { ApiEvent } from '../../functions/api/http.js';
 import {
   cachedSellerCount,
@@ -63,6 +65,10 @@ describe('webhook signature rejection', () => {
     expect(unknown.macs).toBe(known.macs);
     expect(unknown.error).toEqual(known.error);
     expect((unknown.error as { statusCode: number }).statusCode).toBe(401);
+  });
+
+  it('tries as many secrets as a seller may hold, so no seller does more work than a stranger', () => {
+    expect(SECRET_SLOTS).toBe(MAX_WEBHOOK_SECRETS);
   });
 
   it("still accepts a known seller's signature, under any of its secrets", async () => {
