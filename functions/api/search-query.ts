@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { skuSchema } from '../shared/domain/order.js';
+import { skuSchema, text } from '../shared/domain/order.js';
 import { ORDER_STATUSES } from '../shared/domain/status.js';
 import type { OrderFilters } from '../shared/store/search.js';
 
@@ -31,9 +31,10 @@ function filtersQuery(limits: { default: number; max: number }) {
     .strictObject({
       status: z.enum(ORDER_STATUSES).optional(),
       sku: skuSchema.optional(),
-      productId: z.string().min(1).max(64).optional(),
+      // As the orders store them: a control character can match nothing, and is refused as a mistake.
+      productId: text(64).min(1).optional(),
       email: z.string().min(3).max(254).optional(),
-      externalOrderId: z.string().min(1).max(100).optional(),
+      externalOrderId: text(100).min(1).optional(),
       from: dateOrInstant.optional(),
       to: dateOrInstant.optional(),
       region: z.enum(['domestic', 'international']).optional(),
