@@ -2,7 +2,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import type { OrderStatus } from '../../functions/shared/domain/status.js';
 import { scopes, orderIdFor } from '../../functions/shared/store/idempotency.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from '../../functions/shared/clients.js';
 import { createOrder, indexOrder } from '../../functions/shared/store/orders.js';
+import { keys } from '../../functions/shared/store/schema.js';
+import { hashApiKey } from '../../functions/shared/store/sellers.js';
+import { tableName } from '../../functions/shared/store/table.js';
 import { sellerClient } from '../support/http.js';
 import { newOrder } from '../support/orders.js';
 import { ACME, DEMO, seedSellers } from '../support/sellers.js';
@@ -193,6 +198,37 @@ describe('GET /orders', () => {
       code: 'invalid_cursor',
       details: [{ field: 'query.cursor', message: expect.stringMatching(/not issued for this search/) }],
     });
+  });
+
+  it('pages for a key stored before keys had their own cursor key, and for no other key', async () => {
+    const legacyKey = 'legacy-key-of-demo';
+    await documents.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.apiKey(hashApiKey(legacyKey)),
+          sellerId: 'demo',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const legacy = sellerClient(legacyKey);
+
+    const first = await legacy.get('/orders', { from: '2026-02-01', limit: '20' });
+    const second = await legacy.get('/orders', {
+      from: '2026-02-01',
+      limit: '20',
+      cursor: first.json.nextCursor,
+    });
+    const elsewhere = await demo.get('/orders', {
+      from: '2026-02-01',
+      limit: '20',
+      cursor: first.json.nextCursor,
+    });
+
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect([...ids(first), ...ids(second)]).toEqual([...february].reverse().map((order) => order.orderId));
+    expect(elsewhere.json.error.code).toBe('invalid_cursor');
   });
 
   it('refuses a cursor issued for other filters', async () => {
