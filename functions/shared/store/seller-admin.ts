@@ -104,11 +104,14 @@ async function changeSecrets(
         Key: keys.seller(sellerId),
         UpdateExpression: 'SET webhookSecrets = :secrets, retiringWebhookSecrets = :retiring',
         // Only over the secrets read: a concurrent change is not silently undone.
-        ConditionExpression: 'webhookSecrets = :read',
+        ConditionExpression: seller.retiringWebhookSecrets
+          ? 'webhookSecrets = :read AND retiringWebhookSecrets = :readRetiring'
+          : 'webhookSecrets = :read AND attribute_not_exists(retiringWebhookSecrets)',
         ExpressionAttributeValues: {
           ':secrets': next.webhookSecrets,
           ':retiring': next.retiringWebhookSecrets,
           ':read': seller.webhookSecrets,
+          ...(seller.retiringWebhookSecrets ? { ':readRetiring': seller.retiringWebhookSecrets } : {}),
         },
       }),
     );

@@ -68,7 +68,7 @@ const recentSellers = new ExpiringLru<Seller | undefined>(SELLER_CACHE_SIZE);
 
 /** How many sellers (and misses) this process remembers; for tests. */
 export const cachedSellerCount = (): number => recentSellers.size;
-/** Forgets every remembered seller; for tests and the admin command, which change them. */
+/** Forgets every remembered seller; for tests, which stand in for the 30 s a function would wait. */
 export const forgetCachedSellers = (): void => recentSellers.clear();
 
 /**
