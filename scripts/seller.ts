@@ -1,17 +1,31 @@
 import { parseArgs } from 'node:util';
 import { SELLER_ID_PATTERN } from '../functions/api/auth.js';
-import { addApiKey, newSecret, putSeller } from '../functions/shared/store/seller-admin.js';
-import { getSeller } from '../functions/shared/store/sellers.js';
 import { sellerSettingsSchema } from '../functions/shared/domain/seller.js';
+import { useLocalRuntime } from './lib/local-runtime.js';
 
 const USAGE = `usage:
   npm run seller -- create --id <sellerId> --origin <country> [--name <name>] [--release-mode auto|manual]
                            [--review-threshold USD=1000.00,JPY=150000] [--hold-timeout-hours <n>]
                            [--release-sla-hours <n>]
-  npm run seller -- add-key --id <sellerId>
+  npm run seller -- add-secret    --id <sellerId> --secret <secret the storefront gave>
+  npm run seller -- remove-secret --id <sellerId> --secret <secret>
+  npm run seller -- rotate-secret --id <sellerId> [--secret <new secret>] [--overlap-hours <n, default 24>]
+  npm run seller -- add-key       --id <sellerId> [--label <text>]
+  npm run seller -- list-keys     --id <sellerId>
+  npm run seller -- revoke-key    --id <sellerId> (--key-id <id from list-keys> | --key <the key itself>)
 
-Writes to the table in ORDERS_TABLE (set AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local).
-The webhook secret and API key are printed once; only the key's hash is stored.`;
+add-secret     accepts webhooks signed with a secret the storefront chose (Shopify signs with the app's
+               client secret or the shop's webhook key), alongside the current ones
+remove-secret  refuses webhooks signed with it from now on
+rotate-secret  makes a new secret (given, or generated and printed once) the current one; the ones it
+               replaces are still accepted until the overlap ends, then refused
+revoke-key     refuses the key from the next request on
+
+Every command also takes --local (the runtime of \`npm start\`). Otherwise it writes to the table in
+ORDERS_TABLE (the stack output TableName) with your usual AWS credentials and region (AWS_PROFILE,
+AWS_REGION, ...); AWS_ENDPOINT_URL_DYNAMODB points it elsewhere. Functions keep a seller's profile for up
+to 30 s, so a secret change applies within that. Secrets and keys are printed once; only a key's hash is
+stored.`;
 
 /** `USD=1000.00,JPY=150000` as thresholds per currency; a bare amount is the USD threshold. */
 function thresholdsOf(value: string): Record<string, string> {
@@ -19,8 +33,19 @@ function thresholdsOf(value: string): Record<string, string> {
   return Object.fromEntries(value.split(',').map((pair) => pair.trim().split('=', 2) as [string, string]));
 }
 
+const COMMANDS = [
+  'create',
+  'add-key',
+  'list-keys',
+  'revoke-key',
+  'add-secret',
+  'remove-secret',
+  'rotate-secret',
+];
+
 /**
- * The admin command for sellers: creates one with a fresh webhook secret and API key, or adds a key.
+ * The admin command for sellers: creates them, and manages their webhook secrets and API keys. Store
+ * code is imported only once the environment is set (--local), so its client sees the endpoint.
  * Returns what it prints, so tests can run it without a shell.
  */
 export async function run(argv: string[]): Promise<string> {
@@ -35,63 +60,143 @@ export async function run(argv: string[]): Promise<string> {
       'review-threshold': { type: 'string' },
       'hold-timeout-hours': { type: 'string' },
       'release-sla-hours': { type: 'string' },
+      secret: { type: 'string' },
+      'overlap-hours': { type: 'string' },
+      label: { type: 'string' },
+      key: { type: 'string' },
+      'key-id': { type: 'string' },
+      local: { type: 'boolean' },
     },
   });
   const [command] = positionals;
+  if (!COMMANDS.includes(command ?? '')) throw new UsageError(`unknown command ${command ?? '(none)'}`);
   const sellerId = values.id ?? '';
   if (!SELLER_ID_PATTERN.test(sellerId))
     throw new UsageError('--id must be lowercase letters, digits, "-" or "_"');
-  if (command === 'create') {
-    if (await getSeller(sellerId)) throw new UsageError(`seller ${sellerId} exists already`);
-    const settings = sellerSettingsSchema.safeParse({
-      originCountry: values.origin,
-      ...(values['release-mode'] ? { releaseMode: values['release-mode'] } : {}),
-      ...(values['review-threshold'] ? { reviewThresholds: thresholdsOf(values['review-threshold']) } : {}),
-      ...(values['hold-timeout-hours'] ? { holdTimeoutHours: Number(values['hold-timeout-hours']) } : {}),
-      ...(values['release-sla-hours'] ? { releaseSlaHours: Number(values['release-sla-hours']) } : {}),
-    });
-    if (!settings.success) {
-      throw new UsageError(
-        settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
-      );
+  if (values.local) await useLocalRuntime();
+  if (!process.env.ORDERS_TABLE) throw new UsageError('set ORDERS_TABLE, or give --local');
+
+  const admin = await import('../functions/shared/store/seller-admin.js');
+  const { getSeller } = await import('../functions/shared/store/sellers.js');
+  try {
+    if (command === 'create') {
+      if (await getSeller(sellerId)) throw new UsageError(`seller ${sellerId} exists already`);
+      const settings = sellerSettingsSchema.safeParse({
+        originCountry: values.origin,
+        ...(values['release-mode'] ? { releaseMode: values['release-mode'] } : {}),
+        ...(values['review-threshold'] ? { reviewThresholds: thresholdsOf(values['review-threshold']) } : {}),
+        ...(values['hold-timeout-hours'] ? { holdTimeoutHours: Number(values['hold-timeout-hours']) } : {}),
+        ...(values['release-sla-hours'] ? { releaseSlaHours: Number(values['release-sla-hours']) } : {}),
+      });
+      if (!settings.success) {
+        throw new UsageError(
+          settings.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '),
+        );
+      }
+      const webhookSecret = admin.newSecret('whsec');
+      const apiKey = admin.newSecret('ofk');
+      const seller = await admin.putSeller({
+        sellerId,
+        ...(values.name ? { name: values.name } : {}),
+        ...settings.data,
+        webhookSecrets: [webhookSecret],
+      });
+      await admin.addApiKey(sellerId, apiKey, 'created with the seller');
+      return [
+        `seller ${seller.sellerId} created (origin ${seller.originCountry}, release mode ${seller.releaseMode}, ` +
+          `review thresholds ${Object.entries(seller.reviewThresholds)
+            .map(([currency, amount]) => `${amount} ${currency}`)
+            .join(', ')})`,
+        `webhook secret: ${webhookSecret}`,
+        `API key:        ${apiKey}`,
+        'Store both now; they are not shown again.',
+      ].join('\n');
     }
-    const webhookSecret = newSecret('whsec');
-    const apiKey = newSecret('ofk');
-    const seller = await putSeller({
-      sellerId,
-      ...(values.name ? { name: values.name } : {}),
-      ...settings.data,
-      webhookSecrets: [webhookSecret],
-    });
-    await addApiKey(sellerId, apiKey);
+    if (command === 'add-key') {
+      if (!(await getSeller(sellerId))) throw new admin.SellerAdminError(`no seller ${sellerId}`);
+      const apiKey = admin.newSecret('ofk');
+      const { keyId } = await admin.addApiKey(sellerId, apiKey, values.label ?? '');
+      return [
+        `API key for ${sellerId}: ${apiKey}`,
+        `key id: ${keyId}${values.label ? ` (${values.label})` : ''}`,
+        'Store it now; it is not shown again.',
+      ].join('\n');
+    }
+    if (command === 'list-keys') {
+      if (!(await getSeller(sellerId))) throw new admin.SellerAdminError(`no seller ${sellerId}`);
+      return keyTable(await admin.listApiKeys(sellerId));
+    }
+    if (command === 'revoke-key') {
+      const key = values.key
+        ? { apiKey: values.key }
+        : values['key-id']
+          ? { keyId: values['key-id'] }
+          : undefined;
+      if (!key) throw new UsageError('revoke-key needs --key-id (see list-keys) or --key');
+      const { keyId } = await admin.revokeApiKey(sellerId, key);
+      return `API key ${keyId} of ${sellerId} revoked: it is refused from now on`;
+    }
+    if (command === 'add-secret') {
+      await admin.addWebhookSecret(sellerId, requireSecret(values.secret));
+      return `webhook secret added to ${sellerId}: webhooks signed with it are accepted within 30 s`;
+    }
+    if (command === 'remove-secret') {
+      await admin.removeWebhookSecret(sellerId, requireSecret(values.secret));
+      return `webhook secret removed from ${sellerId}: webhooks signed with it are refused within 30 s`;
+    }
+    const overlapHours = values['overlap-hours'] === undefined ? 24 : Number(values['overlap-hours']);
+    const secret = values.secret ?? admin.newSecret('whsec');
+    const { retiredUntil } = await admin.rotateWebhookSecret(sellerId, secret, overlapHours);
     return [
-      `seller ${seller.sellerId} created (origin ${seller.originCountry}, release mode ${seller.releaseMode}, ` +
-        `review thresholds ${Object.entries(seller.reviewThresholds)
-          .map(([currency, amount]) => `${amount} ${currency}`)
-          .join(', ')})`,
-      `webhook secret: ${webhookSecret}`,
-      `API key:        ${apiKey}`,
-      'Store both now; they are not shown again.',
+      `webhook secret of ${sellerId} rotated; the secrets it replaces are accepted until ${retiredUntil}`,
+      ...(values.secret ? [] : [`new webhook secret: ${secret}`, 'Store it now; it is not shown again.']),
     ].join('\n');
+  } catch (error) {
+    if (error instanceof admin.SellerAdminError) throw new UsageError(error.message, false);
+    throw error;
   }
-  if (command === 'add-key') {
-    if (!(await getSeller(sellerId))) throw new UsageError(`no seller ${sellerId}`);
-    const apiKey = newSecret('ofk');
-    await addApiKey(sellerId, apiKey);
-    return [`API key for ${sellerId}: ${apiKey}`, 'Store it now; it is not shown again.'].join('\n');
-  }
-  throw new UsageError(`unknown command ${command ?? '(none)'}`);
 }
 
+function requireSecret(secret: string | undefined): string {
+  if (secret === undefined) throw new UsageError('give the webhook secret with --secret');
+  return secret;
+}
+
+function keyTable(keys: { keyId: string; label: string; createdAt: string; lastUsedAt?: string }[]) {
+  if (keys.length === 0) return 'no API keys';
+  const rows = [
+    ['key id', 'label', 'created', 'last used'],
+    ...keys.map((key) => [key.keyId, key.label, key.createdAt, key.lastUsedAt ?? 'never']),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** A refusal; `showUsage` is false when the command was right and the data refused it. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  constructor(
+    message: string,
+    readonly showUsage = true,
+  ) {
+    super(message);
+  }
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   run(process.argv.slice(2)).then(
     (output) => console.log(output),
     (error: Error) => {
-      console.error(error instanceof UsageError ? `${error.message}\n\n${USAGE}` : error.message);
+      console.error(
+        error instanceof UsageError && error.showUsage ? `${error.message}\n\n${USAGE}` : error.message,
+      );
       process.exitCode = 1;
     },
   );

@@ -24,11 +24,13 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
- * Spreadsheets run a cell that starts with = + - @ (or a tab or CR) as a formula; customer-supplied
- * text is prefixed with an apostrophe so an export can never carry one (OWASP "CSV injection").
+ * Spreadsheets run a cell that starts with = + - @ (or a tab or CR) as a formula, and some importers
+ * start a new cell at a line break inside a quoted one; customer-supplied text has an apostrophe put
+ * before such a character at its start and after every line break, so an export can never carry a
+ * formula (OWASP "CSV injection").
  */
 export function neutralizeFormula(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return value.replace(/(^|[\r\n])(?=[=+\-@\t\r])/g, "$1'");
 }
 
 export function orderRow(order: Order): Record<(typeof CSV_COLUMNS)[number], string> {
@@ -60,5 +62,7 @@ export function ordersCsv(orders: readonly Order[]): string {
     header: true,
     columns: [...CSV_COLUMNS],
     record_delimiter: 'windows',
+    // Any line break in a cell, a lone CR or LF included, is quoted: it never ends a record.
+    quoted_match: /[\r\n]/,
   });
 }

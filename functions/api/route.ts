@@ -42,6 +42,8 @@ export interface ApiRequest<Body, Query> {
   query: Query;
   /** The authenticated seller ('' on public routes). */
   sellerId: string;
+  /** The secret of the API key used, for signing search cursors ('' on other routes). */
+  cursorKey: string;
   /** The seller record, loaded for webhooks (their secrets were needed anyway). */
   seller?: Seller;
 }
@@ -112,8 +114,9 @@ export function routeHandler(route: Route) {
     try {
       const raw = rawBody(event);
       let sellerId = '';
+      let cursorKey = '';
       let seller: Seller | undefined;
-      if (route.auth === 'sellerApiKey') sellerId = await authenticateSeller(event);
+      if (route.auth === 'sellerApiKey') ({ sellerId, cursorKey } = await authenticateSeller(event));
       else if (route.auth !== 'none') {
         seller = await authenticateWebhook(event, raw, route.auth);
         sellerId = seller.sellerId;
@@ -130,7 +133,16 @@ export function routeHandler(route: Route) {
         ? validate(route.query, event.queryStringParameters ?? {}, 'query')
         : undefined;
       const params = event.pathParameters ?? {};
-      return await route.handle({ event, raw, params, body, query, sellerId, ...(seller ? { seller } : {}) });
+      return await route.handle({
+        event,
+        raw,
+        params,
+        body,
+        query,
+        sellerId,
+        cursorKey,
+        ...(seller ? { seller } : {}),
+      });
     } catch (error) {
       return errorResponse(error);
     }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { orderTotal } from '../shared/domain/lines.js';
 import { MONEY_PATTERN, minorUnits, NOT_FOR_SALE, parseAmount } from '../shared/domain/money.js';
 import {
   addressSchema,
@@ -28,21 +29,55 @@ const isCountry = (code: string) =>
 const isCurrency = (code: string) =>
   !/^[A-Z]{3}$/.test(code) || (CURRENCIES.has(code) && !NOT_FOR_SALE.has(code));
 
-/** Every amount of an order must be an amount of its currency: no cents on a JPY price. */
+/**
+ * Every amount of an order must be an amount of its currency (no cents on a JPY price), and so must its
+ * total: the workflow reads the total back as an amount, so a price at the maximum times a large
+ * quantity is refused here rather than failing the order's workflow later. The quantities' sum stays an
+ * exact number, for the per-SKU sums that reserve stock.
+ */
 function checkAmounts(
-  order: { currency: string; items: { unitPrice: string }[]; payment: { amount: string } },
+  order: {
+    currency: string;
+    items: { unitPrice: string; quantity: number }[];
+    payment: { amount: string };
+  },
   context: z.RefinementCtx,
 ) {
   if (!isCurrency(order.currency) || !/^[A-Z]{3}$/.test(order.currency)) return;
   const digits = minorUnits(order.currency);
   const message = `must be a ${order.currency} amount, with at most ${digits} decimal${digits === 1 ? '' : 's'}`;
+  let pricesValid = true;
   const check = (amount: string, path: (string | number)[]) => {
-    if (MONEY_PATTERN.test(amount) && parseAmount(amount, order.currency) === undefined)
+    if (MONEY_PATTERN.test(amount) && parseAmount(amount, order.currency) === undefined) {
       context.addIssue({ code: 'custom', path, message });
+      return false;
+    }
+    return MONEY_PATTERN.test(amount);
   };
-  order.items.forEach((line, index) => check(line.unitPrice, ['items', index, 'unitPrice']));
+  order.items.forEach((line, index) => {
+    if (!check(line.unitPrice, ['items', index, 'unitPrice'])) pricesValid = false;
+  });
   check(order.payment.amount, ['payment', 'amount']);
+  // Refinements run on bodies with other problems too; a line without a whole quantity has its own issue.
+  if (!order.items.every((line) => Number.isSafeInteger(line.quantity) && line.quantity > 0)) return;
+  const quantities = order.items.reduce((sum, line) => sum + BigInt(line.quantity), 0n);
+  if (quantities > BigInt(Number.MAX_SAFE_INTEGER)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['items'],
+      message: `the quantities must add up to at most ${Number.MAX_SAFE_INTEGER}`,
+    });
+  } else if (pricesValid && !MONEY_PATTERN.test(orderTotal(order.items, order.currency))) {
+    context.addIssue({
+      code: 'custom',
+      path: ['items'],
+      message: `the order total must be at most ${MAX_TOTAL} ${order.currency}; split the order`,
+    });
+  }
 }
+
+/** The largest amount MONEY_PATTERN allows, in whole units. */
+const MAX_TOTAL = '999999999999';
 
 /** The generic order body, with currency and country checked against the real code lists. */
 export const orderBodySchema = orderInputSchema.superRefine((order, context) => {

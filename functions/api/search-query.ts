@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { skuSchema } from '../shared/domain/order.js';
+import { skuSchema, text } from '../shared/domain/order.js';
 import { ORDER_STATUSES } from '../shared/domain/status.js';
 import type { OrderFilters } from '../shared/store/search.js';
 
@@ -9,7 +9,15 @@ import type { OrderFilters } from '../shared/store/search.js';
  */
 const day = z.iso.date();
 const instant = z.iso.datetime({ offset: true });
-const dateOrInstant = z.union([day, instant]);
+/**
+ * An instant with an offset can land outside the four-digit years once in UTC ("0000-01-01T00:00+01:00"
+ * is in year -1); the stored timestamps, and so the index's sort keys, have four-digit years only.
+ */
+const inFourDigitYears = (value: string) =>
+  /^\d{4}-/.test(lowerBound(value)) && /^\d{4}-/.test(upperBound(value));
+const dateOrInstant = z
+  .union([day, instant])
+  .refine(inFourDigitYears, 'must lie between 0000-01-01 and 9999-12-31 in UTC');
 
 function lowerBound(value: string): string {
   return new Date(day.safeParse(value).success ? `${value}T00:00:00.000Z` : value).toISOString();
@@ -23,9 +31,10 @@ function filtersQuery(limits: { default: number; max: number }) {
     .strictObject({
       status: z.enum(ORDER_STATUSES).optional(),
       sku: skuSchema.optional(),
-      productId: z.string().min(1).max(64).optional(),
+      // As the orders store them: a control character can match nothing, and is refused as a mistake.
+      productId: text(64).min(1).optional(),
       email: z.string().min(3).max(254).optional(),
-      externalOrderId: z.string().min(1).max(100).optional(),
+      externalOrderId: text(100).min(1).optional(),
       from: dateOrInstant.optional(),
       to: dateOrInstant.optional(),
       region: z.enum(['domestic', 'international']).optional(),

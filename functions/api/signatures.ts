@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** How far a signed webhook's timestamp may be from our clock, either way. */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -15,6 +15,25 @@ function sameBytes(expected: Buffer, given: Buffer): boolean {
 }
 
 /**
+ * Every check tries this many secrets, a seller's own and then stand-ins, and never stops early: a
+ * rejection costs the same whether the seller exists (and however many secrets it has, up to this, the
+ * most the admin command lets a seller hold) or not, so timing does not tell which sellers exist.
+ */
+export const SECRET_SLOTS = 4;
+/** Random per process: no signature can match it. */
+const STAND_IN = randomBytes(32).toString('base64url');
+
+function anySecretMatches(secrets: readonly string[], matches: (secret: string) => boolean): boolean {
+  let matched = false;
+  for (let slot = 0; slot < Math.max(SECRET_SLOTS, secrets.length); slot++) {
+    const secret = secrets[slot];
+    const same = matches(secret ?? STAND_IN);
+    matched = (same && secret !== undefined) || matched;
+  }
+  return matched;
+}
+
+/**
  * Shopify: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body. Every current secret is
  * tried, so a secret can be rotated without dropping deliveries.
  */
@@ -25,7 +44,7 @@ export function verifyShopifyHmac(
 ): boolean {
   if (!header || !/^[A-Za-z0-9+/]{43}=$/.test(header.trim())) return false;
   const given = Buffer.from(header.trim(), 'base64');
-  return secrets.some((secret) => sameBytes(hmac(secret, rawBody), given));
+  return anySecretMatches(secrets, (secret) => sameBytes(hmac(secret, rawBody), given));
 }
 
 export interface OrderflowSignature {
@@ -58,9 +77,9 @@ export function verifyOrderflowSignature(
 ): boolean {
   const parsed = parseOrderflowSignature(header);
   if (!parsed || Math.abs(nowSeconds - parsed.timestamp) > SIGNATURE_TOLERANCE_SECONDS) return false;
-  return secrets.some((secret) => {
+  return anySecretMatches(secrets, (secret) => {
     const expected = hmac(secret, `${parsed.timestamp}.`, rawBody);
-    return parsed.signatures.some((given) => sameBytes(expected, given));
+    return parsed.signatures.reduce((matched, given) => sameBytes(expected, given) || matched, false);
   });
 }
 

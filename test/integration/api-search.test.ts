@@ -2,7 +2,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import type { OrderStatus } from '../../functions/shared/domain/status.js';
 import { scopes, orderIdFor } from '../../functions/shared/store/idempotency.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { documents } from '../../functions/shared/clients.js';
 import { createOrder, indexOrder } from '../../functions/shared/store/orders.js';
+import { keys } from '../../functions/shared/store/schema.js';
+import { hashApiKey } from '../../functions/shared/store/sellers.js';
+import { tableName } from '../../functions/shared/store/table.js';
 import { sellerClient } from '../support/http.js';
 import { newOrder } from '../support/orders.js';
 import { ACME, DEMO, seedSellers } from '../support/sellers.js';
@@ -154,11 +159,76 @@ describe('GET /orders', () => {
     ['an unknown parameter', { colour: 'red' }, 'validation_failed'],
     ['a date that is not ISO', { from: '01/02/2026' }, 'validation_failed'],
     ['to before from', { from: '2026-02-01', to: '2026-01-01' }, 'validation_failed'],
+    ['a from in year -1 once in UTC', { from: '0000-01-01T00:00:00+01:00' }, 'validation_failed'],
+    ['a to in year -1 once in UTC', { to: '0000-01-01T00:30:00+01:00' }, 'validation_failed'],
+    ['a from in year 10000 once in UTC', { from: '9999-12-31T23:00:00-05:00' }, 'validation_failed'],
   ])('refuses %s with 400', async (_, query, code) => {
     const answer = await demo.get('/orders', query as Record<string, string>);
 
     expect(answer.statusCode).toBe(400);
     expect(answer.json.error.code).toBe(code);
+  });
+
+  it.each([
+    ['the last day there is', { from: '9999-12-31' }],
+    ['the first day there is', { to: '0000-01-01' }],
+    ['every day there is', { from: '0000-01-01', to: '9999-12-31T23:59:59.999Z' }],
+  ])('answers a range at the edge of the years, %s', async (_, query) => {
+    const everything = await demo.get('/orders');
+
+    const answer = await demo.get('/orders', query);
+
+    expect(answer.statusCode).toBe(200);
+    expect(ids(answer)).toEqual('from' in query && 'to' in query ? ids(everything) : []);
+  });
+
+  it('refuses an edited cursor, here one whose position lies outside the range searched', async () => {
+    const page = await demo.get('/orders', { from: '2026-02-01', limit: '2' });
+    const [, signature] = (page.json.nextCursor as string).split('.');
+    const outside = Buffer.from(JSON.stringify({ p: `2020-01-01T00:00:00.000Z#${jan1.orderId}` }));
+
+    const answer = await demo.get('/orders', {
+      from: '2026-02-01',
+      limit: '2',
+      cursor: `${outside.toString('base64url')}.${signature}`,
+    });
+
+    expect(answer.statusCode).toBe(400);
+    expect(answer.json.error).toMatchObject({
+      code: 'invalid_cursor',
+      details: [{ field: 'query.cursor', message: expect.stringMatching(/not issued for this search/) }],
+    });
+  });
+
+  it('pages for a key stored before keys had their own cursor key, and for no other key', async () => {
+    const legacyKey = 'legacy-key-of-demo';
+    await documents.send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...keys.apiKey(hashApiKey(legacyKey)),
+          sellerId: 'demo',
+          createdAt: '2025-01-01T00:00:00.000Z',
+        },
+      }),
+    );
+    const legacy = sellerClient(legacyKey);
+
+    const first = await legacy.get('/orders', { from: '2026-02-01', limit: '20' });
+    const second = await legacy.get('/orders', {
+      from: '2026-02-01',
+      limit: '20',
+      cursor: first.json.nextCursor,
+    });
+    const elsewhere = await demo.get('/orders', {
+      from: '2026-02-01',
+      limit: '20',
+      cursor: first.json.nextCursor,
+    });
+
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect([...ids(first), ...ids(second)]).toEqual([...february].reverse().map((order) => order.orderId));
+    expect(elsewhere.json.error.code).toBe('invalid_cursor');
   });
 
   it('refuses a cursor issued for other filters', async () => {

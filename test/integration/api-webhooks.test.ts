@@ -169,7 +169,11 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     expect(answers.map((answer) => answer.statusCode).sort()).toEqual([...Array(19).fill(200), 202]);
     expect(answers.filter((answer) => answer.json.duplicate)).toHaveLength(19);
     const [orderId] = [...ids] as [string];
-    const stored = await searchOrders('demo', { externalOrderId: shopifyId }, { limit: 10 });
+    const stored = await searchOrders(
+      'demo',
+      { externalOrderId: shopifyId },
+      { limit: 10, cursorKey: 'test' },
+    );
     expect(stored.items.map((order) => order.orderId)).toEqual([orderId]);
     // Distinct executions that came to exist: one, named after the order.
     expect([...stepFunctions.started.keys()]).toEqual([orderId]);
@@ -197,7 +201,11 @@ describe('POST /webhooks/shopify/{sellerId}', () => {
     stepFunctions.sfn.on(StartExecutionCommand).rejectsOnce(new Error('connection reset'));
 
     const crashed = await deliverShopify(raw, { 'x-shopify-webhook-id': 'wh-crash' });
-    const written = await searchOrders('demo', { externalOrderId: shopifyId }, { limit: 1 });
+    const written = await searchOrders(
+      'demo',
+      { externalOrderId: shopifyId },
+      { limit: 1, cursorKey: 'test' },
+    );
     expect(crashed.statusCode).toBe(500);
     expect(stepFunctions.started.size).toBe(0);
     stepFunctions.reset();

@@ -37,11 +37,14 @@ async function tableItems(): Promise<number> {
 /** Sends a corpus request over HTTP as a client would: JSON unless the request says otherwise. */
 function send(raw: RawRequest) {
   const body =
-    typeof raw.body === 'string' || Buffer.isBuffer(raw.body) ? raw.body : JSON.stringify(raw.body);
-  return request(`${runtime.url}${raw.path}`, {
+    raw.body === undefined || typeof raw.body === 'string' || Buffer.isBuffer(raw.body)
+      ? raw.body
+      : JSON.stringify(raw.body);
+  const query = raw.query ? `?${new URLSearchParams(raw.query)}` : '';
+  return request(`${runtime.url}${raw.path}${query}`, {
     method: raw.method,
     headers: { 'content-type': 'application/json', ...raw.headers },
-    body,
+    ...(body === undefined ? {} : { body }),
   });
 }
 
@@ -57,7 +60,7 @@ describe('the malformed-input corpus through the HTTP gateway', () => {
       .map(({ label, expected }, index) => ({ label, expected, status: answers[index]!.status }))
       .filter(({ expected, status }) => !expected.includes(status));
     expect(unexpected).toEqual([]);
-    for (const answer of answers) {
+    for (const answer of answers.filter(({ status }) => status >= 400)) {
       expect(answer.json?.error).toEqual(
         expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
       );

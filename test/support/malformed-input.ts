@@ -31,7 +31,8 @@ export interface RawRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  body: string | Buffer | Body;
+  body?: string | Buffer | Body;
+  query?: Record<string, string>;
 }
 
 export interface MalformedRequest {
@@ -148,9 +149,11 @@ export function malformedBodies(): BadBody[] {
       push(path, `${path}=${JSON.stringify(value)}`, withPath(path, value, base));
   }
   for (const path of REQUIRED_PATHS) push(path, `without ${path}`, withPath(path, undefined, base));
-  for (const quantity of [0, -1, -1000, 1001, 1.5, 1e308, Number.MAX_SAFE_INTEGER]) {
-    // Over the seller API's 1,000 but a whole number a storefront may sell: a webhook stores it.
-    const storefrontSells = Number.isSafeInteger(quantity) && quantity > 1000;
+  const basePrice = Number((base.items as Body[])[0]!.unitPrice);
+  for (const quantity of [0, -1, -1000, 1001, 1_000_000_000, 1.5, 1e308, Number.MAX_SAFE_INTEGER]) {
+    // Over the seller API's 1,000 but a whole number a storefront may sell: a webhook stores it, unless
+    // the order's total is more than any amount (a trillion).
+    const storefrontSells = Number.isSafeInteger(quantity) && quantity > 1000 && quantity * basePrice < 1e12;
     cases.push({
       label: `quantity ${quantity}`,
       body: withPath('items.0.quantity', quantity, base),
@@ -181,6 +184,10 @@ export function malformedBodies(): BadBody[] {
     cases.push({ label: `amount ${amount}`, body: withPath('payment.amount', amount, base) });
   }
   cases.push({ label: 'no items', body: withPath('items', [], base) });
+  // Each line valid, the order's total not an amount: the largest price times a large quantity.
+  const maxLine = { ...(base.items as Body[])[0]!, unitPrice: '999999999999.99', quantity: 1000 };
+  cases.push({ label: 'total overflows', body: withPath('items', [maxLine], base) });
+  cases.push({ label: 'total overflows by lines', body: withPath('items', [maxLine, maxLine], base) });
   const line = (base.items as Body[])[0]!;
   cases.push({
     fixable: true,
@@ -267,6 +274,10 @@ export const STRICT_FIELDS: { path: string; wellFormed: (value: string) => boole
 
 /** Every request of the corpus; each must be answered with one of its expected 4xx and change nothing. */
 export function malformedRequests(target: Target): MalformedRequest[] {
+  return [...malformedBodyRequests(target), ...malformedRouteRequests(target)];
+}
+
+function malformedBodyRequests(target: Target): MalformedRequest[] {
   const createOrder = (body: string | Buffer | Body, headers: Record<string, string> = {}): RawRequest => ({
     method: 'POST',
     path: '/orders',
@@ -541,4 +552,433 @@ export function shopifyTestNotification(): Body {
     shipping_address: nullAddress,
     shipping_lines: [{ id: 271878346596884015, title: 'Generic Shipping', code: null, price: '10.00' }],
   };
+}
+
+// ---- every route, header and query parameter ---------------------------------------------------------
+
+/** One string in ten of the naughty list: enough variety per parameter without thousands of requests. */
+const someNaughty = () => naughty.filter((_, index) => index % 10 === 0);
+/** A path segment a client sends as it is: not empty, and not "." or "..", which URLs resolve away. */
+const segment = (value: string) => value !== '' && !/^\.{1,2}$/.test(value);
+/** What an HTTP client can put in a header value at all: printable ASCII. */
+const sendableInHeader = (value: string) => /^[\x20-\x7e]*$/.test(value) && value.trim() === value;
+
+/** A well-formed order id no order has, and a SKU nobody stocks. */
+const UNKNOWN_ORDER = 'ord_000000000000000000000000';
+const UNKNOWN_SKU = 'NO-SUCH-SKU';
+
+/**
+ * The routes of the API as a client reaches them (stated here, not read from the service), each with a
+ * path that names nothing and a body that would be valid: so the only thing wrong in a request below is
+ * what it changes.
+ */
+export const ROUTES_REACHED = [
+  { method: 'GET', path: '/orders', auth: 'apiKey' },
+  { method: 'GET', path: '/orders/export.csv', auth: 'apiKey' },
+  { method: 'GET', path: `/orders/${UNKNOWN_ORDER}`, auth: 'apiKey' },
+  {
+    method: 'PATCH',
+    path: `/orders/${UNKNOWN_ORDER}`,
+    auth: 'apiKey',
+    body: () => ({ shippingAddress: orderInput().shippingAddress }),
+  },
+  { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/cancel`, auth: 'apiKey', body: () => ({ reason: 'x' }) },
+  { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/release`, auth: 'apiKey' },
+  { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/retry`, auth: 'apiKey' },
+  { method: 'POST', path: '/orders/release', auth: 'apiKey', body: () => ({ orderIds: [UNKNOWN_ORDER] }) },
+  { method: 'POST', path: '/orders', auth: 'apiKey', body: () => orderInput() },
+  { method: 'GET', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey' },
+  { method: 'PUT', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey', body: () => ({ available: 1 }) },
+  { method: 'PUT', path: '/sku-mappings/variant/v-1', auth: 'apiKey', body: () => ({ sku: 'MUG-RED' }) },
+  {
+    method: 'POST',
+    path: '/webhooks/orders/{sellerId}',
+    auth: 'orderflowSignature',
+    body: () => orderInput(),
+  },
+  {
+    method: 'POST',
+    path: '/webhooks/shopify/{sellerId}',
+    auth: 'shopifyHmac',
+    body: () => shopifyOrderPayload(),
+  },
+  { method: 'GET', path: '/health', auth: 'none' },
+  { method: 'GET', path: '/openapi.json', auth: 'none' },
+] as const;
+
+/** Every header the API reads, as a client names it. */
+export const HEADERS_READ = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'x-orderflow-signature',
+  'x-shopify-hmac-sha256',
+  'x-shopify-topic',
+  'x-shopify-event-id',
+  'x-shopify-webhook-id',
+] as const;
+
+/** Every query parameter of the search and the export, with values each wrong in its own way. */
+const BAD_QUERY_VALUES: Record<string, string[]> = {
+  status: ['LOST', 'pending', '', 'PENDING,CANCELLED', 'PENDING '],
+  sku: ['', ' MUG', 'MUG\u0000', 'x'.repeat(65), '\u202eMUG'],
+  productId: ['', 'p'.repeat(65), 'p\u0001'],
+  email: ['', 'a', `${'a'.repeat(250)}@example.com`],
+  externalOrderId: ['', 'e'.repeat(101)],
+  from: [
+    '01/02/2026',
+    '2026-02-30',
+    '2026-13-01',
+    '0000-01-01T00:00:00+01:00',
+    '9999-12-31T23:00:00-05:00',
+    '+275760-09-13',
+    'now',
+    '2026-01-01T25:00:00Z',
+    '1e10',
+    '',
+  ],
+  to: ['2026-02-29', '0000-01-01T00:30:00+01:00', '-000001-01-01', 'yesterday', ''],
+  region: ['mars', 'DOMESTIC', ''],
+  limit: ['0', '-1', '1.5', '1e3', 'ten', '9999999', '', ' 5', '0x10', '5001'],
+  cursor: [
+    '!!!',
+    'A'.repeat(401),
+    Buffer.from(JSON.stringify({ p: '2026-01-01T00:00:00.000Z#ord_x', f: 'x' })).toString('base64url'),
+    `${Buffer.from(JSON.stringify({ p: `2020-01-01T00:00:00.000Z#${UNKNOWN_ORDER}` })).toString('base64url')}.${'A'.repeat(43)}`,
+    'a.b.c',
+    '.',
+  ],
+  colour: ['red'],
+};
+
+/**
+ * The corpus over every route: bad credentials on each, every header the API reads with wrong values,
+ * every query parameter with wrong values, path parameters that name nothing or cannot, bad bodies on
+ * the routes not covered above, wrong methods and paths. Each must be a 4xx that writes nothing (the
+ * public routes, which read no input, must simply answer as usual).
+ */
+export function malformedRouteRequests(target: Target): MalformedRequest[] {
+  const auth = { authorization: `Bearer ${target.apiKey}` };
+  const requests: MalformedRequest[] = [];
+  const add = (label: string, request: RawRequest, expected: number[]) =>
+    requests.push({ label, request, expected });
+  const pathOf = (route: (typeof ROUTES_REACHED)[number]) =>
+    route.path.replace('{sellerId}', target.sellerId);
+  const raw = (route: (typeof ROUTES_REACHED)[number]) =>
+    'body' in route
+      ? route.path.includes('shopify')
+        ? shopifyBody(route.body())
+        : JSON.stringify(route.body())
+      : undefined;
+  const signed = (route: (typeof ROUTES_REACHED)[number], body: string, secret = target.webhookSecret) =>
+    route.auth === 'shopifyHmac'
+      ? { 'x-shopify-hmac-sha256': shopifyHmac(body, secret) }
+      : { 'x-orderflow-signature': orderflowSignature(body, secret) };
+  /** The request with valid credentials, then the given changes. */
+  const valid = (route: (typeof ROUTES_REACHED)[number], change: Partial<RawRequest> = {}): RawRequest => {
+    const body = raw(route);
+    const credentials =
+      route.auth === 'apiKey' ? auth : route.auth === 'none' || body === undefined ? {} : signed(route, body);
+    return {
+      method: route.method,
+      path: pathOf(route),
+      ...(body === undefined ? {} : { body }),
+      ...change,
+      headers: { ...credentials, ...change.headers },
+    };
+  };
+
+  // Credentials: every route that needs them, refused alike.
+  const badAuthorization = [
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer short',
+    `Basic ${Buffer.from('demo:demo').toString('base64')}`,
+    `Bearer ${target.apiKey}x`,
+    `Bearer ${target.apiKey.toUpperCase()}`,
+    `Bearer  ${target.apiKey}`,
+    `Bearer ${target.apiKey} extra`,
+    `Token ${target.apiKey}`,
+    `Bearer ${'k'.repeat(513)}`,
+    `Bearer ${'k'.repeat(4000)}`,
+    ...someNaughty()
+      .filter(sendableInHeader)
+      .map((value) => `Bearer ${value}`),
+  ];
+  for (const route of ROUTES_REACHED.filter((candidate) => candidate.auth === 'apiKey')) {
+    for (const value of badAuthorization) {
+      add(
+        `${route.method} ${route.path} authorization ${JSON.stringify(value.slice(0, 30))}`,
+        valid(route, { headers: { authorization: value } }),
+        [401],
+      );
+    }
+    add(`${route.method} ${route.path} without authorization`, { ...valid(route), headers: {} }, [401]);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  for (const route of ROUTES_REACHED.filter(
+    (candidate) => candidate.auth !== 'apiKey' && candidate.auth !== 'none',
+  )) {
+    const body = raw(route)!;
+    const name = route.auth === 'shopifyHmac' ? 'x-shopify-hmac-sha256' : 'x-orderflow-signature';
+    const right = signed(route, body)[name as keyof ReturnType<typeof signed>] as string;
+    const badSignatures = [
+      '',
+      'x',
+      right.slice(0, -2),
+      `${right}x`,
+      // base64 is case-sensitive (the hex of the generic signature is not)
+      ...(route.auth === 'shopifyHmac' ? [right.toLowerCase()] : []),
+      signed(route, body, 'not-the-secret')[name as keyof ReturnType<typeof signed>] as string,
+      signed(route, `${body} `)[name as keyof ReturnType<typeof signed>] as string,
+      'x'.repeat(4000),
+      ...(route.auth === 'orderflowSignature'
+        ? [
+            orderflowSignature(body, target.webhookSecret, now - 3600),
+            orderflowSignature(body, target.webhookSecret, now + 3600),
+            orderflowSignature(body, target.webhookSecret, 99999999999999),
+            right.replace(/^t=\d+/, 't=-1'),
+            right.replace(/^t=\d+,/, ''),
+            right.replace('v1=', 'v0='),
+            `t=${now},v1=${'0'.repeat(64)}`,
+            `${right},`.repeat(30),
+          ]
+        : [Buffer.alloc(32).toString('base64')]),
+      ...someNaughty().filter(sendableInHeader),
+    ];
+    for (const value of badSignatures) {
+      add(
+        `${route.path} ${name} ${JSON.stringify(value.slice(0, 30))}`,
+        valid(route, { headers: { [name]: value } }),
+        [401],
+      );
+    }
+    add(`${route.path} without ${name}`, { ...valid(route), headers: {} }, [401]);
+    // A seller id that names nobody, or cannot name anybody, is refused as a bad signature is.
+    for (const sellerId of ['nobody', 'Demo', 'a'.repeat(64), ...someNaughty().filter(segment)]) {
+      add(
+        `${route.path} seller ${JSON.stringify(sellerId.slice(0, 30))}`,
+        { ...valid(route), path: route.path.replace('{sellerId}', encodeURIComponent(sellerId)) },
+        [401, 404],
+      );
+    }
+  }
+
+  // Content-Type on every route with a body, after valid credentials.
+  for (const route of ROUTES_REACHED.filter((candidate) => 'body' in candidate)) {
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json-patch+json',
+      'json',
+      '*/*',
+    ]) {
+      add(
+        `${route.method} ${route.path} content-type ${contentType}`,
+        valid(route, { headers: { 'content-type': contentType } }),
+        [415],
+      );
+    }
+  }
+
+  // The other headers, each on the route that reads it, with everything else valid.
+  const createOrder = ROUTES_REACHED.find((route) => route.path === '/orders' && route.method === 'POST')!;
+  for (const key of ['a b', 'k'.repeat(256), 'k\tk']) {
+    add(
+      `idempotency-key ${JSON.stringify(key.slice(0, 20))}`,
+      valid(createOrder, { headers: { ...auth, 'idempotency-key': key } }),
+      [400],
+    );
+  }
+  const shopify = ROUTES_REACHED.find((route) => route.auth === 'shopifyHmac')!;
+  const shopifySigned = (headers: Record<string, string>) => {
+    const request = valid(shopify);
+    return { ...request, headers: { ...request.headers, ...headers } };
+  };
+  for (const topic of [
+    'orders/delete',
+    'products/create',
+    'ORDERS/CREATE',
+    'orders/create/x',
+    'x'.repeat(300),
+    ...someNaughty().filter((value) => value && sendableInHeader(value)),
+  ]) {
+    add(
+      `x-shopify-topic ${JSON.stringify(topic.slice(0, 30))}`,
+      shopifySigned({ 'x-shopify-topic': topic }),
+      [400],
+    );
+  }
+  for (const name of ['x-shopify-event-id', 'x-shopify-webhook-id']) {
+    for (const value of ['a b', 'x'.repeat(201), '"quoted id"']) {
+      add(`${name} ${JSON.stringify(value.slice(0, 30))}`, shopifySigned({ [name]: value }), [400]);
+    }
+  }
+
+  // Every query parameter of the search and the export.
+  for (const route of ROUTES_REACHED.filter(
+    (candidate) =>
+      candidate.method === 'GET' && candidate.path.startsWith('/orders') && !candidate.path.includes('ord_'),
+  )) {
+    for (const [name, values] of Object.entries(BAD_QUERY_VALUES)) {
+      for (const value of values)
+        add(
+          `${route.path}?${name}=${JSON.stringify(value.slice(0, 30))}`,
+          valid(route, { query: { [name]: value } }),
+          [400],
+        );
+    }
+    for (const value of someNaughty()) {
+      // A naughty string that happens to be a well-formed SKU or id finds nothing: 200, no write.
+      add(
+        `${route.path}?sku=${JSON.stringify(value.slice(0, 30))}`,
+        valid(route, { query: { sku: value } }),
+        [200, 400],
+      );
+    }
+  }
+
+  // Path parameters: ids that name nothing, or cannot name anything.
+  const pathValues = [
+    'x',
+    'ord_',
+    'ord_!!!!!!!!',
+    'ORD_000000000000000000000000',
+    `ord_${'0'.repeat(65)}`,
+    UNKNOWN_ORDER.replace('ord_', 'ord_1'),
+    ...someNaughty().filter(segment),
+  ];
+  for (const route of ROUTES_REACHED.filter((candidate) => candidate.path.includes(UNKNOWN_ORDER))) {
+    for (const value of pathValues) {
+      add(
+        `${route.method} ${route.path} id ${JSON.stringify(value.slice(0, 30))}`,
+        valid(route, { path: route.path.replace(UNKNOWN_ORDER, encodeURIComponent(value)) }),
+        [404],
+      );
+    }
+  }
+  for (const route of ROUTES_REACHED.filter((candidate) => candidate.path.includes(UNKNOWN_SKU))) {
+    for (const value of [
+      encodeURIComponent(' lead'),
+      encodeURIComponent('x'.repeat(65)),
+      encodeURIComponent('a\u0000b'),
+    ]) {
+      add(
+        `${route.method} /inventory/${value.slice(0, 30)}`,
+        valid(route, { path: `/inventory/${value}` }),
+        [400],
+      );
+    }
+    if (route.method === 'GET') add('GET stock of an unknown SKU', valid(route), [404]);
+  }
+  const mapping = ROUTES_REACHED.find((route) => route.path.startsWith('/sku-mappings'))!;
+  for (const path of [
+    '/sku-mappings/sku/v-1',
+    '/sku-mappings/VARIANT/v-1',
+    `/sku-mappings/variant/${'v'.repeat(65)}`,
+  ]) {
+    add(`PUT ${path.slice(0, 40)}`, valid(mapping, { path }), [400]);
+  }
+
+  // Bodies of the routes the order corpus above does not cover.
+  const bodies: [string, unknown[]][] = [
+    [
+      `PATCH /orders/${UNKNOWN_ORDER}`,
+      [
+        {},
+        { shippingAddress: null },
+        { shippingAddress: { ...orderInput().shippingAddress, country: 'XX' } },
+        { shippingAddress: orderInput().shippingAddress, extra: 1 },
+        [],
+      ],
+    ],
+    [
+      `POST /orders/${UNKNOWN_ORDER}/cancel`,
+      [
+        { reason: '' },
+        { reason: 'r'.repeat(201) },
+        { reason: 'a\u0000b' },
+        { reason: 1 },
+        { why: 'x' },
+        [],
+        'null',
+      ],
+    ],
+    [
+      'POST /orders/release',
+      [
+        {},
+        { orderIds: [] },
+        { orderIds: 'ord_x' },
+        { orderIds: [1] },
+        { orderIds: Array.from({ length: 101 }, () => UNKNOWN_ORDER) },
+        { orderIds: ['x'.repeat(101)] },
+      ],
+    ],
+    [
+      `PUT /inventory/${UNKNOWN_SKU}`,
+      [
+        {},
+        { available: -1 },
+        { available: 1.5 },
+        { available: '5' },
+        { available: 1e10 },
+        { available: 1, reserved: 0 },
+        [],
+      ],
+    ],
+    [
+      'PUT /sku-mappings/variant/v-1',
+      [{}, { sku: '' }, { sku: ' x' }, { sku: 1 }, { sku: 'MUG-RED', extra: true }],
+    ],
+  ];
+  for (const [name, values] of bodies) {
+    const route = ROUTES_REACHED.find((candidate) => `${candidate.method} ${candidate.path}` === name)!;
+    for (const value of values) {
+      add(
+        `${name} body ${JSON.stringify(value).slice(0, 30)}`,
+        valid(route, { body: typeof value === 'string' ? value : JSON.stringify(value) }),
+        [400],
+      );
+    }
+    add(`${name} body not JSON`, valid(route, { body: '{' }), [400]);
+  }
+
+  // Methods and paths that are not routes.
+  for (const [method, path] of [
+    ['DELETE', '/orders'],
+    ['PUT', `/orders/${UNKNOWN_ORDER}`],
+    ['GET', `/webhooks/orders/${target.sellerId}`],
+    ['POST', '/health'],
+    ['DELETE', `/inventory/${UNKNOWN_SKU}`],
+  ]) {
+    add(`${method} ${path}`, { method: method!, path: path!, headers: auth }, [405]);
+  }
+  for (const path of [
+    '/',
+    '/admin',
+    '/orders/a/b/c',
+    '/ORDERS',
+    '/orders/export.json',
+    '/webhooks/other/demo',
+    '/%2e%2e/etc/passwd',
+    `/${'x'.repeat(2000)}`,
+  ]) {
+    add(`GET ${path.slice(0, 40)}`, { method: 'GET', path, headers: auth }, [404]);
+  }
+
+  // The public routes read no input: junk in their query and headers changes nothing.
+  for (const route of ROUTES_REACHED.filter((candidate) => candidate.auth === 'none')) {
+    add(
+      `${route.path} with junk`,
+      {
+        ...valid(route),
+        headers: Object.fromEntries(HEADERS_READ.map((name) => [name, 'junk'])),
+        query: { limit: '-1', cursor: '!!!' },
+      },
+      [200],
+    );
+  }
+  return requests;
 }

@@ -46,6 +46,24 @@ describe('orders CSV', () => {
     expect(neutralizeFormula('Ada')).toBe('Ada');
   });
 
+  it('neutralises a formula that follows a line break inside a cell', () => {
+    expect(neutralizeFormula('Ada\n=1+1')).toBe("Ada\n'=1+1");
+    expect(neutralizeFormula('Ada\r\n@SUM(A1)')).toBe("Ada\r\n'@SUM(A1)");
+    expect(neutralizeFormula('a\r+1\n-2')).toBe("a\r'+1\n'-2");
+    expect(neutralizeFormula('=x\n\r=y')).toBe("'=x\n'\r'=y");
+    expect(neutralizeFormula('1 - 2\nno formula')).toBe('1 - 2\nno formula');
+  });
+
+  it('quotes every cell with a CR or LF, and neutralises what follows it', () => {
+    const order = newOrder({ customer: { name: 'Ada\r=cmd', email: 'ada@example.com' } });
+    const unix = newOrder({ customer: { name: 'Ada\n+1', email: 'ada@example.com' } });
+
+    const [, row, other] = ordersCsv([order, unix]).split('\r\n');
+
+    expect(row).toContain(`,"Ada\r'=cmd",`);
+    expect(other).toContain(`,"Ada\n'+1",`);
+  });
+
   it('writes just the header for no orders', () => {
     expect(ordersCsv([])).toBe(`${CSV_COLUMNS.join(',')}\r\n`);
   });

@@ -111,7 +111,7 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     const productId = order.items[0]!.productId!;
 
     for (const filters of [{ sku: 'MUG' }, { productId }, { email: order.customer.email.toUpperCase() }]) {
-      const page = await searchOrders('paths', filters, { limit: 100 });
+      const page = await searchOrders('paths', filters, { limit: 100, cursorKey: 'test' });
       expect(page.items.map((found) => found.orderId)).toContain(order.orderId);
     }
   });

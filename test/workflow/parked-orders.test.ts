@@ -107,7 +107,7 @@ describe('an authentic order that cannot ship waits for its seller, then goes on
     expect(parked.problems).toEqual([
       { reason: 'unknown_sku', field: 'items.1.sku', message: expect.stringContaining('has no SKU') },
     ]);
-    const waiting = await searchOrders(SELLER, { status: 'OUT_OF_STOCK' }, { limit: 100 });
+    const waiting = await searchOrders(SELLER, { status: 'OUT_OF_STOCK' }, { limit: 100, cursorKey: 'test' });
     expect(waiting.items.map((order) => order.orderId)).toContain(orderId);
 
     const mapped = await seller.put('/sku-mappings/variant/4242', { sku: 'TEE-BLK-M' });
@@ -117,7 +117,7 @@ describe('an authentic order that cannot ship waits for its seller, then goes on
     expect(delivered.status).toBe('DELIVERED');
     expect(delivered.items[1]!.sku).toBe('TEE-BLK-M');
     expect(delivered.problems).toBeUndefined();
-    const bySku = await searchOrders(SELLER, { sku: 'TEE-BLK-M' }, { limit: 100 });
+    const bySku = await searchOrders(SELLER, { sku: 'TEE-BLK-M' }, { limit: 100, cursorKey: 'test' });
     expect(bySku.items.map((order) => order.orderId)).toContain(orderId);
 
     const later = await settle(await receive(withoutSku));

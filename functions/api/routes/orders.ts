@@ -134,9 +134,10 @@ export const searchOrdersRoute = defineRoute({
   auth: 'sellerApiKey',
   query: searchQuerySchema,
   responses: { 200: { description: 'one page of orders', schema: orderPageSchema } },
-  async handle({ query, sellerId }) {
+  async handle({ query, sellerId, cursorKey }) {
     const page = await searchOrders(sellerId, query.filters, {
       limit: query.limit,
+      cursorKey,
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     return json(200, { items: page.items.map(publicOrder), nextCursor: page.nextCursor });
@@ -154,9 +155,10 @@ export const exportOrdersRoute = defineRoute({
   responses: {
     200: { description: 'RFC 4180 CSV with a header row', contentType: 'text/csv', schema: z.string() },
   },
-  async handle({ query, sellerId }) {
+  async handle({ query, sellerId, cursorKey }) {
     const page = await searchOrders(sellerId, query.filters, {
       limit: query.limit,
+      cursorKey,
       ...(query.cursor ? { cursor: query.cursor } : {}),
     });
     return {

@@ -45,5 +45,21 @@ export interface Seller extends SellerSettings {
   name: string;
   /** HMAC secrets for webhooks; several so a secret can be rotated without downtime. */
   webhookSecrets: string[];
+  /** Secrets replaced by a rotation: still accepted until their `until` (ISO), then ignored. */
+  retiringWebhookSecrets?: RetiringSecret[];
   createdAt: string;
+}
+
+export interface RetiringSecret {
+  secret: string;
+  until: string;
+}
+
+/** The secrets a webhook may be signed with now: the current ones and those still in their overlap. */
+export function acceptedWebhookSecrets(
+  seller: Pick<Seller, 'webhookSecrets' | 'retiringWebhookSecrets'>,
+  nowMs = Date.now(),
+): string[] {
+  const retiring = (seller.retiringWebhookSecrets ?? []).filter(({ until }) => Date.parse(until) > nowMs);
+  return [...seller.webhookSecrets, ...retiring.map(({ secret }) => secret)];
 }

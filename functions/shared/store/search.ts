@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { BatchGetCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import type { OrderStatus } from '../domain/status.js';
@@ -106,24 +106,40 @@ export function filterFingerprint(sellerId: string, filters: OrderFilters): stri
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 
-/** Opaque to clients: base64url of the last position examined and the filters' fingerprint. */
-export function encodeCursor(position: string, fingerprint: string): string {
-  return Buffer.from(JSON.stringify({ p: position, f: fingerprint })).toString('base64url');
+const mac = (key: string, fingerprint: string, payload: string): Buffer =>
+  createHmac('sha256', key).update(`${fingerprint}.${payload}`).digest();
+
+/**
+ * Opaque to clients: `<payload>.<signature>`, both base64url. The payload is the last position examined;
+ * the signature is an HMAC, with a key the client never sees, over it and the search's fingerprint. An
+ * edited or forged cursor (which DynamoDB would refuse as a start key, or which would start elsewhere)
+ * and one from other filters are told apart from a real one before anything is read.
+ */
+export function encodeCursor(position: string, fingerprint: string, key: string): string {
+  const payload = Buffer.from(JSON.stringify({ p: position })).toString('base64url');
+  return `${payload}.${mac(key, fingerprint, payload).toString('base64url')}`;
 }
 
-export function decodeCursor(cursor: string, fingerprint: string): string {
-  if (cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
+export function decodeCursor(cursor: string, fingerprint: string, key: string): string {
+  const [payload = '', signature = '', ...rest] = cursor.split('.');
+  if (cursor.length > MAX_CURSOR_LENGTH || rest.length > 0 || !/^[A-Za-z0-9_-]+$/.test(payload + signature)) {
     throw new InvalidCursorError('the cursor is malformed');
+  }
+  const expected = mac(key, fingerprint, payload);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new InvalidCursorError(
+      'the cursor was not issued for this search: pass nextCursor unchanged, with the same filters and API key',
+    );
   }
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
     throw new InvalidCursorError('the cursor is malformed');
   }
-  const { p, f } = (decoded ?? {}) as { p?: unknown; f?: unknown };
+  const { p } = (decoded ?? {}) as { p?: unknown };
   if (typeof p !== 'string' || !SORT_KEY.test(p)) throw new InvalidCursorError('the cursor is malformed');
-  if (f !== fingerprint) throw new InvalidCursorError('the cursor belongs to a different search');
   return p;
 }
 
@@ -164,10 +180,10 @@ async function byExternalId(
   sellerId: string,
   externalOrderId: string,
   filters: OrderFilters,
-  options: { limit: number; cursor?: string },
+  options: SearchOptions,
   fingerprint: string,
 ): Promise<OrderPage> {
-  const after = options.cursor ? decodeCursor(options.cursor, fingerprint) : undefined;
+  const after = options.cursor ? decodeCursor(options.cursor, fingerprint, options.cursorKey) : undefined;
   const found = await Promise.all(
     externalScopes(sellerId, externalOrderId).map((scope) => findByIdempotency([scope])),
   );
@@ -180,8 +196,20 @@ async function byExternalId(
   const last = page.at(-1);
   return {
     items: page.map(({ order }) => order),
-    nextCursor: positioned.length > page.length && last ? encodeCursor(last.position, fingerprint) : null,
+    nextCursor:
+      positioned.length > page.length && last
+        ? encodeCursor(last.position, fingerprint, options.cursorKey)
+        : null,
   };
+}
+
+export interface SearchOptions {
+  limit: number;
+  cursor?: string;
+  /** Signs the cursors this search issues and checks the one it is given (the caller's API key's). */
+  cursorKey: string;
+  /** How many index entries one page may examine before it stops with a cursor. */
+  budget?: number;
 }
 
 /**
@@ -191,7 +219,7 @@ async function byExternalId(
 export async function searchOrders(
   sellerId: string,
   filters: OrderFilters,
-  options: { limit: number; cursor?: string; budget?: number },
+  options: SearchOptions,
 ): Promise<OrderPage> {
   const fingerprint = filterFingerprint(sellerId, filters);
   if (filters.externalOrderId) {
@@ -202,7 +230,7 @@ export async function searchOrders(
   const sortName = plan.index.sort;
   let startKey: Record<string, unknown> | undefined;
   if (options.cursor) {
-    const position = decodeCursor(options.cursor, fingerprint);
+    const position = decodeCursor(options.cursor, fingerprint, options.cursorKey);
     const orderId = position.slice(position.indexOf('#') + 1);
     startKey = {
       [plan.index.partition]: plan.partition,
@@ -225,7 +253,8 @@ export async function searchOrders(
         ExpressionAttributeValues: {
           ':pk': plan.partition,
           ':low': filters.from ?? '0',
-          ':high': `${filters.to ?? '9'}#\uffff`,
+          // Above every sort key: a four-digit year, then the order id.
+          ':high': `${filters.to ?? '9999-12-31T23:59:59.999Z'}#\uffff`,
         },
         ScanIndexForward: false,
         Limit: Math.min(PAGE_SIZE, budget - examined),
@@ -253,6 +282,6 @@ export async function searchOrders(
   }
   return {
     items,
-    nextCursor: more && position ? encodeCursor(position, fingerprint) : null,
+    nextCursor: more && position ? encodeCursor(position, fingerprint, options.cursorKey) : null,
   };
 }

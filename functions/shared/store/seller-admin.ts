@@ -1,15 +1,38 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  type BatchGetCommandOutput,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
-import { sellerSettingsSchema, type Seller, type SellerSettings } from '../domain/seller.js';
+import {
+  acceptedWebhookSecrets,
+  sellerSettingsSchema,
+  type RetiringSecret,
+  type Seller,
+  type SellerSettings,
+} from '../domain/seller.js';
 import { keys } from './schema.js';
-import { hashApiKey } from './sellers.js';
+import { getSeller, hashApiKey, newCursorKey } from './sellers.js';
 import { tableName } from './table.js';
 
-/** Creating sellers and their API keys: for the admin command, the local seed and the tests. */
+/**
+ * Creating sellers and managing their webhook secrets and API keys: for the admin command, the local
+ * seed and the tests. Never bundled into a function (it validates settings with zod, and no function
+ * may change secrets or keys).
+ */
 
 export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
+
+/** A refusal the operator can act on; nothing was changed. */
+export class SellerAdminError extends Error {
+  override name = 'SellerAdminError';
+}
 
 export async function putSeller(
   input: { sellerId: string; name?: string; webhookSecrets: string[] } & Partial<SellerSettings> &
@@ -29,11 +52,271 @@ export async function putSeller(
   return seller;
 }
 
-export async function addApiKey(sellerId: string, apiKey: string): Promise<void> {
+// ---- webhook secrets ---------------------------------------------------------------------------------
+
+/**
+ * The most secrets a seller may have accepted at once (current and in overlap): webhook checks try this
+ * many, stand-ins included, so it is also what each check costs. Kept equal to SECRET_SLOTS in
+ * functions/api/signatures.ts (a test ties them).
+ */
+export const MAX_WEBHOOK_SECRETS = 4;
+/** Secrets a storefront gives are its own format (Shopify: hex or `shpss_…`); printable ASCII, not short. */
+export const WEBHOOK_SECRET_PATTERN = /^[\x21-\x7e]{16,256}$/;
+export const MAX_OVERLAP_HOURS = 24 * 30;
+
+interface SecretState {
+  webhookSecrets: string[];
+  retiringWebhookSecrets: RetiringSecret[];
+}
+
+/**
+ * Applies a change to a seller's secrets: read, change, then write only if nobody changed them meanwhile.
+ * Retired secrets past their overlap are dropped on the way.
+ */
+async function changeSecrets(
+  sellerId: string,
+  change: (state: SecretState) => SecretState,
+): Promise<SecretState> {
+  const seller = await getSeller(sellerId);
+  if (!seller) throw new SellerAdminError(`no seller ${sellerId}`);
+  const now = Date.now();
+  const current: SecretState = {
+    webhookSecrets: seller.webhookSecrets,
+    retiringWebhookSecrets: (seller.retiringWebhookSecrets ?? []).filter(
+      ({ until }) => Date.parse(until) > now,
+    ),
+  };
+  const next = change(current);
+  if (next.webhookSecrets.length === 0) {
+    throw new SellerAdminError(
+      `${sellerId} would have no current webhook secret; rotate to a new one instead`,
+    );
+  }
+  if (acceptedWebhookSecrets(next, now).length > MAX_WEBHOOK_SECRETS) {
+    throw new SellerAdminError(
+      `${sellerId} would have more than ${MAX_WEBHOOK_SECRETS} webhook secrets accepted at once; remove one first`,
+    );
+  }
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.seller(sellerId),
+        UpdateExpression: 'SET webhookSecrets = :secrets, retiringWebhookSecrets = :retiring',
+        // Only over the secrets read: a concurrent change is not silently undone.
+        ConditionExpression: seller.retiringWebhookSecrets
+          ? 'webhookSecrets = :read AND retiringWebhookSecrets = :readRetiring'
+          : 'webhookSecrets = :read AND attribute_not_exists(retiringWebhookSecrets)',
+        ExpressionAttributeValues: {
+          ':secrets': next.webhookSecrets,
+          ':retiring': next.retiringWebhookSecrets,
+          ':read': seller.webhookSecrets,
+          ...(seller.retiringWebhookSecrets ? { ':readRetiring': seller.retiringWebhookSecrets } : {}),
+        },
+      }),
+    );
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new SellerAdminError(`${sellerId}'s secrets changed meanwhile; run the command again`);
+    }
+    throw error;
+  }
+  return next;
+}
+
+function checkSecret(secret: string): void {
+  if (!WEBHOOK_SECRET_PATTERN.test(secret)) {
+    throw new SellerAdminError('a webhook secret is 16-256 printable ASCII characters, without spaces');
+  }
+}
+
+/**
+ * Adds a secret the storefront chose (Shopify signs with the app's client secret or the shop's webhook
+ * key): webhooks signed with it are accepted alongside the current ones.
+ */
+export async function addWebhookSecret(sellerId: string, secret: string): Promise<void> {
+  checkSecret(secret);
+  await changeSecrets(sellerId, (state) => {
+    if (acceptedWebhookSecrets(state).includes(secret)) {
+      throw new SellerAdminError(`${sellerId} has this webhook secret already`);
+    }
+    return { ...state, webhookSecrets: [...state.webhookSecrets, secret] };
+  });
+}
+
+/** Removes a secret at once, current or in overlap: webhooks signed with it are refused from then on. */
+export async function removeWebhookSecret(sellerId: string, secret: string): Promise<void> {
+  await changeSecrets(sellerId, (state) => {
+    if (!acceptedWebhookSecrets(state).includes(secret)) {
+      throw new SellerAdminError(`${sellerId} has no such webhook secret`);
+    }
+    return {
+      webhookSecrets: state.webhookSecrets.filter((current) => current !== secret),
+      retiringWebhookSecrets: state.retiringWebhookSecrets.filter((retiring) => retiring.secret !== secret),
+    };
+  });
+}
+
+/**
+ * Makes `secret` the one current secret; the secrets it replaces stay accepted for the overlap (so the
+ * storefront can switch over without dropping a delivery), then are refused.
+ */
+export async function rotateWebhookSecret(
+  sellerId: string,
+  secret: string,
+  overlapHours: number,
+): Promise<{ retiredUntil: string }> {
+  checkSecret(secret);
+  if (!(overlapHours > 0 && overlapHours <= MAX_OVERLAP_HOURS)) {
+    throw new SellerAdminError(`the overlap is more than 0 and at most ${MAX_OVERLAP_HOURS} hours`);
+  }
+  const until = new Date(Date.now() + overlapHours * 3_600_000).toISOString();
+  await changeSecrets(sellerId, (state) => {
+    if (acceptedWebhookSecrets(state).includes(secret)) {
+      throw new SellerAdminError(`${sellerId} has this webhook secret already; rotate to a new one`);
+    }
+    return {
+      webhookSecrets: [secret],
+      retiringWebhookSecrets: [
+        ...state.retiringWebhookSecrets,
+        ...state.webhookSecrets.map((retired) => ({ secret: retired, until })),
+      ],
+    };
+  });
+  return { retiredUntil: until };
+}
+
+// ---- API keys ------------------------------------------------------------------------------------------
+
+/**
+ * Keys are found by their hash (the API's lookup); each also has an entry under its seller, so a seller's
+ * keys can be listed and revoked by a short id: the hash's first characters, which say nothing of the key.
+ */
+const KEY_ID_LENGTH = 12;
+const keyIdOf = (hash: string) => hash.slice(0, KEY_ID_LENGTH);
+const sellerKeyEntry = (sellerId: string, hash: string) => ({
+  PK: `SELLER#${sellerId}`,
+  SK: `APIKEY#${hash}`,
+});
+
+export interface ApiKeyInfo {
+  keyId: string;
+  label: string;
+  createdAt: string;
+  lastUsedAt?: string;
+}
+
+export async function addApiKey(sellerId: string, apiKey: string, label = ''): Promise<ApiKeyInfo> {
+  const hash = hashApiKey(apiKey);
+  const createdAt = nowIso();
   await documents.send(
-    new PutCommand({
-      TableName: tableName(),
-      Item: { ...keys.apiKey(hashApiKey(apiKey)), sellerId, createdAt: nowIso() },
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...keys.apiKey(hash), sellerId, label, createdAt, cursorKey: newCursorKey() },
+          },
+        },
+        { Put: { TableName: tableName(), Item: { ...sellerKeyEntry(sellerId, hash), label, createdAt } } },
+      ],
     }),
   );
+  return { keyId: keyIdOf(hash), label, createdAt };
+}
+
+/** The seller's keys with their label, creation and last use (recorded hourly by the API). */
+export async function listApiKeys(sellerId: string): Promise<ApiKeyInfo[]> {
+  const entries: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SELLER#${sellerId}`, ':prefix': 'APIKEY#' },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    entries.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  const hashes = entries.map((entry) => (entry.SK as string).slice('APIKEY#'.length));
+  const lastUse = new Map<string, string>();
+  for (let start = 0; start < hashes.length; start += 100) {
+    let requested: Record<string, unknown>[] | undefined = hashes.slice(start, start + 100).map(keys.apiKey);
+    while (requested?.length) {
+      const { Responses, UnprocessedKeys }: BatchGetCommandOutput = await documents.send(
+        new BatchGetCommand({ RequestItems: { [tableName()]: { Keys: requested } } }),
+      );
+      for (const item of Responses?.[tableName()] ?? []) {
+        if (typeof item.lastUsedAt === 'string')
+          lastUse.set((item.PK as string).slice('APIKEY#'.length), item.lastUsedAt);
+      }
+      requested = UnprocessedKeys?.[tableName()]?.Keys;
+    }
+  }
+  return entries
+    .map((entry, index) => {
+      const hash = hashes[index]!;
+      const used = lastUse.get(hash);
+      return {
+        keyId: keyIdOf(hash),
+        label: (entry.label as string | undefined) ?? '',
+        createdAt: entry.createdAt as string,
+        ...(used ? { lastUsedAt: used } : {}),
+      };
+    })
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/**
+ * Revokes one of the seller's keys, named by its key id (from list-keys) or given whole: the API refuses
+ * it from the next request on.
+ */
+export async function revokeApiKey(
+  sellerId: string,
+  key: { keyId: string } | { apiKey: string },
+): Promise<{ keyId: string }> {
+  let hash: string;
+  if ('apiKey' in key) hash = hashApiKey(key.apiKey);
+  else {
+    if (!/^[0-9a-f]{6,64}$/.test(key.keyId))
+      throw new SellerAdminError('a key id is hex, as list-keys shows it');
+    const { Items = [] } = await documents.send(
+      new QueryCommand({
+        TableName: tableName(),
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: { ':pk': `SELLER#${sellerId}`, ':prefix': `APIKEY#${key.keyId}` },
+      }),
+    );
+    if (Items.length > 1)
+      throw new SellerAdminError(`key id ${key.keyId} names several keys; give more of it`);
+    if (Items.length === 0) throw new SellerAdminError(`${sellerId} has no key ${key.keyId}`);
+    hash = (Items[0]!.SK as string).slice('APIKEY#'.length);
+  }
+  try {
+    await documents.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Delete: {
+              TableName: tableName(),
+              Key: keys.apiKey(hash),
+              // Another seller's key is not this seller's to revoke.
+              ConditionExpression: 'sellerId = :sellerId',
+              ExpressionAttributeValues: { ':sellerId': sellerId },
+            },
+          },
+          { Delete: { TableName: tableName(), Key: sellerKeyEntry(sellerId, hash) } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name === 'TransactionCanceledException') {
+      throw new SellerAdminError(`${sellerId} has no such key`);
+    }
+    throw error;
+  }
+  return { keyId: keyIdOf(hash) };
 }
