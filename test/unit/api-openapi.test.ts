@@ -62,7 +62,7 @@ describe('GET /openapi.json', () => {
     expect(create.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['customer', 'shippingAddress', 'items', 'currency', 'payment']),
     );
-    expect(Object.keys(create.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415']);
+    expect(Object.keys(create.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415', '422']);
     expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     expect(search.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
       [
