@@ -7,7 +7,8 @@ import { ExecutionInterrupted } from './errors.js';
 import { payloadDetails } from './history.js';
 import { lambdaContext } from '../lambda-context.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A value as it crosses the wire as JSON: what states take and give. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** An in-process Lambda handler, as the function's module exports it (middy handlers included). */
 export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
