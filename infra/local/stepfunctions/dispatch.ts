@@ -10,6 +10,7 @@ import {
   type TaskFunction,
   type TaskRun,
 } from './tasks.js';
+import type { Clock } from './timers.js';
 import type { TaskTokens } from './tokens.js';
 
 /** Task state handlers by state name, as aws-local-stepfunctions takes them. */
@@ -42,6 +43,7 @@ export class TaskDispatch {
     definition: StateMachineDefinition,
     options: DispatchOptions,
     private readonly tokens: TaskTokens,
+    private readonly clock: Clock,
   ) {
     this.overridden = options.overridden ?? {};
     this.tasks = bindTasks(
@@ -53,6 +55,7 @@ export class TaskDispatch {
         maxConcurrentInvocations: options.maxConcurrentInvocations,
         tokenPlaceholder: TASK_TOKEN_PLACEHOLDER,
         ...(options.role ? { role: options.role } : {}),
+        clock,
       },
       new Set(Object.keys(this.overridden)),
     );
@@ -73,7 +76,8 @@ export class TaskDispatch {
         return execution.interrupted;
       },
       record: (type, details) => {
-        if (!execution.detached && record.status === 'RUNNING') recordEvent(execution, type, details);
+        if (!execution.detached && record.status === 'RUNNING')
+          recordEvent(execution, this.clock.now(), type, details);
       },
       entryPersisted: async () => {
         await nextTurn();

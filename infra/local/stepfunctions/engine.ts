@@ -15,7 +15,7 @@ import {
 } from './state-machine.js';
 import { memoryStore, type ExecutionRecord, type ExecutionStatus, type ExecutionStore } from './store.js';
 import type { Json, LambdaHandler, StateMachineRole } from './tasks.js';
-import { within } from './timers.js';
+import { systemClock, within, type Clock } from './timers.js';
 import { TaskTokens } from './tokens.js';
 
 export { TASK_TOKEN_PLACEHOLDER } from './dispatch.js';
@@ -41,6 +41,8 @@ export interface EngineOptions {
   maxConcurrentInvocations?: number;
   /** The state machine's IAM role, when the caller enforces one. */
   role?: StateMachineRole;
+  /** The engine's time (default: the system's); a test passes one it moves by hand. */
+  clock?: Clock;
 }
 
 export interface ExecutionSummary {
@@ -89,21 +91,24 @@ export class StepFunctionsEngine {
   private readonly tokens: TaskTokens;
   private readonly runner: ExecutionRunner;
   private readonly stateMachine: StateMachineDescription;
+  private readonly clock: Clock;
   private closed = false;
 
   private constructor(options: EngineOptions) {
     const roleArn = options.roleArn ?? DEFAULT_ROLE_ARN;
+    this.clock = options.clock ?? systemClock;
     this.executions = new ExecutionTable(options.stateMachineArn);
     this.stateMachine = new StateMachineDescription(
       options.stateMachineArn,
       options.definition,
       roleArn,
       () => this.executions.earliestStart,
+      this.clock.now(),
     );
     this.stateMachineArn = options.stateMachineArn;
     this.stateMachineName = this.stateMachine.name;
     this.persistence = new Persistence(options.store ?? memoryStore(), this.executions);
-    this.tokens = new TaskTokens(this.persistence);
+    this.tokens = new TaskTokens(this.persistence, this.clock);
     const dispatch = new TaskDispatch(
       options.definition,
       {
@@ -117,6 +122,7 @@ export class StepFunctionsEngine {
           : {}),
       },
       this.tokens,
+      this.clock,
     );
     this.runner = new ExecutionRunner(
       {
@@ -129,6 +135,7 @@ export class StepFunctionsEngine {
       dispatch,
       this.tokens,
       this.persistence,
+      this.clock,
     );
   }
 
@@ -181,7 +188,7 @@ export class StepFunctionsEngine {
       executionArn: this.executionArn(name),
       input,
       status: 'RUNNING',
-      startDate: Date.now(),
+      startDate: this.clock.now(),
       history: [],
     };
     this.runner.start(this.executions.track(record), parsed);
@@ -249,7 +256,7 @@ export class StepFunctionsEngine {
   /** Stops a running execution (ABORTED); a closed one is left as it is, and keeps its stop date. */
   async stopExecution(executionArn: string, details: { error?: string; cause?: string } = {}): Promise<Date> {
     const execution = this.executions.find(executionArn);
-    if (execution.record.status !== 'RUNNING') return new Date(execution.record.stopDate ?? Date.now());
+    if (execution.record.status !== 'RUNNING') return new Date(execution.record.stopDate ?? this.clock.now());
     this.runner.stop(execution, details);
     await execution.persisted;
     return new Date(execution.record.stopDate!);

@@ -47,14 +47,15 @@ export function whole(execution: Execution): ExecutionRecord {
   return record;
 }
 
-/** Appends an event to the execution's history, numbered after the last one. */
+/** Appends an event to the execution's history at `timestamp`, numbered after the last one. */
 export function recordEvent(
   execution: Execution,
+  timestamp: number,
   type: HistoryEventType,
   details?: Record<string, unknown>,
 ): void {
   const { history } = whole(execution);
-  history.push(historyEvent(history.length + 1, type, details));
+  history.push(historyEvent(history.length + 1, type, details, timestamp));
 }
 
 /** The entry of a finished execution whose record the store keeps: it needs nothing of its own. */

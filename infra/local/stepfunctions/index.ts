@@ -15,6 +15,8 @@ export { lambdaError } from './tasks.js';
 export { loadDefinition, substitute } from './asl.js';
 export type { StateMachineDefinition } from './asl.js';
 export { serveStepFunctions } from './server.js';
+export { systemClock } from './timers.js';
+export type { Clock } from './timers.js';
 
 export interface LocalStepFunctionsOptions {
   /** An ASL file with `${...}` placeholders, or a definition (object or JSON text) to bind. */
@@ -38,6 +40,8 @@ export interface LocalStepFunctionsOptions {
   maxConcurrentInvocations?: number;
   /** The state machine's IAM role, when the caller enforces one. */
   role?: StateMachineRole;
+  /** The engine's time (default: the system's); a test passes one it moves by hand. */
+  clock?: EngineOptions['clock'];
 }
 
 export interface LocalStepFunctions {
@@ -74,6 +78,7 @@ export async function startLocalStepFunctions(
       ? { maxConcurrentInvocations: options.maxConcurrentInvocations }
       : {}),
     ...(options.role ? { role: options.role } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const server =
     options.port === false ? undefined : await serveStepFunctions(engine, { port: options.port ?? 0 });

@@ -1,3 +1,4 @@
+import type { HistoryEventType } from '@aws-sdk/client-sfn';
 import { StateMachine, type RunOptions } from 'aws-local-stepfunctions';
 import { withEngineTimeouts, type StateMachineDefinition } from './asl.js';
 import { TASK_TOKEN_PLACEHOLDER, type TaskDispatch } from './dispatch.js';
@@ -6,7 +7,13 @@ import { payloadDetails, stateEventType } from './history.js';
 import type { Persistence } from './persistence.js';
 import type { ExecutionStatus } from './store.js';
 import type { Json } from './tasks.js';
-import { remainingTimeoutSeconds, remainingWait, waitTimeOverrides, type WaitOnce } from './timers.js';
+import {
+  remainingTimeoutSeconds,
+  remainingWait,
+  waitTimeOverrides,
+  type Clock,
+  type WaitOnce,
+} from './timers.js';
 import type { TaskTokens } from './tokens.js';
 
 type LibraryEvent = Awaited<ReturnType<ReturnType<StateMachine['run']>['eventLogs']['next']>>['value'];
@@ -41,6 +48,7 @@ export class ExecutionRunner {
     private readonly dispatch: TaskDispatch,
     private readonly tokens: TaskTokens,
     private readonly persistence: Persistence,
+    private readonly clock: Clock,
   ) {
     this.libraryDefinition = withEngineTimeouts(options.definition, dispatch.bound);
     this.machine(options.definition.StartAt);
@@ -48,7 +56,7 @@ export class ExecutionRunner {
 
   /** Records the start of a new execution, makes it durable and runs it. */
   start(execution: Execution, input: Json): void {
-    recordEvent(execution, 'ExecutionStarted', {
+    this.record(execution, 'ExecutionStarted', {
       input: whole(execution).input,
       inputDetails: payloadDetails,
       roleArn: this.options.roleArn,
@@ -64,10 +72,10 @@ export class ExecutionRunner {
     const state = record.currentState ?? definition.StartAt;
     const input = (record.currentState ? record.currentInput : JSON.parse(record.input)) as Json;
     this.tokens.adopt(execution, state);
-    const timeoutSeconds = remainingTimeoutSeconds(definition, record);
+    const timeoutSeconds = remainingTimeoutSeconds(definition, record, this.clock.now());
     if (timeoutSeconds !== undefined && timeoutSeconds <= 0) {
       const details = { error: 'States.Timeout', cause: 'The execution timed out.' };
-      recordEvent(execution, 'ExecutionTimedOut', details);
+      this.record(execution, 'ExecutionTimedOut', details);
       this.close(execution, 'TIMED_OUT', details);
       return;
     }
@@ -77,6 +85,7 @@ export class ExecutionRunner {
       record,
       state,
       input,
+      this.clock.now(),
     );
     this.launch(execution, state, input, {
       ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
@@ -91,7 +100,7 @@ export class ExecutionRunner {
       ...(details.error !== undefined ? { error: details.error } : {}),
       ...(details.cause !== undefined ? { cause: details.cause } : {}),
     };
-    recordEvent(execution, 'ExecutionAborted', { ...given });
+    this.record(execution, 'ExecutionAborted', { ...given });
     this.close(execution, 'ABORTED', given);
   }
 
@@ -99,6 +108,10 @@ export class ExecutionRunner {
   detach(execution: Execution): void {
     execution.detached = true;
     this.interrupt(execution, 'engine shut down');
+  }
+
+  private record(execution: Execution, type: HistoryEventType, details?: Record<string, unknown>): void {
+    recordEvent(execution, this.clock.now(), type, details);
   }
 
   private interrupt(execution: Execution, reason: string): void {
@@ -176,7 +189,7 @@ export class ExecutionRunner {
         this.writePendingExit(execution, event.state.input);
         const type = stateEventType(event.state.type, 'Entered');
         if (type) {
-          recordEvent(execution, type, {
+          this.record(execution, type, {
             name: event.state.name,
             input: JSON.stringify(event.state.input),
             inputDetails: payloadDetails,
@@ -191,7 +204,7 @@ export class ExecutionRunner {
       case 'StateExited': {
         const type = stateEventType(event.state.type, 'Exited');
         if (type) {
-          recordEvent(execution, type, {
+          this.record(execution, type, {
             name: event.state.name,
             output: JSON.stringify(event.state.output ?? null),
             outputDetails: payloadDetails,
@@ -204,20 +217,23 @@ export class ExecutionRunner {
         break;
       case 'ExecutionSucceeded': {
         const output = JSON.stringify(event.output ?? null);
-        recordEvent(execution, 'ExecutionSucceeded', { output, outputDetails: payloadDetails });
+        this.record(execution, 'ExecutionSucceeded', {
+          output,
+          outputDetails: payloadDetails,
+        });
         this.close(execution, 'SUCCEEDED', { output });
         break;
       }
       case 'ExecutionFailed': {
         const error = event.Error;
         const cause = typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? '');
-        recordEvent(execution, 'ExecutionFailed', { error, cause });
+        this.record(execution, 'ExecutionFailed', { error, cause });
         this.close(execution, 'FAILED', { error, cause });
         break;
       }
       case 'ExecutionTimeout': {
         const details = { error: 'States.Timeout', cause: 'The execution timed out.' };
-        recordEvent(execution, 'ExecutionTimedOut', details);
+        this.record(execution, 'ExecutionTimedOut', details);
         this.close(execution, 'TIMED_OUT', details);
         break;
       }
@@ -232,7 +248,7 @@ export class ExecutionRunner {
     execution.pendingExit = undefined;
     const type = stateEventType(pending.type, 'Exited');
     if (type) {
-      recordEvent(execution, type, {
+      this.record(execution, type, {
         name: pending.name,
         output: JSON.stringify(output ?? null),
         outputDetails: payloadDetails,
@@ -247,7 +263,7 @@ export class ExecutionRunner {
   ): void {
     const { record } = execution;
     record.status = status;
-    record.stopDate = Date.now();
+    record.stopDate = this.clock.now();
     Object.assign(record, result);
     record.taskToken = undefined;
     this.tokens.forget(execution);

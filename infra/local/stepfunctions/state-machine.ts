@@ -25,7 +25,7 @@ const STATE_MACHINE_ARN_SHAPE = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachin
 export class StateMachineDescription {
   readonly name: string;
   /** When the engine loaded the definition: the state machine's last update, as far as a client can tell. */
-  private readonly openedAt = Date.now();
+  private readonly openedAt: number;
   private readonly revisionId: string;
 
   constructor(
@@ -34,7 +34,9 @@ export class StateMachineDescription {
     private readonly roleArn: string,
     /** The oldest execution's start, so the state machine is never younger than its executions. */
     private readonly earliestStart: () => number,
+    now: number,
   ) {
+    this.openedAt = now;
     this.name = arn.split(':').at(-1)!;
     this.revisionId = uuidFrom(
       createHash('sha256').update(JSON.stringify(definition)).update(roleArn).digest(),

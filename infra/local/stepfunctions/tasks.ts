@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { referencePath, taskStates, type StateMachineDefinition, type TaskStateDefinition } from './asl.js';
 import { ExecutionInterrupted } from './errors.js';
 import { payloadDetails } from './history.js';
+import type { Clock } from './timers.js';
 import { lambdaContext } from '../lambda-context.js';
 
 /** A value as it crosses the wire as JSON: what states take and give. */
@@ -45,6 +46,8 @@ export interface TaskBindingOptions {
   tokenPlaceholder: string;
   /** The state machine's role, when the caller enforces one; otherwise it may do anything. */
   role?: StateMachineRole;
+  /** What task timeouts and callback deadlines are measured on. */
+  clock: Clock;
 }
 
 /** What the state machine's own IAM role allows, as the caller models it. */
@@ -114,7 +117,12 @@ export function bindTasks(
       invoker.require(resource, name);
       bound.set(
         name,
-        timed(state, (run, input, timeout) => invoker.direct(run, resource, input, timeout), invoker.gate),
+        timed(
+          state,
+          options.clock,
+          (run, input, timeout) => invoker.direct(run, resource, input, timeout),
+          invoker.gate,
+        ),
       );
       continue;
     }
@@ -136,7 +144,9 @@ export function bindTasks(
       name,
       integration[3]
         ? callback(name, state, detail, effect, options)
-        : timed(state, (run, input, timeout) => serviceTask(run, detail, effect, input, timeout, options)),
+        : timed(state, options.clock, (run, input, timeout) =>
+            serviceTask(run, detail, effect, input, timeout, options),
+          ),
     );
   }
   return bound;
@@ -166,14 +176,16 @@ const TIMED_OUT = Symbol('timed out');
  */
 function timed(
   state: TaskStateDefinition,
+  clock: Clock,
   work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
   gate: Gate = (task) => task(),
 ): TaskFunction {
-  return (run, input) => gate(() => timedRun(state, work, run, input));
+  return (run, input) => gate(() => timedRun(state, clock, work, run, input));
 }
 
 function timedRun(
   state: TaskStateDefinition,
+  clock: Clock,
   work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
   run: TaskRun,
   input: Json,
@@ -181,22 +193,22 @@ function timedRun(
   if (run.interrupted) return Promise.reject(new ExecutionInterrupted('execution is no longer running'));
   const seconds = timeoutSeconds(state, input, run.context);
   let expired = false;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel!: () => void;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => {
+    cancel = clock.after(seconds * 1000, () => {
       expired = true;
       resolve(TIMED_OUT);
-    }, seconds * 1000);
+    });
   });
   const done = work(run, input, { seconds, expired: () => expired });
   return Promise.race([done, timeout]).then(
     (result) => {
-      clearTimeout(timer);
+      cancel();
       if (result === TIMED_OUT) throw new TaskError('States.Timeout', 'Task timed out.');
       return result;
     },
     (error: unknown) => {
-      clearTimeout(timer);
+      cancel();
       throw error;
     },
   );
@@ -256,6 +268,7 @@ class LambdaInvoker {
     }
     const denied = this.options.role?.denyInvoke(target.arn);
     if (denied) throw new TaskError('Lambda.AWSLambdaException', denied);
+    // The function itself runs in real time, whatever clock the engine keeps.
     const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
     try {
       return asJson(await target.handler(structuredClone(payload), context));
@@ -409,7 +422,7 @@ function callback(
   return async (run, input) => {
     if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
     const seconds = timeoutSeconds(definition, input, run.context);
-    const wait = run.awaitTaskToken(state, Date.now() + seconds * 1000, definition.HeartbeatSeconds);
+    const wait = run.awaitTaskToken(state, options.clock.now() + seconds * 1000, definition.HeartbeatSeconds);
     // Settled by the token, a stop, or the deadline; observed below, but never left unhandled.
     wait.outcome.catch(() => undefined);
     try {

@@ -2,6 +2,29 @@ import { referencePath, type StateMachineDefinition } from './asl.js';
 import type { ExecutionRecord } from './store.js';
 import type { Json } from './tasks.js';
 
+/**
+ * The engine's time: the dates it records and the timers it keeps itself (task timeouts, callback
+ * deadlines and heartbeats). Tests pass a clock they move by hand, so a timeout is reached without
+ * waiting for it. The library's own pauses (Wait states, Retry intervals) run on real time: override
+ * them (in milliseconds) where a test should not wait.
+ */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+  /** Calls `fire` once `ms` have passed on this clock; the returned function cancels it. */
+  after(ms: number, fire: () => void): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  after: (ms, fire) => {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+const NOT_SET = (): void => undefined;
+
 /** Wait pauses by state name, in milliseconds, as aws-local-stepfunctions takes them. */
 export type WaitTimeOverrides = Record<string, number>;
 
@@ -17,25 +40,24 @@ export interface CallbackTimers {
 
 /** Starts a callback state's timers; `expire` hears which ran out, with the error AWS reports for it. */
 export function callbackTimers(
+  clock: Clock,
   deadline: number,
   heartbeatSeconds: number | undefined,
   expire: (error: string, cause: string) => void,
 ): CallbackTimers {
-  let heartbeatTimer: NodeJS.Timeout | undefined;
-  const deadlineTimer = setTimeout(
-    () => expire('States.Timeout', 'The task timed out waiting for a callback.'),
-    Math.max(0, deadline - Date.now()),
+  let cancelHeartbeat = NOT_SET;
+  const cancelDeadline = clock.after(Math.max(0, deadline - clock.now()), () =>
+    expire('States.Timeout', 'The task timed out waiting for a callback.'),
   );
   const clear = () => {
-    clearTimeout(deadlineTimer);
-    clearTimeout(heartbeatTimer);
+    cancelDeadline();
+    cancelHeartbeat();
   };
   if (!heartbeatSeconds) return { clear };
   const heartbeat = () => {
-    clearTimeout(heartbeatTimer);
-    heartbeatTimer = setTimeout(
-      () => expire('States.HeartbeatTimeout', 'No heartbeat arrived in time.'),
-      heartbeatSeconds * 1000,
+    cancelHeartbeat();
+    cancelHeartbeat = clock.after(heartbeatSeconds * 1000, () =>
+      expire('States.HeartbeatTimeout', 'No heartbeat arrived in time.'),
     );
   };
   heartbeat();
@@ -46,9 +68,10 @@ export function callbackTimers(
 export function remainingTimeoutSeconds(
   definition: StateMachineDefinition,
   record: ExecutionRecord,
+  now: number,
 ): number | undefined {
   const timeout = definition.TimeoutSeconds;
-  return timeout === undefined ? undefined : timeout - (Date.now() - record.startDate) / 1000;
+  return timeout === undefined ? undefined : timeout - (now - record.startDate) / 1000;
 }
 
 /**
@@ -61,6 +84,7 @@ export function remainingWait(
   record: ExecutionRecord,
   state: string,
   input: Json,
+  now: number,
 ): WaitOnce | undefined {
   const wait = definition.States[state];
   if (wait?.Type !== 'Wait' || overrides?.[state] !== undefined) return undefined;
@@ -75,7 +99,7 @@ export function remainingWait(
       (event.stateEnteredEventDetails as { name: string }).name === state,
   );
   if (typeof seconds !== 'number' || !entered) return undefined;
-  return [state, Math.max(0, entered.timestamp + seconds * 1000 - Date.now())];
+  return [state, Math.max(0, entered.timestamp + seconds * 1000 - now)];
 }
 
 /**
@@ -102,7 +126,10 @@ export function waitTimeOverrides(
   return merged;
 }
 
-/** Resolves as `work` does, or rejects with `timedOut()` once `timeoutMs` has passed. */
+/**
+ * Resolves as `work` does, or rejects with `timedOut()` once `timeoutMs` of real time have passed: a
+ * caller's guard against a hang, which a hand-moved clock must not trip or hold off.
+ */
 export async function within<T>(work: Promise<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([

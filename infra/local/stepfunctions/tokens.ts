@@ -4,7 +4,7 @@ import { whole, type Execution } from './execution.js';
 import type { Persistence } from './persistence.js';
 import type { TaskOutcome } from './store.js';
 import { TaskError, type Json, type TaskTokenWait } from './tasks.js';
-import { callbackTimers } from './timers.js';
+import { callbackTimers, type Clock } from './timers.js';
 
 /** A token a callback state waits on. */
 export interface TokenEntry {
@@ -30,7 +30,10 @@ export class TaskTokens {
   private readonly resumed = new Map<string, { execution: Execution; state: string }>();
   private readonly timedOut = new Set<string>();
 
-  constructor(private readonly persistence: Persistence) {}
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly clock: Clock,
+  ) {}
 
   /** A fresh token for the execution's callback state, and the outcome its delivery will give. */
   issue(
@@ -64,7 +67,7 @@ export class TaskTokens {
         else reject(new TaskError(result.error, result.cause));
       },
     };
-    const timers = callbackTimers(deadline, heartbeatSeconds, (error, cause) => {
+    const timers = callbackTimers(this.clock, deadline, heartbeatSeconds, (error, cause) => {
       clear();
       this.timedOut.add(token);
       if (this.timedOut.size > TIMED_OUT_MEMORY) this.timedOut.delete(this.timedOut.values().next().value!);
