@@ -117,7 +117,10 @@ export class ExecutionTable {
     return execution;
   }
 
-  /** Swaps a finished execution for a new, small entry: its run's closures, promises and tokens go with the old one. */
+  /**
+   * Swaps a finished execution for a new, small entry: the closures, promises and tokens of its run go
+   * with the old one.
+   */
   retire(record: RetiredRecord): void {
     this.byName.set(record.name, retired(record));
   }

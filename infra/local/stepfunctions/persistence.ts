@@ -44,7 +44,7 @@ export class Persistence {
     this.executions.retire(retiredRecord(record));
   }
 
-  /** The whole record: from memory, or for a retired execution from the store (a synchronous read of one file). */
+  /** The whole record: from memory, or for a retired execution from the store (a synchronous read). */
   full(execution: Execution): ExecutionRecord {
     const { record } = execution;
     if (record.history) return record;
