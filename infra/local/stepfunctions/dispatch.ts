@@ -2,14 +2,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { RunOptions } from 'aws-local-stepfunctions';
 import type { StateMachineDefinition } from './asl.js';
 import { recordEvent, whole, type Execution } from './execution.js';
-import {
-  bindTasks,
-  type Json,
-  type LambdaHandler,
-  type StateMachineRole,
-  type TaskFunction,
-  type TaskRun,
-} from './tasks.js';
+import type { LambdaHandler } from './lambda.js';
+import { bindTasks, type Json, type StateMachineRole, type TaskFunction, type TaskRun } from './tasks.js';
 import type { Clock } from './timers.js';
 import type { TaskTokens } from './tokens.js';
 

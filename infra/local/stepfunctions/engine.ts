@@ -14,7 +14,8 @@ import {
   type StateMachineListItem,
 } from './state-machine.js';
 import { memoryStore, type ExecutionRecord, type ExecutionStatus, type ExecutionStore } from './store.js';
-import type { Json, LambdaHandler, StateMachineRole } from './tasks.js';
+import type { LambdaHandler } from './lambda.js';
+import type { Json, StateMachineRole } from './tasks.js';
 import { systemClock, within, type Clock } from './timers.js';
 import { TaskTokens } from './tokens.js';
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { apiError, ExecutionInterrupted } from './errors.js';
+import { apiError, ExecutionInterrupted, TaskError } from './errors.js';
 import { whole, type Execution } from './execution.js';
 import type { Persistence } from './persistence.js';
 import type { TaskOutcome } from './store.js';
-import { TaskError, type Json, type TaskTokenWait } from './tasks.js';
+import type { Json, TaskTokenWait } from './tasks.js';
 import { callbackTimers, type Clock } from './timers.js';
 
 /** A token a callback state waits on. */
