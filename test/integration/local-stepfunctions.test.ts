@@ -17,10 +17,11 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { reasonOf } from '../../functions/mark-status/handler.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../infra/local/services.js';
 import { startLocalStepFunctions, type LocalStepFunctions } from '../../infra/local/stepfunctions/index.js';
+import { ManualClock } from '../support/clock.js';
 
 const CHARGE_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:charge';
 
@@ -86,6 +87,8 @@ class Flaky extends Error {
 }
 
 const tokens = new Map<string, string[]>();
+/** Callback deadlines and heartbeats are reached by moving this clock, not by waiting. */
+const clock = new ManualClock();
 const attempts = new Map<string, number>();
 let local: LocalStepFunctions;
 let sfn: SFNClient;
@@ -143,6 +146,7 @@ beforeAll(async () => {
     },
     sqsEndpoint: inject('sqsEndpoint'),
     overrides: { retryIntervalOverrides: { Charge: 0 }, waitTimeOverrides: { Pause: 0 } },
+    clock,
   });
   sfn = new SFNClient({ endpoint: local.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 });
@@ -328,6 +332,9 @@ describe('the local Step Functions API through @aws-sdk/client-sfn', () => {
   it('fires the callback timeout into the state Catch, and a late token gets TaskTimedOut', async () => {
     const { executionArn } = await start('expires', { reference: 'ok-6', Payload: { seconds: 1 } });
     const token = await tokenFor('expires');
+    await clock.advance(999);
+    expect((await describeExecution(executionArn!)).status).toBe('RUNNING');
+    await clock.advance(1);
     const done = await local.engine.awaitExecution('expires', 10_000);
 
     expect(done.status).toBe('SUCCEEDED');
@@ -427,14 +434,21 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
   };
 
   it('times out a slow Lambda and a callback whose heartbeats stop, each into its Catch', async () => {
+    const clock = new ManualClock();
+    let slowStarted = false;
     let token: string | undefined;
     const engineOnly = await startLocalStepFunctions({
       definition: JSON.stringify(slowDefinition),
       stateMachineName: 'timeouts',
       port: false,
+      clock,
       handlers: {
         quick: async (event) => ({ value: (event as { n: number }).n * 2 }),
-        slow: () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 1_500)),
+        slow: async () => {
+          slowStarted = true;
+          await clock.sleep(1_500);
+          return { late: true };
+        },
         ask: async (event) => {
           token = (event as { token: string }).token;
           return {};
@@ -443,13 +457,19 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
     });
     try {
       engineOnly.engine.startExecution({ name: 'slow', input: '{"n":21}' });
-      while (!token) await new Promise((resolve) => setTimeout(resolve, 10));
-      const beatStarted = Date.now();
-      await new Promise((resolve) => setTimeout(resolve, 600));
-      engineOnly.engine.sendTaskHeartbeat(token);
+      await vi.waitFor(() => expect(slowStarted).toBe(true), { timeout: 5_000 });
+      await clock.advance(1_000);
+      const beat = await vi.waitFor(() => token ?? Promise.reject(new Error('no token yet')), {
+        timeout: 5_000,
+      });
+      await clock.advance(600);
+      engineOnly.engine.sendTaskHeartbeat(beat);
+      // Without that heartbeat the state would have timed out at 1 s; with it, it times out at 1.6 s.
+      await clock.advance(900);
+      expect(engineOnly.engine.describeExecution('slow').status).toBe('RUNNING');
+      await clock.advance(100);
       const done = await engineOnly.engine.awaitExecution('slow', 10_000);
 
-      expect(Date.now() - beatStarted).toBeGreaterThanOrEqual(1_500);
       expect(JSON.parse(done.output!)).toMatchObject({
         invoked: { value: 42, status: 200 },
         slow: { Error: 'States.Timeout' },
@@ -465,6 +485,8 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
   });
 
   it('runs at most maxConcurrentInvocations functions at once, and a task waiting for a worker does not time out', async () => {
+    const clock = new ManualClock();
+    let started = 0;
     let running = 0;
     let most = 0;
     const oneWorker = await startLocalStepFunctions({
@@ -482,10 +504,12 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
       stateMachineName: 'workers',
       port: false,
       maxConcurrentInvocations: 1,
+      clock,
       handlers: {
         work: async () => {
+          started++;
           most = Math.max(most, ++running);
-          await new Promise((resolve) => setTimeout(resolve, 400));
+          await clock.sleep(400);
           running--;
           return { ok: true };
         },
@@ -494,7 +518,11 @@ describe('task timeouts and the lambda:invoke integration, on the engine directl
     try {
       const names = ['w1', 'w2', 'w3', 'w4'];
       for (const name of names) oneWorker.engine.startExecution({ name, input: '{}' });
-      // The last one waits ~1.2 s for the worker, longer than the state's 1 s timeout.
+      // Each run takes 400 ms: the last one waits 1.2 s for the worker, longer than the state's 1 s timeout.
+      for (let run = 1; run <= names.length; run++) {
+        await vi.waitFor(() => expect(started).toBe(run), { timeout: 5_000 });
+        await clock.advance(400);
+      }
       const done = await Promise.all(names.map((name) => oneWorker.engine.awaitExecution(name, 10_000)));
 
       expect(done.map((execution) => execution.status)).toEqual(names.map(() => 'SUCCEEDED'));

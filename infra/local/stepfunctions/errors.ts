@@ -50,3 +50,11 @@ export class ExecutionInterrupted extends Error {
     this.name = 'States.Runtime';
   }
 }
+
+/** An error raised inside a Task, shaped the way Step Functions reports it (`Error` / `Cause`). */
+export class TaskError extends Error {
+  constructor(name: string, cause: string) {
+    super(cause);
+    this.name = name;
+  }
+}

@@ -3,18 +3,22 @@ import { loadDefinition, type StateMachineDefinition } from './asl.js';
 import { StepFunctionsEngine, type EngineOptions } from './engine.js';
 import { serveStepFunctions } from './server.js';
 import { FileExecutionStore, memoryStore } from './store.js';
-import type { LambdaHandler, StateMachineRole } from './tasks.js';
+import type { LambdaHandler } from './lambda.js';
+import type { StateMachineRole } from './tasks.js';
 
 export { StepFunctionsEngine, TASK_TOKEN_PLACEHOLDER } from './engine.js';
 export type { EngineOptions, ExecutionDescription, ExecutionSummary } from './engine.js';
 export type { HistoryEvent } from './history.js';
 export type { ExecutionRecord, ExecutionStatus, ExecutionStore, RetiredRecord } from './store.js';
 export { FileExecutionStore, memoryStore } from './store.js';
-export type { LambdaHandler, StateMachineRole } from './tasks.js';
-export { lambdaError } from './tasks.js';
+export type { LambdaHandler } from './lambda.js';
+export { lambdaError } from './lambda.js';
+export type { StateMachineRole } from './tasks.js';
 export { loadDefinition, substitute } from './asl.js';
 export type { StateMachineDefinition } from './asl.js';
 export { serveStepFunctions } from './server.js';
+export { systemClock } from './timers.js';
+export type { Clock } from './timers.js';
 
 export interface LocalStepFunctionsOptions {
   /** An ASL file with `${...}` placeholders, or a definition (object or JSON text) to bind. */
@@ -38,6 +42,8 @@ export interface LocalStepFunctionsOptions {
   maxConcurrentInvocations?: number;
   /** The state machine's IAM role, when the caller enforces one. */
   role?: StateMachineRole;
+  /** The engine's time (default: the system's); a test passes one it moves by hand. */
+  clock?: EngineOptions['clock'];
 }
 
 export interface LocalStepFunctions {
@@ -74,6 +80,7 @@ export async function startLocalStepFunctions(
       ? { maxConcurrentInvocations: options.maxConcurrentInvocations }
       : {}),
     ...(options.role ? { role: options.role } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const server =
     options.port === false ? undefined : await serveStepFunctions(engine, { port: options.port ?? 0 });

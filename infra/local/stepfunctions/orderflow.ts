@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLocalStepFunctions, type LocalStepFunctions, type LocalStepFunctionsOptions } from './index.js';
-import type { LambdaHandler } from './tasks.js';
+import type { LambdaHandler } from './lambda.js';
 import { LOCAL_ACCOUNT, localFunctionArn, startAwsParity, type AwsParity } from '../aws/index.js';
 
 /** The order workflow's definition, as CDK deploys it. */

@@ -14,9 +14,15 @@ export interface Cursor<T, K> {
   after(item: T, key: K): boolean;
 }
 
+/** The paging fields every List/Get call takes. */
+export interface PageRequest {
+  maxResults?: number;
+  nextToken?: string;
+}
+
 export function paginate<T extends Item, Item, K>(
   items: readonly T[],
-  request: { maxResults?: number; nextToken?: string },
+  request: PageRequest,
   cursor: Cursor<Item, K>,
 ): { page: T[]; nextToken?: string } {
   const { maxResults = 0, nextToken } = request;

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { HistoryEventType } from '@aws-sdk/client-sfn';
-import type { Context } from 'aws-lambda';
 import { referencePath, taskStates, type StateMachineDefinition, type TaskStateDefinition } from './asl.js';
-import { ExecutionInterrupted } from './errors.js';
-import { payloadDetails } from './history.js';
-import { lambdaContext } from '../lambda-context.js';
+import { ExecutionInterrupted, TaskError } from './errors.js';
+import { LAMBDA_ARN, LambdaInvoker, type Gate, type LambdaHandler } from './lambda.js';
+import type { Clock } from './timers.js';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** An in-process Lambda handler, as the function's module exports it (middy handlers included). */
-export type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+/** A value as it crosses the wire as JSON: what states take and give. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** What a Task needs from the execution it runs in. */
 export interface TaskRun {
@@ -44,6 +41,8 @@ export interface TaskBindingOptions {
   tokenPlaceholder: string;
   /** The state machine's role, when the caller enforces one; otherwise it may do anything. */
   role?: StateMachineRole;
+  /** What task timeouts and callback deadlines are measured on. */
+  clock: Clock;
 }
 
 /** What the state machine's own IAM role allows, as the caller models it. */
@@ -57,34 +56,8 @@ export interface StateMachineRole {
 /** A Task state's work, given the execution and the state's effective input (after Parameters). */
 export type TaskFunction = (run: TaskRun, input: Json) => Promise<Json>;
 
-/** An error raised inside a Task, shaped the way Step Functions reports it (`Error` / `Cause`). */
-export class TaskError extends Error {
-  constructor(name: string, cause: string) {
-    super(cause);
-    this.name = name;
-  }
-}
-
-const LAMBDA_ARN = /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:([\w-]+)(?::[\w$-]+)?$/;
 const CALLBACK_SUFFIX = '.waitForTaskToken';
 const DEFAULT_TIMEOUT_SECONDS = 60;
-
-class Semaphore {
-  private active = 0;
-  private readonly queue: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.queue.push(resolve));
-    else this.active++;
-    try {
-      return await work();
-    } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
-}
 
 /**
  * Turns every Task state of a definition into a local function: Lambda ARNs and `lambda:invoke` call
@@ -113,7 +86,12 @@ export function bindTasks(
       invoker.require(resource, name);
       bound.set(
         name,
-        timed(state, (run, input, timeout) => invoker.direct(run, resource, input, timeout), invoker.gate),
+        timed(
+          state,
+          options.clock,
+          (run, input, timeout) => invoker.direct(run, resource, input, timeout),
+          invoker.gate,
+        ),
       );
       continue;
     }
@@ -135,14 +113,15 @@ export function bindTasks(
       name,
       integration[3]
         ? callback(name, state, detail, effect, options)
-        : timed(state, (run, input, timeout) => serviceTask(run, detail, effect, input, timeout, options)),
+        : timed(state, options.clock, (run, input, timeout) =>
+            serviceTask(run, detail, effect, input, timeout, options),
+          ),
     );
   }
   return bound;
 }
 
 type Effect = (input: Json) => Promise<Json>;
-type Gate = <T>(task: () => Promise<T>) => Promise<T>;
 type ResourceDetail = { resourceType: string; resource: string };
 
 /** The state's timeout exactly as the library computes it, so both agree on when it fires. */
@@ -165,14 +144,16 @@ const TIMED_OUT = Symbol('timed out');
  */
 function timed(
   state: TaskStateDefinition,
+  clock: Clock,
   work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
   gate: Gate = (task) => task(),
 ): TaskFunction {
-  return (run, input) => gate(() => timedRun(state, work, run, input));
+  return (run, input) => gate(() => timedRun(state, clock, work, run, input));
 }
 
 function timedRun(
   state: TaskStateDefinition,
+  clock: Clock,
   work: (run: TaskRun, input: Json, timeout: { seconds: number; expired: () => boolean }) => Promise<Json>,
   run: TaskRun,
   input: Json,
@@ -180,140 +161,25 @@ function timedRun(
   if (run.interrupted) return Promise.reject(new ExecutionInterrupted('execution is no longer running'));
   const seconds = timeoutSeconds(state, input, run.context);
   let expired = false;
-  let timer: NodeJS.Timeout | undefined;
+  let cancel!: () => void;
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => {
+    cancel = clock.after(seconds * 1000, () => {
       expired = true;
       resolve(TIMED_OUT);
-    }, seconds * 1000);
+    });
   });
   const done = work(run, input, { seconds, expired: () => expired });
   return Promise.race([done, timeout]).then(
     (result) => {
-      clearTimeout(timer);
+      cancel();
       if (result === TIMED_OUT) throw new TaskError('States.Timeout', 'Task timed out.');
       return result;
     },
     (error: unknown) => {
-      clearTimeout(timer);
+      cancel();
       throw error;
     },
   );
-}
-
-/**
- * A Lambda error as Step Functions reports it: `Error` is the function's error type and `Cause` the
- * JSON the Lambda runtime writes for it (mark-status reads errorMessage out of that JSON).
- */
-export function lambdaError(error: unknown): TaskError {
-  const errorType = error instanceof Error ? error.name || 'Error' : 'Error';
-  const errorMessage = error instanceof Error ? error.message : String(error);
-  const trace = error instanceof Error && error.stack ? error.stack.split('\n') : [];
-  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
-}
-
-/** What a Lambda returns crosses the wire as JSON; undefined becomes null, as on AWS. */
-function asJson(value: unknown): Json {
-  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as Json);
-}
-
-class LambdaInvoker {
-  private readonly byName = new Map<string, { handler: LambdaHandler; arn: string }>();
-  private readonly slots: Semaphore;
-
-  constructor(private readonly options: TaskBindingOptions) {
-    this.slots = new Semaphore(options.maxConcurrentInvocations);
-    for (const [key, handler] of Object.entries(options.handlers)) {
-      const name = LAMBDA_ARN.exec(key)?.[1] ?? key;
-      const arn = LAMBDA_ARN.test(key)
-        ? key
-        : `arn:aws:lambda:${options.region}:000000000000:function:${key}`;
-      this.byName.set(name, { handler, arn });
-    }
-  }
-
-  private find(functionRef: string): { name: string; handler: LambdaHandler; arn: string } | undefined {
-    const name = LAMBDA_ARN.exec(functionRef)?.[1] ?? functionRef.split(':')[0]!;
-    const found = this.byName.get(name);
-    return found && { name, ...found };
-  }
-
-  /** At most `maxConcurrentInvocations` functions run at once; the rest wait for a free worker. */
-  readonly gate: Gate = (task) => this.slots.run(task);
-
-  require(functionRef: string, state: string): void {
-    if (!this.find(functionRef)) throw new Error(`state ${state}: no handler registered for ${functionRef}`);
-  }
-
-  async invoke(functionRef: string, payload: Json, timeoutSeconds: number): Promise<Json> {
-    const target = this.find(functionRef);
-    if (!target) {
-      throw new TaskError(
-        'Lambda.ResourceNotFoundException',
-        `Function not found: ${functionRef} (Service: Lambda, Status Code: 404)`,
-      );
-    }
-    const denied = this.options.role?.denyInvoke(target.arn);
-    if (denied) throw new TaskError('Lambda.AWSLambdaException', denied);
-    const context = lambdaContext(target.name, Date.now() + timeoutSeconds * 1000, target.arn);
-    try {
-      return asJson(await target.handler(structuredClone(payload), context));
-    } catch (error) {
-      throw lambdaError(error);
-    }
-  }
-
-  /** A Task whose Resource is the function's ARN: the state input (after Parameters) is the event. */
-  async direct(
-    run: TaskRun,
-    arn: string,
-    input: Json,
-    timeout: { seconds: number; expired: () => boolean },
-  ): Promise<Json> {
-    await run.entryPersisted();
-    if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
-    run.record('LambdaFunctionScheduled', {
-      resource: arn,
-      input: JSON.stringify(input),
-      inputDetails: payloadDetails,
-      timeoutInSeconds: timeout.seconds,
-    });
-    run.record('LambdaFunctionStarted');
-    try {
-      const output = await this.invoke(arn, input, timeout.seconds);
-      if (timeout.expired()) return output;
-      run.record('LambdaFunctionSucceeded', {
-        output: JSON.stringify(output),
-        outputDetails: payloadDetails,
-      });
-      return output;
-    } catch (error) {
-      if (!timeout.expired() && error instanceof TaskError) {
-        run.record('LambdaFunctionFailed', { error: error.name, cause: error.message });
-      }
-      throw error;
-    } finally {
-      if (timeout.expired()) {
-        run.record('LambdaFunctionTimedOut', { error: 'States.Timeout', cause: 'Task timed out.' });
-      }
-    }
-  }
-
-  /** `arn:aws:states:::lambda:invoke`: Parameters carry FunctionName and Payload; the result wraps it. */
-  async integration(input: Json): Promise<Json> {
-    const parameters = (input ?? {}) as { FunctionName?: unknown; Payload?: Json };
-    if (typeof parameters.FunctionName !== 'string') {
-      throw new TaskError('Lambda.InvalidParameterValueException', 'FunctionName is required');
-    }
-    const payload = await this.invoke(parameters.FunctionName, parameters.Payload ?? {}, 900);
-    return {
-      ExecutedVersion: '$LATEST',
-      Payload: payload,
-      StatusCode: 200,
-      SdkHttpMetadata: { HttpStatusCode: 200 },
-      SdkResponseMetadata: { RequestId: randomUUID() },
-    };
-  }
 }
 
 /** `sqs:sendMessage` as the optimized integration does it: an object MessageBody is sent as JSON. */
@@ -408,7 +274,7 @@ function callback(
   return async (run, input) => {
     if (run.interrupted) throw new ExecutionInterrupted('execution is no longer running');
     const seconds = timeoutSeconds(definition, input, run.context);
-    const wait = run.awaitTaskToken(state, Date.now() + seconds * 1000, definition.HeartbeatSeconds);
+    const wait = run.awaitTaskToken(state, options.clock.now() + seconds * 1000, definition.HeartbeatSeconds);
     // Settled by the token, a stop, or the deadline; observed below, but never left unhandled.
     wait.outcome.catch(() => undefined);
     try {
