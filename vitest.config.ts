@@ -22,16 +22,27 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: [
-            'test/integration/**/*.test.ts',
-            'test/workflow/**/*.test.ts',
-            'test/reliability/**/*.test.ts',
-          ],
+          include: ['test/integration/**/*.test.ts', 'test/workflow/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/table-per-file.ts'],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // Drills that load the machine (hundreds of orders, SIGKILLs, fault injection): one file at a time,
+        // so one drill's load cannot time out another, and limits longer than the longest wait inside a
+        // test (a drill's own deadline, up to 240 s to settle, must be what reports a stuck order).
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/table-per-file.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
         },
       },
     ],

@@ -102,5 +102,5 @@ describe('the local runtime runs each function with the role the stack gives it'
     }
     expect(outcomes.filter((outcome) => outcome.includes('NOT'))).toEqual([]);
     expect(outcomes.length).toBeGreaterThan(20);
-  }, 600_000);
+  });
 });

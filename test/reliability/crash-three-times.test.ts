@@ -1,6 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runWithCrashes } from './support/crash.js';
 import { planOrders } from './support/mix.js';
+import { cleanUp } from './support/runtime-process.js';
+
+// Also after a test that timed out, whose own cleanup would never run: no runtime outlives its test.
+afterEach(() => cleanUp());
 
 describe('three SIGKILLs during 200 orders', () => {
   it('every order finishes in its expected status, with stock exact and one label per shipped order', async () => {

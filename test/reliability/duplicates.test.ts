@@ -9,6 +9,7 @@ import {
   inParallel,
   request,
   sendGenericWebhook,
+  serverErrors,
   stockOf,
   type Answer,
 } from './support/api.js';
@@ -88,6 +89,7 @@ describe('duplicate webhooks', () => {
     // Each order took its stock once: 50 Shopify orders (a mug and a tee) and 50 generic (a mug).
     const orders = await awaitSettled(demo, orderIds, 60_000);
     expect([...orders.values()].every((order) => order.status === 'DELIVERED')).toBe(true);
+    expect(serverErrors.unexpected()).toEqual([]);
     expect(await stockOf(demo, 'MUG-RED')).toEqual({ available: 900, reserved: 0 });
     expect(await stockOf(demo, 'TEE-BLK-M')).toEqual({ available: 950, reserved: 0 });
   });

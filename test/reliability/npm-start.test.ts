@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sampleOrder } from '../../scripts/lib/client.js';
 import { shopifyBody, shopifyHmac, shopifyOrderPayload } from '../support/shopify.js';
-import { awaitSettled, clientFor, DEMO_SELLER, request, sendGenericWebhook, stockOf } from './support/api.js';
+import {
+  awaitSettled,
+  clientFor,
+  DEMO_SELLER,
+  request,
+  sendGenericWebhook,
+  serverErrors,
+  stockOf,
+} from './support/api.js';
 import {
   cleanUp,
   freeRuntimePorts,
@@ -44,6 +52,7 @@ describe('npm start', () => {
     expect(generic.status, generic.text).toBe(202);
     const ids = [shopify.json.orderId as string, generic.json.orderId as string];
     const orders = await awaitSettled(demo, ids, 60_000);
+    expect(serverErrors.unexpected()).toEqual([]);
     for (const id of ids) {
       const order = orders.get(id)!;
       expect(order.status).toBe('DELIVERED');

@@ -6,6 +6,7 @@ import {
   deliverUntilAccepted,
   inParallel,
   sendGenericWebhook,
+  serverErrors,
   stockOf,
 } from './support/api.js';
 import { startInProcessRuntime } from './support/in-process.js';
@@ -38,6 +39,8 @@ describe('oversell', () => {
     const orderIds = answers.map((answer) => answer.json.orderId as string);
     expect(new Set(orderIds).size).toBe(500);
     const orders = [...(await awaitSettled(demo, orderIds, 120_000)).values()];
+    // The burst was answered: no 5xx or dropped connection that a storefront's retry would have hidden.
+    expect(serverErrors.unexpected()).toEqual([]);
     const count = (status: string) => orders.filter((order) => order.status === status).length;
     expect(count('DELIVERED')).toBe(50);
     expect(count('OUT_OF_STOCK')).toBe(450);

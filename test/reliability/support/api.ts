@@ -48,8 +48,35 @@ export async function request(
 }
 
 /**
+ * Every 5xx answer and failed connection the helpers below ride out, with when it came. A drill opens a
+ * window around what it does on purpose (a SIGKILL and restart, injected AWS faults); any other is a
+ * fault the storefront's retries would have hidden, and a test fails on it (`unexpected()`).
+ */
+export const serverErrors = {
+  seen: [] as { at: number; what: string }[],
+  windows: [] as { from: number; to: number; why: string }[],
+  /** Tolerates what comes until the returned function is called. */
+  tolerate(why: string): () => void {
+    const window = { from: Date.now(), to: Infinity, why };
+    this.windows.push(window);
+    return () => {
+      window.to = Date.now();
+    };
+  },
+  record(what: string): void {
+    this.seen.push({ at: Date.now(), what });
+  },
+  /** What came outside every window. */
+  unexpected(): string[] {
+    return this.seen
+      .filter(({ at }) => !this.windows.some((window) => at >= window.from && at <= window.to))
+      .map(({ at, what }) => `${new Date(at).toISOString()} ${what}`);
+  },
+};
+
+/**
  * Sends a webhook the way a storefront does: until it is acknowledged, signing each attempt afresh,
- * through refused connections (the runtime restarting) and 5xx answers.
+ * through refused connections (the runtime restarting) and 5xx answers, each recorded in serverErrors.
  */
 export async function deliverUntilAccepted(
   send: () => Promise<Answer>,
@@ -60,8 +87,10 @@ export async function deliverUntilAccepted(
     try {
       const answer = await send();
       if (answer.status < 500) return answer;
-    } catch {
+      serverErrors.record(`webhook answered ${answer.status}: ${answer.text.slice(0, 200)}`);
+    } catch (error) {
       // connection refused or reset: the runtime is down
+      serverErrors.record(`webhook failed: ${(error as Error).message}`);
     }
     if (Date.now() > deadline) throw new Error('a webhook was never acknowledged');
     await sleep(100);
@@ -109,7 +138,8 @@ export async function inParallel<T, R>(
 
 /**
  * Polls GET /orders/{id} over HTTP until every order has settled (a status after which nothing happens
- * without the seller), riding out a runtime that is down. Returns the orders as last read.
+ * without the seller), riding out a runtime that is down (each failure recorded in serverErrors).
+ * Returns the orders as last read.
  */
 export async function awaitSettled(
   client: OrderflowClient,
@@ -124,8 +154,9 @@ export async function awaitSettled(
       try {
         const order = await client.getOrder(id);
         if (SETTLED.has(order.status)) settled.set(id, order);
-      } catch {
-        // the runtime is restarting
+      } catch (error) {
+        // the runtime is restarting, or a fault: recorded, and asked again
+        serverErrors.record(`GET /orders/${id} failed: ${(error as Error).message}`);
       }
     });
     if (settled.size === orderIds.length) return settled;

@@ -1,6 +1,16 @@
+import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-sdk/client-sfn';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../infra/local/services.js';
 import { SETTLED } from '../../../scripts/lib/client.js';
-import { awaitSettled, clientFor, deliverUntilAccepted, inParallel, sendGenericWebhook } from './api.js';
+import {
+  awaitSettled,
+  clientFor,
+  deliverUntilAccepted,
+  inParallel,
+  sendGenericWebhook,
+  serverErrors,
+} from './api.js';
 import { assertOutcome, type PlannedOrder } from './mix.js';
 import {
   cleanUp,
@@ -20,6 +30,11 @@ export interface CrashRun {
   /** Stock set through the API before the orders, over the seeded figures. */
   stock?: Record<string, number>;
   timeScale: number;
+  /**
+   * Whether the sweeper runs (every second) as the safety net for an order whose execution was lost.
+   * Off, every order must finish on its first execution: the engine resumes runs from disk by itself.
+   */
+  sweeper?: boolean;
 }
 
 /**
@@ -27,15 +42,19 @@ export interface CrashRun {
  * SIGKILLs the runtime at the given points and starts it again on the same data dir and ports, then
  * follows every order over HTTP and checks statuses, labels and stock. Returns what was in flight.
  */
-export async function runWithCrashes(run: CrashRun): Promise<{ inFlightAtKill: number[] }> {
+export async function runWithCrashes(
+  run: CrashRun,
+): Promise<{ inFlightAtKill: number[]; resumed: string[] }> {
   const dataDir = tempDataDir();
   const options: RuntimeProcessOptions = {
     dataDir,
     ports: await freeRuntimePorts(),
     timeScale: run.timeScale,
-    launcher: 'node',
-    // The sweeper is the safety net for an order whose execution start was lost in the crash.
-    env: { ORDERFLOW_SWEEP_INTERVAL_MS: '1000' },
+    // As `npm start` runs it: tsx, then node, then DynamoDB Local's java, one process group.
+    launcher: 'npm-start',
+    // The sweeper is the safety net for an order whose execution start was lost in the crash; off, it
+    // waits a day, longer than any drill.
+    env: { ORDERFLOW_SWEEP_INTERVAL_MS: run.sweeper === false ? String(86_400_000) : '1000' },
   };
   try {
     let runtime: RuntimeProcess = startRuntimeProcess(options);
@@ -63,10 +82,12 @@ export async function runWithCrashes(run: CrashRun): Promise<{ inFlightAtKill: n
       const recent = orderIds.filter(Boolean).slice(-16);
       const statuses = await Promise.all(recent.map((id) => client.getOrder(id).then((o) => o.status)));
       inFlightAtKill.push(statuses.filter((status) => !SETTLED.has(status)).length);
-      const killed = await runtime.kill('SIGKILL');
+      const restarted = serverErrors.tolerate(`SIGKILL at ${threshold} accepted, until the restart answers`);
+      const killed = await runtime.killTree('SIGKILL');
       expect(killed.signal).toBe('SIGKILL');
       runtime = startRuntimeProcess(options);
       await runtime.ready();
+      restarted();
     }
     await sending;
 
@@ -79,10 +100,90 @@ export async function runWithCrashes(run: CrashRun): Promise<{ inFlightAtKill: n
       orders,
       initialStock,
     });
+    // Outside the kill windows, the runtime answered every request it was sent.
+    expect(serverErrors.unexpected()).toEqual([]);
+    const resumed = await checkExecutions(options, orderIds, run.sweeper !== false);
+    await checkReleaseDlq(options, run.plan, orderIds);
     const exit = await runtime.kill('SIGTERM');
     expect(exit, runtime.output()).toEqual({ code: 0, signal: null });
-    return { inFlightAtKill };
+    return { inFlightAtKill, resumed };
   } finally {
     cleanUp(dataDir);
+  }
+}
+
+/**
+ * Each order kept the execution named after it: a crash resumes runs, it does not start new ones. A
+ * resumed run (`<orderId>-2`, the sweeper's) is allowed only with the sweeper on, and only where the first
+ * run did not succeed, so the sweeper had to. Returns the resumed runs' names.
+ */
+async function checkExecutions(
+  options: RuntimeProcessOptions,
+  orderIds: string[],
+  sweeper: boolean,
+): Promise<string[]> {
+  const sfn = new SFNClient({
+    endpoint: `http://127.0.0.1:${options.ports.stepFunctions}`,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const executions: ExecutionListItem[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await sfn.send(
+        new ListExecutionsCommand({
+          stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:orderflow',
+          maxResults: 1000,
+          nextToken,
+        }),
+      );
+      executions.push(...(page.executions ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const byName = new Map(executions.map((execution) => [execution.name!, execution]));
+    expect(orderIds.filter((orderId) => !byName.has(orderId))).toEqual([]);
+    const ours = new Set(orderIds);
+    const resumed = [...byName.keys()].filter((name) => !ours.has(name));
+    if (!sweeper) expect(resumed).toEqual([]);
+    const needless = resumed.filter((name) => byName.get(name.replace(/-\d+$/, ''))?.status === 'SUCCEEDED');
+    expect(needless).toEqual([]);
+    return resumed;
+  } finally {
+    sfn.destroy();
+  }
+}
+
+/** The release DLQ holds one message per order that failed to release, and none for any other. */
+async function checkReleaseDlq(
+  options: RuntimeProcessOptions,
+  plan: readonly PlannedOrder[],
+  orderIds: string[],
+): Promise<void> {
+  const sqs = new SQSClient({
+    endpoint: `http://127.0.0.1:${options.ports.sqs}`,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'orderflow-release-dlq' }));
+    const seen = new Map<string, string>();
+    for (let empty = 0; empty < 2;) {
+      // Received and hidden for a minute, so each message is counted once; nothing reads it after.
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+      );
+      if (!Messages.length) empty++;
+      for (const message of Messages) seen.set(message.MessageId!, message.Body ?? '');
+    }
+    const perOrder = new Map<string, number>();
+    for (const body of seen.values()) {
+      const { orderId } = JSON.parse(body) as { orderId: string };
+      perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
+    }
+    const failed = orderIds.filter((_, index) => plan[index]!.kind === 'undeliverable');
+    expect(Object.fromEntries(perOrder)).toEqual(Object.fromEntries(failed.map((orderId) => [orderId, 1])));
+  } finally {
+    sqs.destroy();
   }
 }

@@ -48,6 +48,11 @@ export interface RuntimeProcess {
   /** Resolves when GET /health answers 200; rejects if the process exits first or after `timeoutMs`. */
   ready(timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Signals every process the runtime started (its process group: tsx, node, DynamoDB Local's java), as a
+   * person killing `npm start` from a terminal would, and waits until none is left.
+   */
+  killTree(signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const spawned: ChildProcess[] = [];
@@ -115,6 +120,25 @@ export function startRuntimeProcess(options: RuntimeProcessOptions): RuntimeProc
     async kill(signal) {
       if (!gone) child.kill(signal);
       return exited;
+    },
+    async killTree(signal) {
+      const group = -child.pid!;
+      try {
+        process.kill(group, signal);
+      } catch {
+        // the group is gone already
+      }
+      const exit = await exited;
+      // Signal 0 probes the group: it throws once its last member is gone and its ports are free.
+      for (let waited = 0; ; waited += 50) {
+        try {
+          process.kill(group, 0);
+        } catch {
+          return exit;
+        }
+        if (waited > 30_000) throw new Error(`process group ${child.pid} outlived ${signal} by 30 s`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
   };
 }
