@@ -6,6 +6,7 @@ import { addBusinessMs, nowIso, timeScale } from '../shared/clock.js';
 import type { PaymentWait } from '../shared/domain/order.js';
 import { OrderCancelledError, PaymentReceivedError } from '../shared/errors.js';
 import { logger } from '../shared/logger.js';
+import { shopifyPaymentState } from '../shared/providers/payment.js';
 import { requireOrder } from '../shared/store/orders.js';
 import { keys } from '../shared/store/schema.js';
 import { tableName } from '../shared/store/table.js';
@@ -28,6 +29,11 @@ export const handler = taskHandler(input, async ({ orderId, taskToken, timeoutSe
   const order = await requireOrder(orderId);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   if (order.status !== 'PENDING') throw new PaymentReceivedError(`order ${orderId} is ${order.status}`);
+  // The storefront's orders/paid may have landed between the verification and now, with no wait to end:
+  // verify again rather than wait for a payment that has come.
+  if (shopifyPaymentState(order.payment.financialStatus) !== 'pending') {
+    throw new PaymentReceivedError(`the payment of order ${orderId} is ${order.payment.financialStatus}`);
+  }
   const since = nowIso();
   const paymentWait: PaymentWait = {
     reason: 'payment_pending',

@@ -28,6 +28,13 @@ const SHOPIFY_VERIFIED = new Set(['paid', 'authorized', 'partially_paid']);
 // An expired authorization (cash on delivery, manual capture left too long) can no longer be captured.
 const SHOPIFY_DECLINED = new Set(['voided', 'refunded', 'partially_refunded', 'expired']);
 
+/** What a Shopify financial_status says of the payment: good, never coming, or still to come. */
+export function shopifyPaymentState(status: string | undefined): 'verified' | 'declined' | 'pending' {
+  const known = status ?? 'pending';
+  if (SHOPIFY_VERIFIED.has(known)) return 'verified';
+  return SHOPIFY_DECLINED.has(known) ? 'declined' : 'pending';
+}
+
 /**
  * Deterministic sandbox: a reference starting `decline` is declined; one starting `flaky` fails its
  * first two attempts transiently. Shopify orders follow their financial_status; one not yet paid
@@ -38,8 +45,9 @@ export const sandboxPayments: PaymentProvider = {
     maybeInjectFault('payment');
     if (payment.provider === 'shopify') {
       const status = payment.financialStatus ?? 'pending';
-      if (SHOPIFY_VERIFIED.has(status)) return;
-      if (SHOPIFY_DECLINED.has(status)) throw new PaymentDeclinedError(`shopify payment ${status}`);
+      const state = shopifyPaymentState(status);
+      if (state === 'verified') return;
+      if (state === 'declined') throw new PaymentDeclinedError(`shopify payment ${status}`);
       throw new PaymentPendingError(`shopify payment ${status}`);
     }
     const reference = payment.reference.toLowerCase();

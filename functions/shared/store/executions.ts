@@ -153,37 +153,51 @@ export async function recordFinancialStatus(
   orderId: string,
   financialStatus: string,
 ): Promise<{ changed: boolean; taskToken?: string }> {
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: tableName(),
-        Key: keys.order(orderId),
-        UpdateExpression: 'SET #payment.#fs = :fs, #updatedAt = :at REMOVE #wait.#token',
-        ConditionExpression:
-          '#status IN (:pending, :failed) AND (attribute_not_exists(#payment.#fs) OR #payment.#fs <> :fs)',
-        ExpressionAttributeNames: {
-          '#payment': 'payment',
-          '#fs': 'financialStatus',
-          '#wait': 'paymentWait',
-          '#token': 'taskToken',
-          '#status': 'status',
-          '#updatedAt': 'updatedAt',
-        },
-        ExpressionAttributeValues: {
-          ':fs': financialStatus,
-          ':pending': 'PENDING',
-          ':failed': 'PAYMENT_FAILED',
-          ':at': nowIso(),
-        },
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    const taskToken = (Attributes as Order | undefined)?.paymentWait?.taskToken;
-    return { changed: true, ...(taskToken ? { taskToken } : {}) };
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { changed: false };
-    throw error;
+  // DynamoDB refuses to REMOVE a path under a map that is not there, and the payment may come before the
+  // workflow has set up its wait: each write states whether the wait exists, and a write that guessed
+  // wrong (the wait came or went meanwhile) is made again the other way.
+  for (let tries = 0; tries < 4; tries++) {
+    const waiting = tries % 2 === 0;
+    try {
+      const { Attributes } = await documents.send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.order(orderId),
+          UpdateExpression:
+            'SET #payment.#fs = :fs, #updatedAt = :at' + (waiting ? ' REMOVE #wait.#token' : ''),
+          ConditionExpression:
+            '#status IN (:pending, :failed) AND (attribute_not_exists(#payment.#fs) OR #payment.#fs <> :fs)' +
+            (waiting ? ' AND attribute_exists(#wait)' : ' AND attribute_not_exists(#wait)'),
+          ExpressionAttributeNames: {
+            '#payment': 'payment',
+            '#fs': 'financialStatus',
+            '#wait': 'paymentWait',
+            ...(waiting ? { '#token': 'taskToken' } : {}),
+            '#status': 'status',
+            '#updatedAt': 'updatedAt',
+          },
+          ExpressionAttributeValues: {
+            ':fs': financialStatus,
+            ':pending': 'PENDING',
+            ':failed': 'PAYMENT_FAILED',
+            ':at': nowIso(),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const taskToken = (Attributes as Order | undefined)?.paymentWait?.taskToken;
+      return { changed: true, ...(taskToken ? { taskToken } : {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const current = await requireOrder(orderId);
+      const recordable =
+        ['PENDING', 'PAYMENT_FAILED'].includes(current.status) &&
+        current.payment.financialStatus !== financialStatus;
+      // Moved on, or this status already: nothing changes. Otherwise the write guessed the wait wrong.
+      if (!recordable) return { changed: false };
+    }
   }
+  throw new Error(`order ${orderId}: its payment wait kept changing while orders/paid was recorded`);
 }
 
 /** Puts a taken payment-wait token back when sending it failed, so the next orders/paid can send it. */
