@@ -24,4 +24,6 @@ export const ENV = {
   timeScale: 'ORDERFLOW_TIME_SCALE',
   /** Probability (0..1) that a sandbox provider call fails transiently; for fault-injection runs. */
   faultRate: 'ORDERFLOW_FAULT_RATE',
+  /** Seed of those faults' draws (default 1): the same seed gives the same sequence. */
+  faultSeed: 'ORDERFLOW_FAULT_SEED',
 } as const;

@@ -5,7 +5,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { awsFaults, seededRandom } from '../../infra/local/aws/faults.js';
+import { awsFaults } from '../../infra/local/aws/faults.js';
+import { seededRandom } from '../../functions/shared/random.js';
 import { authorizationsFor, evaluate, type LocalNames } from '../../infra/local/aws/iam.js';
 import { asDeployed } from '../../infra/local/aws/lambda.js';
 import { installSdkParity, runAs } from '../../infra/local/aws/sdk-parity.js';

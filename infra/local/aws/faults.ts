@@ -1,3 +1,5 @@
+import { seededRandom } from '../../../functions/shared/random.js';
+
 /**
  * AWS's own failure modes, injected into the local runtime's SDK calls and Lambda invocations for fault
  * drills: what DynamoDB, Step Functions and Lambda answer when they throttle or fail, with their error
@@ -19,21 +21,6 @@ export interface AwsFaults {
   throttleInvocation(): boolean;
   /** How many of each fault were injected. */
   readonly injected: Record<string, number>;
-}
-
-/**
- * A small seeded generator (mulberry32): the drill needs the same sequence for the same seed, which
- * Math.random cannot give. Written here because it is ten lines and no dependency is worth it.
- */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const message = (what: string) => ({ message: `${what} (injected by the local runtime's fault drill)` });

@@ -1,0 +1,14 @@
+/**
+ * A small seeded generator (mulberry32): the drill needs the same sequence for the same seed, which
+ * Math.random cannot give. Used by the fault drills only, locally and in the functions' provider faults. Written here because it is ten lines and no dependency is worth it.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
