@@ -35,6 +35,8 @@ export interface ObservabilityProps {
   readonly releaseDlq: IQueue;
   /** Subscribed to the alarm topic when given (`-c alarmEmail=...`). */
   readonly alarmEmail?: string;
+  /** An existing topic every alarm notifies as well (`-c alarmTopicArn=...`). */
+  readonly alarmTopicArn?: string;
 }
 
 function orderMetric(metricName: string, statistic = 'Sum', period = Duration.minutes(5)): cw.Metric {
@@ -178,10 +180,13 @@ export class Observability extends Construct {
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
     };
-    const notify = new SnsAction(this.alarmTopic);
+    const notify = [new SnsAction(this.alarmTopic)];
+    if (props.alarmTopicArn) {
+      notify.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.alarmTopicArn)));
+    }
     for (const alarm of Object.values(this.alarms)) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
+      alarm.addAlarmAction(...notify);
+      alarm.addOkAction(...notify);
     }
 
     const functions = Object.entries(props.functions);

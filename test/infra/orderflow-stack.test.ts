@@ -10,7 +10,8 @@ import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
 import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
 import { ORDER_METRICS } from '../../infra/constructs/observability.js';
 import { sdkCallsOf, type SdkCalls } from '../../infra/sdk-calls.js';
-import { API_THROTTLE, OrderflowStack } from '../../infra/orderflow-stack.js';
+import { routerRoutes } from '../../functions/api/handler.js';
+import { OrderflowStack } from '../../infra/orderflow-stack.js';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DeletionPolicy?: string };
@@ -60,7 +61,7 @@ function permissionsOf(roleLogicalId: string, names: Map<string, string>): strin
 }
 
 describe('functions', () => {
-  it('are nine, each Node.js 24 on arm64 with X-Ray, its own log group and the Powertools settings', () => {
+  it('are ten, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
     const functions = ofType('AWS::Lambda::Function');
 
     expect(functions).toHaveLength(FUNCTION_NAMES.length);
@@ -79,10 +80,12 @@ describe('functions', () => {
             POWERTOOLS_SERVICE_NAME: 'orderflow',
             POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
             NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            ALLOW_SANDBOX_PROVIDERS: 'true',
           }),
         },
       });
-      expect(resources[logicalId(fn.logGroup)]?.Properties.RetentionInDays).toBe(30);
+      expect(resources[logicalId(fn.logGroup)]?.Properties.RetentionInDays).toBe(7);
     }
   });
 
@@ -366,10 +369,48 @@ describe('schedule', () => {
     });
     expect(resources[logicalId(sweeper.handler)]?.Properties.Timeout).toBeLessThan(300);
   });
+
+  it('runs one sweep at a time, and drops a sweep that waited a minute instead of queueing it', () => {
+    const sweeper = logicalId(stack.functions['delivery-sweeper'].handler);
+
+    expect(resources[sweeper]?.Properties.ReservedConcurrentExecutions).toBe(1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweeper },
+      MaximumEventAgeInSeconds: 60,
+      MaximumRetryAttempts: 0,
+    });
+  });
+});
+
+describe('concurrency', () => {
+  it('sets some aside for the api and caps reserve-stock, and leaves the other tasks unreserved', () => {
+    const reserved = Object.fromEntries(
+      FUNCTION_NAMES.map((name) => [
+        name,
+        resources[logicalId(stack.functions[name].handler)]?.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
+
+    expect(reserved).toEqual(
+      Object.fromEntries(
+        FUNCTION_NAMES.map((name) => [
+          name,
+          { api: 10, 'reserve-stock': 2, 'delivery-sweeper': 1 }[name as string],
+        ]),
+      ),
+    );
+  });
 });
 
 describe('HTTP API', () => {
-  it('sends every route to the api function', () => {
+  const routesOf = () =>
+    ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey as string);
+  const stageProps = () => ofType('AWS::ApiGatewayV2::Stage')[0]![1].Properties;
+
+  it('sends every route to the api function through one integration', () => {
     const integration = ofType('AWS::ApiGatewayV2::Integration');
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
@@ -379,26 +420,65 @@ describe('HTTP API', () => {
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [logicalId(stack.functions.api.handler), 'Arn'] },
     });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: '$default',
-      Target: { 'Fn::Join': ['', ['integrations/', { Ref: integration[0]![0] }]] },
-    });
+    for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
+      expect(route.Properties.Target).toEqual({
+        'Fn::Join': ['', ['integrations/', { Ref: integration[0]![0] }]],
+      });
+    }
   });
 
-  it('throttles the default stage and writes JSON access logs', () => {
+  it("has a route for each of the router's routes, and $default for the paths it answers 404 or 405", () => {
+    expect(routesOf().sort()).toEqual(
+      ['$default', ...routerRoutes.map((route) => `${route.method} ${route.path}`)].sort(),
+    );
+  });
+
+  it('throttles webhooks, the seller API and the public routes each on their own limit', () => {
+    const settings = stageProps().RouteSettings as Record<string, Json>;
+    const limitOf = (path: string, method: string) => {
+      const route = settings[`${method} ${path}`];
+      return route ? `${String(route.ThrottlingRateLimit)}/${String(route.ThrottlingBurstLimit)}` : 'default';
+    };
+    const byPrefix = (prefix: string) =>
+      new Set(
+        routerRoutes
+          .filter((route) => route.path.startsWith(prefix))
+          .map((route) => limitOf(route.path, route.method)),
+      );
+
+    // Every route the router has gets a setting: none falls back to the stage default by omission.
+    expect(Object.keys(settings).sort()).toEqual(
+      routesOf()
+        .filter((key) => key !== '$default')
+        .sort(),
+    );
+    expect(byPrefix('/webhooks/')).toEqual(new Set(['20/40']));
+    expect(
+      new Set([...byPrefix('/orders'), ...byPrefix('/inventory/'), ...byPrefix('/sku-mappings/')]),
+    ).toEqual(new Set(['50/100']));
+    expect(limitOf('/health', 'GET')).toBe('5/10');
+    expect(stageProps().DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+  });
+
+  it('writes JSON access logs with the route, and counts the 429s from them', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: {
-        ThrottlingRateLimit: API_THROTTLE.rateLimit,
-        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
-      },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] },
-        Format: Match.stringLikeRegexp('"status":"\\$context.status"'),
+        Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"'),
       },
     });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logicalId(stack.api.accessLogs) },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [Match.objectLike({ MetricValue: '1' })],
+    });
+  });
+
+  it('keeps the execute-api endpoint when no custom domain is set', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
   });
 });
 
