@@ -181,7 +181,10 @@ export class OrderflowStack extends Stack {
     this.functions = { api, ...tasks, 'delivery-sweeper': sweeper };
     this.observability = new Observability(this, 'Observability', {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
+      sweeper: sweeper.handler,
+      table: this.table,
       apiStage: this.api.stage,
+      apiThrottled: this.api.metricThrottled(),
       stateMachine: this.workflow.stateMachine,
       releaseDlq: this.workflow.releaseDlq,
       alarmEmail: props.alarmEmail,

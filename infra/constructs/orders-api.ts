@@ -1,8 +1,9 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -131,6 +132,16 @@ export class OrdersApi extends Construct {
         'The api function authenticates every request itself: webhooks by HMAC-SHA256 of the raw body with ' +
         "the seller's secret (an authorizer never sees the body), the seller API by a bearer key checked " +
         'against its stored hash. GET /health is public by design.',
+    });
+  }
+
+  /** Requests API Gateway answered 429 (over a route's throttle), counted from the access log. */
+  metricThrottled(): cw.Metric {
+    return new cw.Metric({
+      ...API_THROTTLED_METRIC,
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+      label: '429 (throttled)',
     });
   }
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
 import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
-import { ORDER_METRICS } from '../../infra/constructs/observability.js';
+import { metricNamesOf } from '../../infra/metric-names.js';
 import { sdkCallsOf, type SdkCalls } from '../../infra/sdk-calls.js';
 import { routerRoutes } from '../../functions/api/handler.js';
 import { OrderflowStack } from '../../infra/orderflow-stack.js';
@@ -486,16 +486,99 @@ describe('observability', () => {
   const dashboardBody = (): string =>
     JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
 
-  it('charts every orderflow metric, with p50 and p99 of the durations', () => {
-    const body = dashboardBody();
-    const names = [...ORDER_METRICS.flow, ...ORDER_METRICS.problems, ...ORDER_METRICS.sweeper];
+  /** The dashboard's widgets, with every reference in its body replaced by a placeholder. */
+  const widgets = (): { properties: { title?: string; metrics?: unknown[][] } }[] => {
+    const parts = (ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody as Json)[
+      'Fn::Join'
+    ] as [string, unknown[]];
+    const body = parts[1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+    return (JSON.parse(body) as { widgets: ReturnType<typeof widgets> }).widgets;
+  };
+  /** [namespace, metric name] of every metric the dashboard graphs (math expressions' inputs included). */
+  const chartedMetrics = (): [string, string][] =>
+    widgets().flatMap((widget) =>
+      (widget.properties.metrics ?? []).flatMap((row) =>
+        typeof row[0] === 'string' ? [[row[0], row[1] as string] as [string, string]] : [],
+      ),
+    );
+  /** [namespace, metric name] of every metric an alarm watches (math alarms' inputs included). */
+  const alarmedMetrics = (): [string, string][] =>
+    ofType('AWS::CloudWatch::Alarm').flatMap(([, alarm]) => {
+      const { Namespace, MetricName, Metrics } = alarm.Properties as {
+        Namespace?: string;
+        MetricName?: string;
+        Metrics?: { MetricStat?: { Metric: { Namespace: string; MetricName: string } } }[];
+      };
+      if (Namespace && MetricName) return [[Namespace, MetricName] as [string, string]];
+      return (Metrics ?? []).flatMap(({ MetricStat }) =>
+        MetricStat ? [[MetricStat.Metric.Namespace, MetricStat.Metric.MetricName] as [string, string]] : [],
+      );
+    });
 
-    for (const name of names)
-      expect(body).toContain(`\\"orderflow\\",\\"${name}\\",\\"service\\",\\"orderflow\\"`);
-    for (const name of ORDER_METRICS.durations) {
+  // What each function's bundle can emit, read from its code (infra/metric-names.ts), not from the
+  // constants the dashboard is built from.
+  let emitted: Map<string, FunctionName[]>;
+  beforeAll(async () => {
+    emitted = new Map();
+    for (const name of FUNCTION_NAMES) {
+      for (const metric of await metricNamesOf(name))
+        emitted.set(metric, [...(emitted.get(metric) ?? []), name]);
+    }
+  }, 120_000);
+
+  it('shows and alarms only on orderflow metrics some function emits', () => {
+    const ours = [...chartedMetrics(), ...alarmedMetrics()]
+      .filter(([namespace]) => namespace === 'orderflow')
+      .map(([, name]) => name);
+
+    expect(ours.length).toBeGreaterThan(10);
+    for (const name of new Set(ours)) expect(emitted.get(name), `who emits ${name}`).toBeDefined();
+  });
+
+  it("answers the operators' questions: open orders, payment failures, cancellations from every path", () => {
+    const charted = new Set(chartedMetrics().map(([namespace, name]) => `${namespace} ${name}`));
+
+    expect(charted).toContain('orderflow OpenOrders');
+    expect(emitted.get('OpenOrders')).toEqual(['delivery-sweeper']);
+    // Cancelled by the seller or the storefront (the api) and by the workflow (mark-status).
+    expect(charted).toContain('orderflow OrdersCancelled');
+    expect(emitted.get('OrdersCancelled')?.sort()).toEqual(['api', 'mark-status']);
+    expect(dashboardBody()).toContain('IF(received > 0, 100 * FILL(failed, 0) / received, 0)');
+    expect(charted).toContain('orderflow OrdersPaymentFailed');
+    expect(charted).toContain('orderflow OrdersReceived');
+  });
+
+  it('charts p50 and p99 of the durations', () => {
+    const body = dashboardBody();
+
+    for (const name of ['TimeToRelease', 'TimeToDelivery']) {
+      expect(emitted.get(name)).toBeDefined();
       expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p50\\\\"`));
       expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p99\\\\"`));
     }
+  });
+
+  it('shows DynamoDB throttles and errors and the API 4xx, 5xx and 429s', () => {
+    const charted = new Set(chartedMetrics().map(([namespace, name]) => `${namespace} ${name}`));
+
+    for (const metric of [
+      'AWS/DynamoDB ThrottledRequests',
+      'AWS/DynamoDB SystemErrors',
+      'AWS/DynamoDB UserErrors',
+      'AWS/ApiGateway 4xx',
+      'AWS/ApiGateway 5xx',
+    ]) {
+      expect(charted).toContain(metric);
+    }
+    // API Gateway publishes no metric of its 429s: the access log's metric filter counts them.
+    const filters = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>
+      (filter.Properties.MetricTransformations as { MetricNamespace: string; MetricName: string }[]).map(
+        (t) => `${t.MetricNamespace} ${t.MetricName}`,
+      ),
+    );
+    const fromLogs = [...charted].filter((metric) => metric.startsWith('orderflow/'));
+    expect(fromLogs).toHaveLength(1);
+    expect(filters).toEqual(fromLogs);
   });
 
   it('charts the DLQ, the executions, the API and each function', () => {
@@ -518,7 +601,7 @@ describe('observability', () => {
     for (const name of FUNCTION_NAMES) expect(body).toContain(`\\"label\\":\\"${name}\\"`);
   });
 
-  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
+  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx, late orders, the sweeper and throttles, to one encrypted topic', () => {
     const topic = { Ref: logicalId(stack.observability.alarmTopic) };
     const alarm = (props: Json) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -527,7 +610,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -565,6 +648,26 @@ describe('observability', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+    const sweeper = [
+      { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['delivery-sweeper'].handler) } },
+    ];
+    alarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: sweeper, Threshold: 1 });
+    // No sweep at all publishes no data: missing data is what pages.
+    alarm({
+      MetricName: 'Invocations',
+      Namespace: 'AWS/Lambda',
+      Dimensions: sweeper,
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
+    // Throttles of every function, summed in one alarm.
+    const throttled = alarmedMetrics().filter(
+      ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
+    );
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
