@@ -90,8 +90,8 @@ export const RELEASE_DLQ_MAX_AGE = Duration.hours(24);
 
 /**
  * The orderflow dashboard and the alarms that page someone: an order's release failed, a failed release
- * waits too long, executions fail, the API answers 5xx (the contract allows none for any input), or
- * orders miss their release SLA.
+ * waits too long, executions fail, the API answers 5xx (the contract allows none for any input), orders
+ * miss their release SLA, a sweep fails or does not happen, or Lambda or Step Functions throttle.
  */
 export class Observability extends Construct {
   readonly dashboard: cw.Dashboard;
