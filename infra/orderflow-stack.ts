@@ -2,8 +2,10 @@ import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { Auth } from '../functions/api/auth.js';
+import { routes as apiRoutes } from '../functions/api/routes/index.js';
+import { ENV } from '../functions/shared/config.js';
 import { RELEASE_DLQ_ACTIONS } from '../functions/shared/release-dlq.js';
 import { INDEXES } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
@@ -14,18 +16,42 @@ import {
   type ItemAction,
   type OrderflowFunctionProps,
 } from './constructs/orderflow-function.js';
-import { OrdersApi } from './constructs/orders-api.js';
+import { OrdersApi, type ApiRoute, type CustomDomain } from './constructs/orders-api.js';
 import { OrdersTable } from './constructs/orders-table.js';
+import {
+  DEFAULT_STAGE,
+  StageConfigurationError,
+  stageConfig,
+  type RouteKind,
+  type StageName,
+} from './stages.js';
 
 export interface OrderflowStackProps extends StackProps {
+  /** Throttles, concurrency, log level and retention, sandbox providers: infra/stages.ts. Default dev. */
+  readonly stage?: StageName;
   /** Subscribed to the alarm topic when given. */
   readonly alarmEmail?: string;
-  readonly logRetention?: RetentionDays;
+  /** An existing SNS topic (a pager's, say) that every alarm notifies as well. */
+  readonly alarmTopicArn?: string;
+  /** Serves the API on this domain only (the execute-api endpoint is disabled). */
+  readonly customDomain?: CustomDomain;
 }
 
 /** How often the delivery sweeper runs; its timeout stays below this so sweeps never overlap. */
 export const SWEEP_INTERVAL = Duration.minutes(5);
-export const API_THROTTLE = { rateLimit: 100, burstLimit: 200 };
+/**
+ * How long a scheduled sweep may wait (for the previous one to end, say) before it is dropped: the next
+ * one comes within minutes and covers whatever it would have. 1 minute is the least Lambda and EventBridge allow.
+ */
+export const SWEEP_MAX_EVENT_AGE = Duration.minutes(1);
+
+/** Which throttle a route of the api function is under, by who calls it. */
+const ROUTE_KINDS: Record<Auth, RouteKind> = {
+  shopifyHmac: 'webhooks',
+  orderflowSignature: 'webhooks',
+  sellerApiKey: 'sellerApi',
+  none: 'public',
+};
 
 const GET = 'dynamodb:GetItem';
 const UPDATE = 'dynamodb:UpdateItem';
@@ -76,9 +102,21 @@ export class OrderflowStack extends Stack {
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
     super(scope, id, props);
-    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    const stage = stageConfig(props.stage ?? DEFAULT_STAGE);
+    if (stage.requiresAlarmSubscription && !props.alarmEmail && !props.alarmTopicArn) {
+      throw new StageConfigurationError(
+        `${this.stackName}: the ${stage.name} stage pages someone when it breaks, and nobody is subscribed ` +
+          'to its alarms. Pass -c alarmEmail=oncall@example.com or -c alarmTopicArn=arn:aws:sns:<region>:' +
+          '<account>:<topic> (or both).',
+      );
+    }
+    const { logRetention } = stage;
+    const environment = {
+      POWERTOOLS_LOG_LEVEL: stage.logLevel,
+      [ENV.allowSandboxProviders]: String(stage.allowSandboxProviders),
+    };
     const fn = (name: FunctionName, description: string, options: Partial<OrderflowFunctionProps> = {}) =>
-      new OrderflowFunction(this, pascal(name), { name, description, logRetention, ...options });
+      new OrderflowFunction(this, pascal(name), { name, description, logRetention, environment, ...options });
 
     this.table = new OrdersTable(this, 'Orders');
 
@@ -88,7 +126,9 @@ export class OrderflowStack extends Stack {
       TaskFunctionName,
       (typeof TASKS)[TaskFunctionName],
     ][]) {
-      tasks[name] = fn(name, description).useOrders(this.table, items);
+      const reservedConcurrency =
+        name === 'reserve-stock' ? stage.reservedConcurrency.reserveStock : undefined;
+      tasks[name] = fn(name, description, { reservedConcurrency }).useOrders(this.table, items);
       taskHandlers[name] = tasks[name].handler;
     }
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
@@ -96,6 +136,7 @@ export class OrderflowStack extends Stack {
     const api = fn('api', 'storefront webhooks and the seller API', {
       memorySize: 512,
       timeout: Duration.seconds(15),
+      reservedConcurrency: stage.reservedConcurrency.api,
     })
       .useOrders(
         this.table,
@@ -113,6 +154,9 @@ export class OrderflowStack extends Stack {
         timeout: SWEEP_INTERVAL.minus(Duration.minutes(1)),
         // The next sweep comes within minutes and covers whatever this one missed.
         retryAttempts: 0,
+        maxEventAge: SWEEP_MAX_EVENT_AGE,
+        // Sweeps never run side by side, whatever invokes it.
+        reservedConcurrency: 1,
       },
     )
       .useOrders(this.table, [GET, 'dynamodb:BatchGetItem', UPDATE], [INDEXES.open.name])
@@ -122,22 +166,38 @@ export class OrderflowStack extends Stack {
       description: 'runs the orderflow delivery sweeper',
       schedule: events.Schedule.rate(SWEEP_INTERVAL),
       targets: [
-        new targets.LambdaFunction(sweeper.handler, { maxEventAge: SWEEP_INTERVAL, retryAttempts: 2 }),
+        new targets.LambdaFunction(sweeper.handler, { maxEventAge: SWEEP_MAX_EVENT_AGE, retryAttempts: 2 }),
       ],
     });
 
-    this.api = new OrdersApi(this, 'HttpApi', { handler: api.handler, logRetention, throttle: API_THROTTLE });
+    this.api = new OrdersApi(this, 'HttpApi', {
+      handler: api.handler,
+      logRetention,
+      routes: apiRoutes.map((route): ApiRoute => ({ ...route, kind: ROUTE_KINDS[route.auth] })),
+      throttles: stage.throttles,
+      customDomain: props.customDomain,
+    });
 
     this.functions = { api, ...tasks, 'delivery-sweeper': sweeper };
     this.observability = new Observability(this, 'Observability', {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
+      sweeper: sweeper.handler,
+      table: this.table,
       apiStage: this.api.stage,
+      apiThrottled: this.api.metricThrottled(),
       stateMachine: this.workflow.stateMachine,
       releaseDlq: this.workflow.releaseDlq,
       alarmEmail: props.alarmEmail,
+      alarmTopicArn: props.alarmTopicArn,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'base URL of the HTTP API' });
+    if (this.api.domainName) {
+      new CfnOutput(this, 'ApiDomainTarget', {
+        value: this.api.domainName.regionalDomainName,
+        description: `where the DNS record (CNAME or alias) of ${props.customDomain!.domainName} points`,
+      });
+    }
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: 'ORDERS_TABLE for the admin commands (npm run seller)',

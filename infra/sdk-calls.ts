@@ -57,13 +57,10 @@ function actionOf(module: string, command: string): string {
 }
 
 /**
- * Bundles the function as the stack does (the SDK left out, as the Lambda runtime provides it, and the
- * code tree-shaken) but unminified, and reads which SDK commands the bundle's code still refers to: an
- * import of `UpdateItemCommand` that something in the bundle uses is a call the function can make. esbuild
- * keeps an external module's whole import clause even when tree-shaking dropped the code that used some of
- * its names, so a name counts only if it appears outside the import.
+ * The function bundled as the stack bundles it (the SDK left out, as the Lambda runtime provides it, and
+ * the code tree-shaken) but unminified, for reading what the deployed code can do.
  */
-export async function sdkCallsOf(name: FunctionName): Promise<SdkCalls> {
+export async function readableBundle(name: FunctionName): Promise<string> {
   const result = await build({
     entryPoints: [join(PROJECT_ROOT, functionEntry(name))],
     bundle: true,
@@ -76,7 +73,18 @@ export async function sdkCallsOf(name: FunctionName): Promise<SdkCalls> {
     external: [...ESBUILD.external],
     logLevel: 'silent',
   });
-  const code = result.outputFiles.find((file) => file.path.endsWith('.mjs'))!.text;
+  return result.outputFiles.find((file) => file.path.endsWith('.mjs'))!.text;
+}
+
+/**
+ * Bundles the function as the stack does (the SDK left out, as the Lambda runtime provides it, and the
+ * code tree-shaken) but unminified, and reads which SDK commands the bundle's code still refers to: an
+ * import of `UpdateItemCommand` that something in the bundle uses is a call the function can make. esbuild
+ * keeps an external module's whole import clause even when tree-shaking dropped the code that used some of
+ * its names, so a name counts only if it appears outside the import.
+ */
+export async function sdkCallsOf(name: FunctionName): Promise<SdkCalls> {
+  const code = await readableBundle(name);
   const imports = /import\s*\{([^}]*)\}\s*from\s*["'](@aws-sdk\/[\w-]+)["'];?/g;
   const body = code.replace(imports, '');
   const commands = new Set<string>();

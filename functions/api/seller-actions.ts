@@ -1,7 +1,7 @@
 import { regionOf, type Address, type Order } from '../shared/domain/order.js';
 import { allowedFrom, canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
 import { IllegalTransitionError } from '../shared/errors.js';
-import { logger } from '../shared/logger.js';
+import { logger, metrics } from '../shared/logger.js';
 import {
   claimRetry,
   markWorkflowStarted,
@@ -47,6 +47,8 @@ export async function cancelOrder(order: Order, actor: Actor, reason: string): P
         stock: 'return',
         remove: current.hold?.taskToken ? ['hold.taskToken'] : [],
       });
+      // Counted with the workflow's cancellations (mark-status), which this one stops before they happen.
+      metrics.addMetric('OrdersCancelled', 'Count', 1);
       await stopExecution(cancelled.workflow.executionName, `cancelled by ${actor}: ${reason}`);
       logger.info('order cancelled', { orderId: cancelled.orderId, actor });
       return cancelled;

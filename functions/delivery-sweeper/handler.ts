@@ -6,6 +6,7 @@ import { isTerminal, type OrderStatus } from '../shared/domain/status.js';
 import { nextLook, overdueAt, releaseDeadline, stuckAfterMs } from '../shared/domain/sweep-schedule.js';
 import { logger, metrics, publishMetrics } from '../shared/logger.js';
 import {
+  countOpenOrders,
   dueOrderIds,
   lookAt,
   readOpenOrders,
@@ -172,12 +173,22 @@ export async function sweep(now = Date.now(), options: SweepOptions = {}): Promi
   metrics.addMetric('StuckOrders', 'Count', report.resumed.length);
   metrics.addMetric('LateOrders', 'Count', report.late.length);
   metrics.addMetric('OverdueDeliveries', 'Count', report.overdue.length);
+  await publishOpenOrders();
   logger.info('swept', { read: report.read, checked: report.checked, complete: report.complete });
   if (!report.complete) logger.warn('the sweep ran out of time; the next one carries on');
   if (report.late.length || report.overdue.length) {
     logger.warn('late or overdue orders', { late: report.late, overdue: report.overdue });
   }
   return report;
+}
+
+/** The open-orders gauge; a failed count leaves a gap in the graph, not a failed sweep. */
+async function publishOpenOrders(): Promise<void> {
+  try {
+    metrics.addMetric('OpenOrders', 'Count', await countOpenOrders());
+  } catch (error) {
+    logger.error('counting the open orders failed', { error: error as Error });
+  }
 }
 
 export const handler = middy<unknown, SweepReport, Error, Context>()

@@ -22,6 +22,8 @@ export const ENV = {
   releaseDlqUrl: 'RELEASE_DLQ_URL',
   /** How many times faster than real time workflow durations run (transit, hold timeout, SLA). 1 on AWS. */
   timeScale: 'ORDERFLOW_TIME_SCALE',
+  /** `true` where the sandbox payment and carrier providers may serve orders (set per stage by the stack). */
+  allowSandboxProviders: 'ALLOW_SANDBOX_PROVIDERS',
   /** Probability (0..1) that a sandbox provider call fails transiently; for fault-injection runs. */
   faultRate: 'ORDERFLOW_FAULT_RATE',
   /** Seed of those faults' draws (default 1): the same seed gives the same sequence. */

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import { Operation, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -26,15 +27,48 @@ export const ORDER_METRICS = {
   ],
   durations: ['TimeToRelease', 'TimeToDelivery'],
   sweeper: ['StuckOrders', 'LateOrders', 'OverdueDeliveries'],
+  /** A gauge: the sweeper's count of open orders at each sweep. */
+  open: ['OpenOrders'],
 } as const;
+
+/** The operations the store sends, for DynamoDB's per-operation throttle and error metrics. */
+const STORE_OPERATIONS = [
+  Operation.GET_ITEM,
+  Operation.BATCH_GET_ITEM,
+  Operation.QUERY,
+  Operation.PUT_ITEM,
+  Operation.UPDATE_ITEM,
+  Operation.BATCH_WRITE_ITEM,
+  Operation.TRANSACT_WRITE_ITEMS,
+];
 
 export interface ObservabilityProps {
   readonly functions: Record<string, IFunction>;
+  /** The scheduled delivery sweeper, whose errors and missed sweeps page. */
+  readonly sweeper: IFunction;
+  readonly table: ITable;
   readonly apiStage: HttpStage;
+  /** The API's 429s (API Gateway publishes no metric of them). */
+  readonly apiThrottled: cw.IMetric;
   readonly stateMachine: IStateMachine;
   readonly releaseDlq: IQueue;
   /** Subscribed to the alarm topic when given (`-c alarmEmail=...`). */
   readonly alarmEmail?: string;
+  /** An existing topic every alarm notifies as well (`-c alarmTopicArn=...`). */
+  readonly alarmTopicArn?: string;
+}
+
+/** One series: the sum of `metrics`, each missing point counted as 0 (at most 10 metrics in an alarm). */
+function sumOf(metrics: cw.IMetric[], label: string): cw.MathExpression {
+  const usingMetrics = Object.fromEntries(metrics.map((metric, index) => [`m${index}`, metric]));
+  return new cw.MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label,
+    period: Duration.minutes(5),
+  });
 }
 
 function orderMetric(metricName: string, statistic = 'Sum', period = Duration.minutes(5)): cw.Metric {
@@ -56,8 +90,8 @@ export const RELEASE_DLQ_MAX_AGE = Duration.hours(24);
 
 /**
  * The orderflow dashboard and the alarms that page someone: an order's release failed, a failed release
- * waits too long, executions fail, the API answers 5xx (the contract allows none for any input), or
- * orders miss their release SLA.
+ * waits too long, executions fail, the API answers 5xx (the contract allows none for any input), orders
+ * miss their release SLA, a sweep fails or does not happen, or Lambda or Step Functions throttle.
  */
 export class Observability extends Construct {
   readonly dashboard: cw.Dashboard;
@@ -68,6 +102,10 @@ export class Observability extends Construct {
     executionsFailed: cw.Alarm;
     apiServerErrors: cw.Alarm;
     lateOrders: cw.Alarm;
+    sweeperErrors: cw.Alarm;
+    sweepMissing: cw.Alarm;
+    lambdaThrottles: cw.Alarm;
+    workflowThrottles: cw.Alarm;
   };
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -177,11 +215,59 @@ export class Observability extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
+      sweeperErrors: new cw.Alarm(this, 'SweeperErrors', {
+        alarmDescription:
+          'A delivery sweep failed: stuck orders are not resumed and late ones not flagged until one ' +
+          'succeeds. See the delivery-sweeper log group.',
+        metric: props.sweeper.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      // Lambda publishes no Invocations at all when nothing invokes the sweeper, so missing data is the
+      // very thing to page on: the rule disabled or deleted, or every sweep throttled and dropped.
+      sweepMissing: new cw.Alarm(this, 'SweepMissing', {
+        alarmDescription:
+          'The delivery sweeper has not run for 15 minutes (it runs every 5): check the DeliverySweep ' +
+          "rule is enabled and the sweeper's throttles. Nothing resumes stuck orders meanwhile.",
+        metric: props.sweeper.metricInvocations({ period: Duration.minutes(15), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.BREACHING,
+      }),
+      lambdaThrottles: new cw.Alarm(this, 'LambdaThrottles', {
+        alarmDescription:
+          'orderflow functions were throttled: the api or reserve-stock reached its reserved concurrency, ' +
+          'or the account its limit. The dashboard shows which; the workflow retries throttled tasks.',
+        metric: sumOf(
+          Object.values(props.functions).map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
+          'throttled invocations',
+        ),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      workflowThrottles: new cw.Alarm(this, 'WorkflowThrottles', {
+        alarmDescription:
+          'Step Functions throttled the order workflow: executions or their state transitions. Orders ' +
+          'wait until the quota allows them; a lasting one needs a quota increase.',
+        metric: stateMachine.metricThrottled({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
     };
-    const notify = new SnsAction(this.alarmTopic);
+    const notify = [new SnsAction(this.alarmTopic)];
+    if (props.alarmTopicArn) {
+      notify.push(new SnsAction(sns.Topic.fromTopicArn(this, 'ExternalAlarmTopic', props.alarmTopicArn)));
+    }
     for (const alarm of Object.values(this.alarms)) {
-      alarm.addAlarmAction(notify);
-      alarm.addOkAction(notify);
+      alarm.addAlarmAction(...notify);
+      alarm.addOkAction(...notify);
     }
 
     const functions = Object.entries(props.functions);
@@ -203,6 +289,36 @@ export class Observability extends Construct {
             width: 24,
             height: 3,
             alarms: Object.values(this.alarms),
+          }),
+        ],
+        [
+          new cw.GraphWidget({
+            title: 'Open orders (counted by each sweep)',
+            width: 8,
+            left: ORDER_METRICS.open.map((name) =>
+              orderMetric(name, 'Maximum').with({ label: 'open orders' }),
+            ),
+          }),
+          new cw.GraphWidget({
+            title: 'Payment failure rate (% of orders received)',
+            width: 8,
+            left: [
+              new cw.MathExpression({
+                expression: 'IF(received > 0, 100 * FILL(failed, 0) / received, 0)',
+                usingMetrics: {
+                  failed: orderMetric('OrdersPaymentFailed'),
+                  received: orderMetric('OrdersReceived'),
+                },
+                label: 'payment failed (%)',
+                period: Duration.minutes(5),
+              }),
+            ],
+            leftYAxis: { min: 0, max: 100 },
+          }),
+          new cw.GraphWidget({
+            title: 'Cancellations (seller, storefront and workflow)',
+            width: 8,
+            left: [orderMetric('OrdersCancelled').with({ label: 'cancelled' })],
           }),
         ],
         [
@@ -256,12 +372,41 @@ export class Observability extends Construct {
               apiStage.metricCount({ statistic: 'Sum', label: 'requests' }),
               apiStage.metricClientError({ statistic: 'Sum', label: '4xx' }),
               apiStage.metricServerError({ statistic: 'Sum', label: '5xx' }),
+              props.apiThrottled,
             ],
           }),
           new cw.GraphWidget({
             title: 'API latency (ms)',
             width: 12,
             left: ['p50', 'p99'].map((p) => apiStage.metricLatency({ statistic: p, label: `latency ${p}` })),
+          }),
+        ],
+        [
+          // Two graphs: each per-operation sum names its inputs after the operations, and one graph cannot
+          // hold two inputs of one name.
+          new cw.GraphWidget({
+            title: 'DynamoDB throttled requests',
+            width: 12,
+            left: [
+              props.table.metricThrottledRequestsForOperations({
+                operations: STORE_OPERATIONS,
+                label: 'throttled requests',
+                period: Duration.minutes(5),
+              }),
+            ],
+          }),
+          new cw.GraphWidget({
+            title: 'DynamoDB errors',
+            width: 12,
+            left: [
+              props.table.metricSystemErrorsForOperations({
+                operations: STORE_OPERATIONS,
+                label: 'system errors (5xx)',
+                period: Duration.minutes(5),
+              }),
+              // Account-wide: DynamoDB publishes client errors without a table.
+              props.table.metricUserErrors({ statistic: 'Sum', label: 'user errors (4xx, account-wide)' }),
+            ],
           }),
         ],
         [

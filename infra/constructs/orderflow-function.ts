@@ -39,6 +39,12 @@ export interface OrderflowFunctionProps {
   readonly memorySize?: number;
   /** Retries of asynchronous invocations (the schedule); default Lambda's own (2). */
   readonly retryAttempts?: number;
+  /** How long an asynchronous invocation may wait (throttled, say) before Lambda drops it; default 6 h. */
+  readonly maxEventAge?: Duration;
+  /** Concurrency set aside for this function, which is also the most it runs at once. */
+  readonly reservedConcurrency?: number;
+  /** The stage's settings every function reads (log level, sandbox providers). */
+  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -79,10 +85,13 @@ export class OrderflowFunction extends Construct {
       logGroup: this.logGroup,
       role: this.role,
       retryAttempts: props.retryAttempts,
+      maxEventAge: props.maxEventAge,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         POWERTOOLS_SERVICE_NAME: 'orderflow',
         POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
         NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
       },
       bundling: {
         forceDockerBundling: false,

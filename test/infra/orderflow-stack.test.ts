@@ -8,9 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema.js';
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
 import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
-import { ORDER_METRICS } from '../../infra/constructs/observability.js';
+import { metricNamesOf } from '../../infra/metric-names.js';
 import { sdkCallsOf, type SdkCalls } from '../../infra/sdk-calls.js';
-import { API_THROTTLE, OrderflowStack } from '../../infra/orderflow-stack.js';
+import { routerRoutes } from '../../functions/api/handler.js';
+import { OrderflowStack } from '../../infra/orderflow-stack.js';
 
 type Json = Record<string, unknown>;
 type Resource = { Type: string; Properties: Json; DeletionPolicy?: string };
@@ -60,7 +61,7 @@ function permissionsOf(roleLogicalId: string, names: Map<string, string>): strin
 }
 
 describe('functions', () => {
-  it('are nine, each Node.js 24 on arm64 with X-Ray, its own log group and the Powertools settings', () => {
+  it('are ten, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
     const functions = ofType('AWS::Lambda::Function');
 
     expect(functions).toHaveLength(FUNCTION_NAMES.length);
@@ -79,10 +80,12 @@ describe('functions', () => {
             POWERTOOLS_SERVICE_NAME: 'orderflow',
             POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
             NODE_OPTIONS: '--enable-source-maps',
+            POWERTOOLS_LOG_LEVEL: 'DEBUG',
+            ALLOW_SANDBOX_PROVIDERS: 'true',
           }),
         },
       });
-      expect(resources[logicalId(fn.logGroup)]?.Properties.RetentionInDays).toBe(30);
+      expect(resources[logicalId(fn.logGroup)]?.Properties.RetentionInDays).toBe(7);
     }
   });
 
@@ -366,10 +369,48 @@ describe('schedule', () => {
     });
     expect(resources[logicalId(sweeper.handler)]?.Properties.Timeout).toBeLessThan(300);
   });
+
+  it('runs one sweep at a time, and drops a sweep that waited a minute instead of queueing it', () => {
+    const sweeper = logicalId(stack.functions['delivery-sweeper'].handler);
+
+    expect(resources[sweeper]?.Properties.ReservedConcurrentExecutions).toBe(1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 60, MaximumRetryAttempts: 2 } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweeper },
+      MaximumEventAgeInSeconds: 60,
+      MaximumRetryAttempts: 0,
+    });
+  });
+});
+
+describe('concurrency', () => {
+  it('sets some aside for the api and caps reserve-stock, and leaves the other tasks unreserved', () => {
+    const reserved = Object.fromEntries(
+      FUNCTION_NAMES.map((name) => [
+        name,
+        resources[logicalId(stack.functions[name].handler)]?.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
+
+    expect(reserved).toEqual(
+      Object.fromEntries(
+        FUNCTION_NAMES.map((name) => [
+          name,
+          { api: 10, 'reserve-stock': 2, 'delivery-sweeper': 1 }[name as string],
+        ]),
+      ),
+    );
+  });
 });
 
 describe('HTTP API', () => {
-  it('sends every route to the api function', () => {
+  const routesOf = () =>
+    ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties.RouteKey as string);
+  const stageProps = () => ofType('AWS::ApiGatewayV2::Stage')[0]![1].Properties;
+
+  it('sends every route to the api function through one integration', () => {
     const integration = ofType('AWS::ApiGatewayV2::Integration');
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
@@ -379,26 +420,65 @@ describe('HTTP API', () => {
       PayloadFormatVersion: '2.0',
       IntegrationUri: { 'Fn::GetAtt': [logicalId(stack.functions.api.handler), 'Arn'] },
     });
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: '$default',
-      Target: { 'Fn::Join': ['', ['integrations/', { Ref: integration[0]![0] }]] },
-    });
+    for (const [, route] of ofType('AWS::ApiGatewayV2::Route')) {
+      expect(route.Properties.Target).toEqual({
+        'Fn::Join': ['', ['integrations/', { Ref: integration[0]![0] }]],
+      });
+    }
   });
 
-  it('throttles the default stage and writes JSON access logs', () => {
+  it("has a route for each of the router's routes, and $default for the paths it answers 404 or 405", () => {
+    expect(routesOf().sort()).toEqual(
+      ['$default', ...routerRoutes.map((route) => `${route.method} ${route.path}`)].sort(),
+    );
+  });
+
+  it('throttles webhooks, the seller API and the public routes each on their own limit', () => {
+    const settings = stageProps().RouteSettings as Record<string, Json>;
+    const limitOf = (path: string, method: string) => {
+      const route = settings[`${method} ${path}`];
+      return route ? `${String(route.ThrottlingRateLimit)}/${String(route.ThrottlingBurstLimit)}` : 'default';
+    };
+    const byPrefix = (prefix: string) =>
+      new Set(
+        routerRoutes
+          .filter((route) => route.path.startsWith(prefix))
+          .map((route) => limitOf(route.path, route.method)),
+      );
+
+    // Every route the router has gets a setting: none falls back to the stage default by omission.
+    expect(Object.keys(settings).sort()).toEqual(
+      routesOf()
+        .filter((key) => key !== '$default')
+        .sort(),
+    );
+    expect(byPrefix('/webhooks/')).toEqual(new Set(['20/40']));
+    expect(
+      new Set([...byPrefix('/orders'), ...byPrefix('/inventory/'), ...byPrefix('/sku-mappings/')]),
+    ).toEqual(new Set(['50/100']));
+    expect(limitOf('/health', 'GET')).toBe('5/10');
+    expect(stageProps().DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+  });
+
+  it('writes JSON access logs with the route, and counts the 429s from them', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: {
-        ThrottlingRateLimit: API_THROTTLE.rateLimit,
-        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
-      },
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [logicalId(stack.api.accessLogs), 'Arn'] },
-        Format: Match.stringLikeRegexp('"status":"\\$context.status"'),
+        Format: Match.stringLikeRegexp('"routeKey":"\\$context.routeKey"'),
       },
     });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logicalId(stack.api.accessLogs) },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [Match.objectLike({ MetricValue: '1' })],
+    });
+  });
+
+  it('keeps the execute-api endpoint when no custom domain is set', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
   });
 });
 
@@ -406,16 +486,99 @@ describe('observability', () => {
   const dashboardBody = (): string =>
     JSON.stringify(ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody);
 
-  it('charts every orderflow metric, with p50 and p99 of the durations', () => {
-    const body = dashboardBody();
-    const names = [...ORDER_METRICS.flow, ...ORDER_METRICS.problems, ...ORDER_METRICS.sweeper];
+  /** The dashboard's widgets, with every reference in its body replaced by a placeholder. */
+  const widgets = (): { properties: { title?: string; metrics?: unknown[][] } }[] => {
+    const parts = (ofType('AWS::CloudWatch::Dashboard')[0]![1].Properties.DashboardBody as Json)[
+      'Fn::Join'
+    ] as [string, unknown[]];
+    const body = parts[1].map((part) => (typeof part === 'string' ? part : 'REF')).join('');
+    return (JSON.parse(body) as { widgets: ReturnType<typeof widgets> }).widgets;
+  };
+  /** [namespace, metric name] of every metric the dashboard graphs (math expressions' inputs included). */
+  const chartedMetrics = (): [string, string][] =>
+    widgets().flatMap((widget) =>
+      (widget.properties.metrics ?? []).flatMap((row) =>
+        typeof row[0] === 'string' ? [[row[0], row[1] as string] as [string, string]] : [],
+      ),
+    );
+  /** [namespace, metric name] of every metric an alarm watches (math alarms' inputs included). */
+  const alarmedMetrics = (): [string, string][] =>
+    ofType('AWS::CloudWatch::Alarm').flatMap(([, alarm]) => {
+      const { Namespace, MetricName, Metrics } = alarm.Properties as {
+        Namespace?: string;
+        MetricName?: string;
+        Metrics?: { MetricStat?: { Metric: { Namespace: string; MetricName: string } } }[];
+      };
+      if (Namespace && MetricName) return [[Namespace, MetricName] as [string, string]];
+      return (Metrics ?? []).flatMap(({ MetricStat }) =>
+        MetricStat ? [[MetricStat.Metric.Namespace, MetricStat.Metric.MetricName] as [string, string]] : [],
+      );
+    });
 
-    for (const name of names)
-      expect(body).toContain(`\\"orderflow\\",\\"${name}\\",\\"service\\",\\"orderflow\\"`);
-    for (const name of ORDER_METRICS.durations) {
+  // What each function's bundle can emit, read from its code (infra/metric-names.ts), not from the
+  // constants the dashboard is built from.
+  let emitted: Map<string, FunctionName[]>;
+  beforeAll(async () => {
+    emitted = new Map();
+    for (const name of FUNCTION_NAMES) {
+      for (const metric of await metricNamesOf(name))
+        emitted.set(metric, [...(emitted.get(metric) ?? []), name]);
+    }
+  }, 120_000);
+
+  it('shows and alarms only on orderflow metrics some function emits', () => {
+    const ours = [...chartedMetrics(), ...alarmedMetrics()]
+      .filter(([namespace]) => namespace === 'orderflow')
+      .map(([, name]) => name);
+
+    expect(ours.length).toBeGreaterThan(10);
+    for (const name of new Set(ours)) expect(emitted.get(name), `who emits ${name}`).toBeDefined();
+  });
+
+  it("answers the operators' questions: open orders, payment failures, cancellations from every path", () => {
+    const charted = new Set(chartedMetrics().map(([namespace, name]) => `${namespace} ${name}`));
+
+    expect(charted).toContain('orderflow OpenOrders');
+    expect(emitted.get('OpenOrders')).toEqual(['delivery-sweeper']);
+    // Cancelled by the seller or the storefront (the api) and by the workflow (mark-status).
+    expect(charted).toContain('orderflow OrdersCancelled');
+    expect(emitted.get('OrdersCancelled')?.sort()).toEqual(['api', 'mark-status']);
+    expect(dashboardBody()).toContain('IF(received > 0, 100 * FILL(failed, 0) / received, 0)');
+    expect(charted).toContain('orderflow OrdersPaymentFailed');
+    expect(charted).toContain('orderflow OrdersReceived');
+  });
+
+  it('charts p50 and p99 of the durations', () => {
+    const body = dashboardBody();
+
+    for (const name of ['TimeToRelease', 'TimeToDelivery']) {
+      expect(emitted.get(name)).toBeDefined();
       expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p50\\\\"`));
       expect(body).toMatch(new RegExp(`\\\\"${name}\\\\".*\\\\"stat\\\\":\\\\"p99\\\\"`));
     }
+  });
+
+  it('shows DynamoDB throttles and errors and the API 4xx, 5xx and 429s', () => {
+    const charted = new Set(chartedMetrics().map(([namespace, name]) => `${namespace} ${name}`));
+
+    for (const metric of [
+      'AWS/DynamoDB ThrottledRequests',
+      'AWS/DynamoDB SystemErrors',
+      'AWS/DynamoDB UserErrors',
+      'AWS/ApiGateway 4xx',
+      'AWS/ApiGateway 5xx',
+    ]) {
+      expect(charted).toContain(metric);
+    }
+    // API Gateway publishes no metric of its 429s: the access log's metric filter counts them.
+    const filters = ofType('AWS::Logs::MetricFilter').flatMap(([, filter]) =>
+      (filter.Properties.MetricTransformations as { MetricNamespace: string; MetricName: string }[]).map(
+        (t) => `${t.MetricNamespace} ${t.MetricName}`,
+      ),
+    );
+    const fromLogs = [...charted].filter((metric) => metric.startsWith('orderflow/'));
+    expect(fromLogs).toHaveLength(1);
+    expect(filters).toEqual(fromLogs);
   });
 
   it('charts the DLQ, the executions, the API and each function', () => {
@@ -438,7 +601,7 @@ describe('observability', () => {
     for (const name of FUNCTION_NAMES) expect(body).toContain(`\\"label\\":\\"${name}\\"`);
   });
 
-  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx and late orders, to one encrypted topic', () => {
+  it('alarms on failed releases, a stale DLQ, failed executions, API 5xx, late orders, the sweeper and throttles, to one encrypted topic', () => {
     const topic = { Ref: logicalId(stack.observability.alarmTopic) };
     const alarm = (props: Json) =>
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -447,7 +610,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -485,6 +648,26 @@ describe('observability', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
     });
+    const sweeper = [
+      { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['delivery-sweeper'].handler) } },
+    ];
+    alarm({ MetricName: 'Errors', Namespace: 'AWS/Lambda', Dimensions: sweeper, Threshold: 1 });
+    // No sweep at all publishes no data: missing data is what pages.
+    alarm({
+      MetricName: 'Invocations',
+      Namespace: 'AWS/Lambda',
+      Dimensions: sweeper,
+      Period: 900,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
+    // Throttles of every function, summed in one alarm.
+    const throttled = alarmedMetrics().filter(
+      ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
+    );
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length);
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
