@@ -147,12 +147,14 @@ export async function awaitSettled(
   timeoutMs: number,
 ): Promise<Map<string, Order>> {
   const settled = new Map<string, Order>();
+  const last = new Map<string, string>();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = orderIds.filter((id) => !settled.has(id));
     await inParallel(open, 16, async (id) => {
       try {
         const order = await client.getOrder(id);
+        last.set(id, `${order.status} (${order.history.map((entry) => entry.status).join(' → ')})`);
         if (SETTLED.has(order.status)) settled.set(id, order);
       } catch (error) {
         // the runtime is restarting, or a fault: recorded, and asked again
@@ -162,7 +164,8 @@ export async function awaitSettled(
     if (settled.size === orderIds.length) return settled;
     if (Date.now() > deadline) {
       const stuck = orderIds.filter((id) => !settled.has(id));
-      throw new Error(`${stuck.length} orders did not settle, e.g. ${stuck.slice(0, 5).join(', ')}`);
+      const some = stuck.slice(0, 5).map((id) => `${id}: ${last.get(id) ?? 'never read'}`);
+      throw new Error(`${stuck.length} orders did not settle, e.g. ${some.join('; ')}`);
     }
     await sleep(250);
   }
