@@ -17,6 +17,12 @@ export const LOCAL_DEMO: ClientOptions = {
   webhookSecret: 'demo-webhook-secret',
 };
 
+/**
+ * No request waits longer than this for its answer: a request that is never answered fails (and a drill
+ * or a demo says so) instead of hanging whatever awaits it.
+ */
+const REQUEST_TIMEOUT_MS = 120_000;
+
 /** `X-Orderflow-Signature` for a generic webhook: HMAC-SHA256 over "<unix seconds>.<raw body>". */
 export function signGeneric(secret: string, body: string, at = Math.floor(Date.now() / 1000)): string {
   const digest = createHmac('sha256', secret).update(`${at}.${body}`).digest('hex');
@@ -62,6 +68,7 @@ export class OrderflowClient {
         'x-orderflow-signature': signGeneric(this.options.webhookSecret, body),
       },
       body,
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const json = (await response.json().catch(() => ({}))) as { orderId?: string; duplicate?: boolean };
     return { status: response.status, orderId: json.orderId, duplicate: json.duplicate, body: json };
@@ -75,6 +82,7 @@ export class OrderflowClient {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
   }
