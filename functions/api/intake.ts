@@ -14,7 +14,7 @@ import type { Seller } from '../shared/domain/seller.js';
 import { logger, metrics } from '../shared/logger.js';
 import { isStocked } from '../shared/store/inventory.js';
 import { orderIdFor } from '../shared/store/idempotency.js';
-import { createOrder } from '../shared/store/orders.js';
+import { createOrder, type IdempotencyMatch } from '../shared/store/orders.js';
 import { executionName, startExecution } from '../shared/workflow.js';
 import { badRequest, type FieldProblem } from './http.js';
 
@@ -58,6 +58,8 @@ export interface Intake {
 export interface IntakeResult {
   order: Order;
   duplicate: boolean;
+  /** For a repeat found by an idempotency scope: which one, and the first request's digest. */
+  dedupedBy?: IdempotencyMatch;
 }
 
 /**
@@ -127,9 +129,9 @@ export async function receiveOrder(intake: Intake): Promise<IntakeResult> {
   // No read before the write: the order's write claims its id and idempotency records, and only when
   // one is taken does createOrder read whose it is. A new order costs one DynamoDB write.
   const { records = [], requestDigest } = 'records' in intake.dedupe ? intake.dedupe : {};
-  const { order, duplicate } = await createOrder(buildOrder(intake), records, requestDigest);
+  const { order, duplicate, dedupedBy } = await createOrder(buildOrder(intake), records, requestDigest);
   const waitHours = intake.seller.paymentWaitHours;
-  if (duplicate) return repeat(order, waitHours);
+  if (duplicate) return { ...(await repeat(order, waitHours)), ...(dedupedBy ? { dedupedBy } : {}) };
   metrics.addMetric('OrdersReceived', MetricUnit.Count, 1);
   logger.info('order received', { orderId: order.orderId, source: order.source });
   await ensureStarted(order, waitHours);

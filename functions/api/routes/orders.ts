@@ -3,7 +3,7 @@ import * as z from 'zod';
 import type { Order } from '../../shared/domain/order.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { logger } from '../../shared/logger.js';
-import { getSellerOrder, requestDigestOf } from '../../shared/store/orders.js';
+import { getSellerOrder } from '../../shared/store/orders.js';
 import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { ordersCsv } from '../csv.js';
@@ -82,7 +82,7 @@ export const createOrderRoute = defineRoute({
     const keyScope = key ? scopes.idempotencyKey(sellerId, key) : undefined;
     // The request a key was first used with, as sent: a retry sends the same bytes.
     const requestDigest = createHash('sha256').update(rawBody(event)).digest('base64url');
-    const { order, duplicate } = await receiveOrder({
+    const { order, duplicate, dedupedBy } = await receiveOrder({
       seller,
       source: 'api',
       input: body,
@@ -96,8 +96,9 @@ export const createOrderRoute = defineRoute({
     });
     // A key reused for another request is the client's mistake (the IETF Idempotency-Key draft: 422), as
     // a payment API refuses it, rather than a silent answer with an order the request did not describe.
-    const firstDigest = duplicate && keyScope ? await requestDigestOf(keyScope) : undefined;
-    if (firstDigest && firstDigest !== requestDigest) {
+    // The repeat's lookup read the key's record already: its digest came back with the order.
+    const firstDigest = dedupedBy?.scope === keyScope ? dedupedBy?.requestDigest : undefined;
+    if (duplicate && keyScope && firstDigest && firstDigest !== requestDigest) {
       throw new ApiError(
         422,
         'idempotency_key_reused',

@@ -134,9 +134,9 @@ export function orderItem(order: Order): Record<string, unknown> {
 export async function createOrder(
   order: Order,
   idempotencyScopes: string[],
-  /** A digest of the request that created it, kept on its idempotency records (see requestDigestOf). */
+  /** A digest of the request that created it, kept on its idempotency records (see IdempotencyMatch). */
   requestDigest?: string,
-): Promise<{ order: Order; duplicate: boolean }> {
+): Promise<{ order: Order; duplicate: boolean; dedupedBy?: IdempotencyMatch }> {
   const put = {
     TableName: tableName(),
     Item: orderItem(order),
@@ -175,33 +175,42 @@ export async function createOrder(
   for (let attempt = 0; attempt < 5; attempt++) {
     const result = await transactWrite(items);
     if (result.ok) return created();
-    const existing = await findByIdempotency(idempotencyScopes);
-    if (existing) return { order: existing, duplicate: true };
+    const existing = await findIdempotencyOwner(idempotencyScopes);
+    if (existing) return { order: existing.order, duplicate: true, dedupedBy: existing.match };
     // The scope's owner is being written by a concurrent request whose transaction has not committed.
     await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
   }
   throw new Error(`order ${order.orderId} could not be written: its idempotency record is held elsewhere`);
 }
 
-/** The digest of the request that wrote a scope's idempotency record, if it has a record with one. */
-export async function requestDigestOf(scope: string): Promise<string | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
-  );
-  return Item?.requestDigest as string | undefined;
+/** Which scope found a repeat's order, and the digest of the request that first claimed that scope. */
+export interface IdempotencyMatch {
+  scope: string;
+  requestDigest?: string;
+}
+
+/** The order a scope belongs to (kept as the order's id, or as an idempotency record), and which scope. */
+async function findIdempotencyOwner(
+  scopes: string[],
+): Promise<{ order: Order; match: IdempotencyMatch } | undefined> {
+  for (const scope of scopes) {
+    const byId = await getOrder(orderIdFor(scope));
+    if (byId) return { order: byId, match: { scope } };
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
+    );
+    const order = Item ? await getOrder(Item.orderId as string) : undefined;
+    if (order) {
+      const requestDigest = Item!.requestDigest as string | undefined;
+      return { order, match: { scope, ...(requestDigest ? { requestDigest } : {}) } };
+    }
+  }
+  return undefined;
 }
 
 /** The order a scope belongs to: kept as the order's id, or as an idempotency record. */
 export async function findByIdempotency(scopes: string[]): Promise<Order | undefined> {
-  for (const scope of scopes) {
-    const byId = await getOrder(orderIdFor(scope));
-    if (byId) return byId;
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: tableName(), Key: keys.idempotency(scope), ConsistentRead: true }),
-    );
-    if (Item) return getOrder(Item.orderId as string);
-  }
-  return undefined;
+  return (await findIdempotencyOwner(scopes))?.order;
 }
 
 export interface TransitionOptions {
