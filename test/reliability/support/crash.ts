@@ -2,6 +2,7 @@ import { ListExecutionsCommand, SFNClient, type ExecutionListItem } from '@aws-s
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../infra/local/services.js';
+import { orderflowStateMachineArn } from '../../../infra/local/stepfunctions/orderflow.js';
 import { SETTLED } from '../../../scripts/lib/client.js';
 import {
   awaitSettled,
@@ -21,6 +22,7 @@ import {
   type RuntimeProcessOptions,
 } from './runtime-process.js';
 
+const STATE_MACHINE_ARN = orderflowStateMachineArn(LOCAL_REGION);
 const SEEDED_STOCK = { 'MUG-RED': 100, 'TEE-BLK-M': 50, 'POSTER-A2': 10 };
 
 export interface CrashRun {
@@ -128,12 +130,28 @@ async function checkExecutions(
     credentials: LOCAL_CREDENTIALS,
   });
   try {
+    // An order's status settles before its execution ends: a failed release is marked, then its DLQ
+    // message sent. So the executions are checked, and the DLQ after them, once none is running.
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { executions: running = [] } = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn: STATE_MACHINE_ARN, statusFilter: 'RUNNING' }),
+      );
+      if (running.length === 0) break;
+      if (Date.now() > deadline) {
+        expect(
+          running.map((execution) => execution.name),
+          'executions still running after 120 s',
+        ).toEqual([]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
     const executions: ExecutionListItem[] = [];
     let nextToken: string | undefined;
     do {
       const page = await sfn.send(
         new ListExecutionsCommand({
-          stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:orderflow',
+          stateMachineArn: STATE_MACHINE_ARN,
           maxResults: 1000,
           nextToken,
         }),
