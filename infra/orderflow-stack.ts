@@ -3,7 +3,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
-import type { Auth } from '../functions/api/auth.js';
 import { routes as apiRoutes } from '../functions/api/routes/index.js';
 import { ENV } from '../functions/shared/config.js';
 import { RELEASE_DLQ_ACTIONS } from '../functions/shared/release-dlq.js';
@@ -18,13 +17,8 @@ import {
 } from './constructs/orderflow-function.js';
 import { OrdersApi, type ApiRoute, type CustomDomain } from './constructs/orders-api.js';
 import { OrdersTable } from './constructs/orders-table.js';
-import {
-  DEFAULT_STAGE,
-  StageConfigurationError,
-  stageConfig,
-  type RouteKind,
-  type StageName,
-} from './stages.js';
+import { ROUTE_KINDS } from './throttles.js';
+import { DEFAULT_STAGE, StageConfigurationError, stageConfig, type StageName } from './stages.js';
 
 export interface OrderflowStackProps extends StackProps {
   /** Throttles, concurrency, log level and retention, sandbox providers: infra/stages.ts. Default dev. */
@@ -44,14 +38,6 @@ export const SWEEP_INTERVAL = Duration.minutes(5);
  * one comes within minutes and covers whatever it would have. 1 minute is the least Lambda and EventBridge allow.
  */
 export const SWEEP_MAX_EVENT_AGE = Duration.minutes(1);
-
-/** Which throttle a route of the api function is under, by who calls it. */
-const ROUTE_KINDS: Record<Auth, RouteKind> = {
-  shopifyHmac: 'webhooks',
-  orderflowSignature: 'webhooks',
-  sellerApiKey: 'sellerApi',
-  none: 'public',
-};
 
 const GET = 'dynamodb:GetItem';
 const UPDATE = 'dynamodb:UpdateItem';
@@ -134,7 +120,6 @@ export class OrderflowStack extends Stack {
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
 
     const api = fn('api', 'storefront webhooks and the seller API', {
-      memorySize: 512,
       timeout: Duration.seconds(15),
       reservedConcurrency: stage.reservedConcurrency.api,
     })

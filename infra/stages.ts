@@ -1,19 +1,10 @@
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { STAGE_NAMES, type StageName } from './stage-names.js';
+import { STAGE_THROTTLES, type RouteKind, type Throttle } from './throttles.js';
 
-/** Steady-state requests per second, and the burst above it (API Gateway's token bucket). */
-export interface Throttle {
-  readonly rateLimit: number;
-  readonly burstLimit: number;
-}
+export type { RouteKind, Throttle } from './throttles.js';
 
-/**
- * Which callers a route serves. Each kind has its own API Gateway throttle, so junk sent to a webhook URL
- * (which anyone can reach) uses up the webhook limit only, never the sellers' API.
- */
-export type RouteKind = 'webhooks' | 'sellerApi' | 'public';
-
-export const STAGE_NAMES = ['dev', 'prod'] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
+export { STAGE_NAMES, type StageName } from './stage-names.js';
 
 /** What differs between a stage's deployments; everything else (the code included) is the same. */
 export interface StageConfig {
@@ -37,11 +28,7 @@ export interface StageConfig {
 export const STAGES: Readonly<Record<StageName, StageConfig>> = {
   dev: {
     name: 'dev',
-    throttles: {
-      webhooks: { rateLimit: 20, burstLimit: 40 },
-      sellerApi: { rateLimit: 50, burstLimit: 100 },
-      public: { rateLimit: 5, burstLimit: 10 },
-    },
+    throttles: STAGE_THROTTLES.dev,
     reservedConcurrency: { api: 10, reserveStock: 2 },
     logLevel: 'DEBUG',
     logRetention: RetentionDays.ONE_WEEK,
@@ -50,11 +37,7 @@ export const STAGES: Readonly<Record<StageName, StageConfig>> = {
   },
   prod: {
     name: 'prod',
-    throttles: {
-      webhooks: { rateLimit: 200, burstLimit: 400 },
-      sellerApi: { rateLimit: 500, burstLimit: 1000 },
-      public: { rateLimit: 10, burstLimit: 20 },
-    },
+    throttles: STAGE_THROTTLES.prod,
     reservedConcurrency: { api: 100, reserveStock: 10 },
     logLevel: 'INFO',
     logRetention: RetentionDays.THREE_MONTHS,

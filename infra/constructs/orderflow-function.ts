@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/config.js';
 import { INDEXES } from '../../functions/shared/store/schema.js';
 import { ESBUILD, functionEntry, type FunctionName } from '../bundling.js';
+import { FUNCTION_MEMORY_MB } from '../function-memory.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { FulfillmentWorkflow } from './fulfillment-workflow.js';
 
@@ -36,7 +37,6 @@ export interface OrderflowFunctionProps {
   readonly logRetention: logs.RetentionDays;
   /** Default 20 s: under the 30 s TimeoutSeconds of every task state, so the state sees the Lambda error. */
   readonly timeout?: Duration;
-  readonly memorySize?: number;
   /** Retries of asynchronous invocations (the schedule); default Lambda's own (2). */
   readonly retryAttempts?: number;
   /** How long an asynchronous invocation may wait (throttled, say) before Lambda drops it; default 6 h. */
@@ -79,7 +79,7 @@ export class OrderflowFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 256,
+      memorySize: FUNCTION_MEMORY_MB[props.name],
       timeout: props.timeout ?? Duration.seconds(20),
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,

@@ -7,7 +7,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { RouteKind, Throttle } from '../stages.js';
+import type { RouteKind, Throttle } from '../throttles.js';
 
 /** A route of the api function's router, and which callers it serves. */
 export interface ApiRoute {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { STAGE_NAMES, type StageName } from '../stage-names.js';
 
 /** Local runtime settings: the design's defaults, each overridable by an environment variable. */
 export interface LocalConfig {
@@ -29,6 +30,11 @@ export interface LocalConfig {
   awsFaultRate: number;
   /** Seed of the fault drills' random choices, so a drill can be replayed. */
   faultSeed: number;
+  /**
+   * Enforce a stage's API Gateway throttles in the local gateway (ORDERFLOW_THROTTLE_STAGE=dev|prod), for
+   * load tests; off by default, so local work and the drills are not held to a deployed stage's limits.
+   */
+  throttleStage?: StageName;
 }
 
 function intFrom(name: string, fallback: number): number {
@@ -91,5 +97,14 @@ export function loadLocalConfig(): LocalConfig {
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),
     faultSeed: count('ORDERFLOW_FAULT_SEED', 1),
+    ...throttleStage(),
   };
+}
+
+function throttleStage(): { throttleStage?: StageName } {
+  const raw = process.env.ORDERFLOW_THROTTLE_STAGE;
+  if (raw === undefined || raw === '') return {};
+  if (!(STAGE_NAMES as readonly string[]).includes(raw))
+    throw new Error(`ORDERFLOW_THROTTLE_STAGE must be one of ${STAGE_NAMES.join(', ')}, got ${raw}`);
+  return { throttleStage: raw as StageName };
 }

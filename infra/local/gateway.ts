@@ -95,6 +95,8 @@ export async function startGateway(options: {
   host?: string;
   handler: HttpHandler;
   functionName?: string;
+  /** API Gateway's throttles (infra/local/throttle.ts): false answers 429 without invoking the function. */
+  admit?: (method: string, path: string) => boolean;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -110,6 +112,17 @@ export async function startGateway(options: {
         writeResult(response, {
           statusCode: 413,
           body: JSON.stringify({ message: 'Request Entity Too Large' }),
+        });
+        return;
+      }
+      const method = (request.method ?? 'GET').toUpperCase();
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (options.admit && !options.admit(method, path)) {
+        // API Gateway's own answer when a route's throttle is spent.
+        writeResult(response, {
+          statusCode: 429,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ message: 'Too Many Requests' }),
         });
         return;
       }

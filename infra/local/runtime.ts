@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { LocalConfig } from './config.js';
+import { routeThrottle } from './throttle.js';
 import { startGateway, type HttpHandler } from './gateway.js';
 import { lambdaContext } from './lambda-context.js';
 import {
@@ -90,10 +91,12 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     stopped.unshift(() => stepFunctions.stop());
 
     const api = parity.deployed('api', (await import('../../functions/api/handler.js')).handler as Handler);
+    const { routes } = await import('../../functions/api/routes/index.js');
     const gateway = await startGateway({
       port: config.port,
       host: config.host,
       handler: api as unknown as HttpHandler,
+      ...(config.throttleStage ? { admit: routeThrottle(routes, config.throttleStage) } : {}),
     });
     stopped.unshift(() => gateway.stop());
 
