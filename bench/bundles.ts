@@ -23,6 +23,8 @@ export interface BundleReport {
   /** The bundle imports and exports a `handler` function (with @aws-sdk/* resolved as the runtime does). */
   loads: boolean;
   loadError?: string;
+  /** The packages the bundle imports at load and leaves to the Lambda runtime (the AWS SDK clients). */
+  externals: string[];
 }
 
 function ownerOf(input: string): string {
@@ -73,9 +75,20 @@ async function bundle(name: FunctionName, outDir: string): Promise<BundleReport>
   } catch (error) {
     loadError = (error as Error).message;
   }
+  const output = Object.entries(outputs).find(([path]) => path.endsWith(`${name}/index.mjs`))?.[1];
+  // Static imports only: what a dynamic import() loads later is not part of the cold start.
+  const externals = [
+    ...new Set(
+      (output?.imports ?? [])
+        .filter((imported) => imported.external && imported.kind === 'import-statement')
+        .filter((imported) => !imported.path.startsWith('node:'))
+        .map((imported) => imported.path),
+    ),
+  ].sort();
   return {
     name,
     bytes,
+    externals,
     sourceMapBytes: sizeOf(`${name}/index.mjs.map`),
     underGoal: bytes < BUNDLE_GOAL_BYTES,
     largest: largestInputs(result.metafile, `${name}/index.mjs`),

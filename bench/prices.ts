@@ -10,30 +10,36 @@ export const PRICES = {
   dynamoReadUnit: { usd: 0.000000125, per: 'DynamoDB on-demand read request unit ($0.125 per 1M)' },
   sqsRequest: { usd: 0.0000004, per: 'SQS standard request ($0.40 per 1M)' },
   httpApiRequest: { usd: 0.000001, per: 'API Gateway HTTP API request ($1.00 per 1M)' },
+  logsIngestedGb: { usd: 0.5, per: 'CloudWatch Logs GB ingested (Standard class)' },
+  xrayTrace: { usd: 0.000005, per: 'X-Ray trace recorded ($5.00 per 1M)' },
 } as const;
-
-/** Memory the CDK stack gives each function, for GB-seconds. */
-export const LAMBDA_MEMORY_GB = 0.25;
 
 export interface UsagePerOrder {
   transitions: number;
   lambdaInvocations: number;
-  lambdaSeconds: number;
+  /** Billed seconds × the memory the stack gives each function (infra/function-memory.ts), summed. */
+  lambdaGbSeconds: number;
   writeUnits: number;
   readUnits: number;
   sqsRequests: number;
   apiRequests: number;
+  /** Bytes ingested by CloudWatch Logs: function logs, the state machine's log, API access logs. */
+  logBytes: number;
+  /** X-Ray traces recorded (every one sampled: an upper bound). */
+  traces: number;
 }
 
 export function costPerThousand(usage: UsagePerOrder) {
   const lines = {
     'Step Functions transitions': usage.transitions * PRICES.stepFunctionsTransition.usd,
     'Lambda requests': usage.lambdaInvocations * PRICES.lambdaRequest.usd,
-    'Lambda compute': usage.lambdaSeconds * LAMBDA_MEMORY_GB * PRICES.lambdaGbSecondArm.usd,
+    'Lambda compute': usage.lambdaGbSeconds * PRICES.lambdaGbSecondArm.usd,
     'DynamoDB writes': usage.writeUnits * PRICES.dynamoWriteUnit.usd,
     'DynamoDB reads': usage.readUnits * PRICES.dynamoReadUnit.usd,
     'SQS requests': usage.sqsRequests * PRICES.sqsRequest.usd,
     'API Gateway requests': usage.apiRequests * PRICES.httpApiRequest.usd,
+    'CloudWatch Logs ingestion': (usage.logBytes / 2 ** 30) * PRICES.logsIngestedGb.usd,
+    'X-Ray traces': usage.traces * PRICES.xrayTrace.usd,
   };
   const perThousand = Object.fromEntries(Object.entries(lines).map(([name, usd]) => [name, usd * 1000]));
   const total = Object.values(perThousand).reduce((sum, usd) => sum + usd, 0);

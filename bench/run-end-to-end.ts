@@ -17,12 +17,51 @@ const TIME_SCALE = 100_000;
 const LIGHT_ORDERS = 30;
 const outPath = process.argv.at(-1)!;
 
+/**
+ * The size of the record Step Functions logs for a history event at level ALL without execution data
+ * (the stack's setting): the event's id, type, timestamps and details, with inputs and outputs left out.
+ */
+function stateMachineLogRecordBytes(event: Record<string, unknown>): number {
+  const details = Object.fromEntries(
+    Object.entries(event)
+      .filter(([key]) => key.endsWith('EventDetails'))
+      .flatMap(([, value]) => Object.entries((value ?? {}) as Record<string, unknown>))
+      .filter(([key]) => !['input', 'output', 'inputDetails', 'outputDetails', 'parameters'].includes(key)),
+  );
+  const record = {
+    id: String(event.id),
+    type: event.type,
+    details,
+    previous_event_id: String(event.previousEventId ?? 0),
+    event_timestamp: String(new Date(event.timestamp as string | number | Date).getTime()),
+    execution_arn:
+      'arn:aws:states:us-east-1:123456789012:execution:Orderflow-prod-Fulfillment:ord_0123456789abcdef01234567',
+    redrive_count: '0',
+  };
+  return Buffer.byteLength(JSON.stringify(record)) + 1;
+}
+
 const samples: { atMs: number; rssBytes: number; heapUsedBytes: number }[] = [];
 const t0 = performance.now();
 const sample = () => {
   const { rss, heapUsed } = process.memoryUsage();
   samples.push({ atMs: Math.round(performance.now() - t0), rssBytes: rss, heapUsedBytes: heapUsed });
 };
+
+// The prod stage's log level (infra/stages.ts), so the log bytes priced are the ones prod would write.
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+
+/** Bytes the functions log while the meters are on: what CloudWatch Logs would ingest from them. */
+let logBytes = 0;
+let meterOn = (): boolean => false;
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+  stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (meterOn())
+      logBytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength;
+    return write(chunk, ...rest);
+  }) as typeof stream.write;
+}
 
 const { runtime, stop } = await startBenchRuntime({ timeScale: TIME_SCALE });
 try {
@@ -32,6 +71,7 @@ try {
 
   // The meters go on the modules the runtime imported: same URLs, same instances.
   const meter = new UsageMeter();
+  meterOn = () => meter.on;
   const clients = await import('../functions/shared/clients.js');
   meter.meterDynamo(clients.documents);
   const api = await import('../functions/api/handler.js');
@@ -54,6 +94,7 @@ try {
     throw new Error('the usage meters saw nothing: the runtime runs other module instances');
   }
   meter.reset();
+  logBytes = 0;
 
   const { engine } = runtime.stepFunctions;
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -83,9 +124,22 @@ try {
   clearInterval(sampler);
   sample();
   meter.on = false;
+  const functionLogBytes = logBytes;
   const maxRssKb = process.resourceUsage().maxRSS;
   gc?.();
   const heapAfterGcAfter = process.memoryUsage().heapUsed;
+
+  // A second batch as large: a leak keeps growing the heap kept after it; warm-up growth does not recur.
+  const second = await sendWebhooks({
+    baseUrl: runtime.url,
+    sellerId: seller.sellerId,
+    secret: seller.webhookSecret,
+    concurrency: 32,
+    count: ORDERS,
+  });
+  await Promise.all(second.orderIds.map((orderId) => engine.awaitExecution(orderId, 240_000)));
+  gc?.();
+  const heapAfterGcSecond = process.memoryUsage().heapUsed;
 
   // What the executions' histories and the orders say (read after the meters stopped).
   const { getOrder } = await import('../functions/shared/store/orders.js');
@@ -94,6 +148,7 @@ try {
   const transitions: number[] = [];
   const historyLambda = { scheduled: 0, succeeded: 0, failed: 0 };
   let sqsTasks = 0;
+  let stateMachineLogBytes = 0;
   const workflowMs: number[] = [];
   for (const orderId of sent.orderIds) {
     const order = await getOrder(orderId);
@@ -102,6 +157,7 @@ try {
     executionStatuses[description.status] = (executionStatuses[description.status] ?? 0) + 1;
     workflowMs.push((description.stopDate?.getTime() ?? Date.now()) - description.startDate.getTime());
     const history = engine.history(orderId);
+    stateMachineLogBytes += history.reduce((total, event) => total + stateMachineLogRecordBytes(event), 0);
     transitions.push(history.filter((event) => event.type.endsWith('StateEntered')).length);
     for (const event of history) {
       if (event.type === 'LambdaFunctionScheduled') historyLambda.scheduled++;
@@ -180,7 +236,10 @@ try {
         cpuPercent: ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
         maxRssBytes: maxRssKb * 1024,
         samples,
-        heapAfterGc: gc ? { before: heapAfterGcBefore, after: heapAfterGcAfter } : undefined,
+        heapAfterGc: gc
+          ? { before: heapAfterGcBefore, after: heapAfterGcAfter, afterSecond: heapAfterGcSecond }
+          : undefined,
+        logs: { functionBytes: functionLogBytes, stateMachineBytes: stateMachineLogBytes },
         transitions: { total: sum(transitions), counts: transitionCounts },
         historyLambda,
         sqsTasks,

@@ -2,8 +2,9 @@
  * Intake workload (run by bench/intake.ts in its own process). Starts the local runtime, then measures
  * in the same run and on the same DynamoDB Local: (1) the raw PutItem rate at 32 concurrent callers,
  * with items the size of a stored order; (2) signed generic webhooks at 32 concurrent senders through
- * the HTTP gateway, with the workflow engine running the orders they create, as `npm start` does. The
- * clients of both run in their own process (lib/load.ts).
+ * the HTTP gateway, with the workflow engine running the orders they create, as `npm start` does;
+ * (3) both again open loop, offered at a fixed rate (100 a second for 30 s). The clients run in their
+ * own process (lib/load.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -19,6 +20,9 @@ import { percentile } from './lib/stats.js';
 const CONCURRENCY = 32;
 const WARMUP_MS = 2_000;
 const MEASURE_MS = Number(process.env.BENCH_INTAKE_MS ?? 10_000);
+/** The open loop: orders offered at a fixed rate, as storefronts send them, whatever the answers. */
+const OPEN_RATE = Number(process.env.BENCH_OPEN_RATE ?? 100);
+const OPEN_MS = Number(process.env.BENCH_OPEN_MS ?? 30_000);
 const outPath = process.argv.at(-1)!;
 
 /** DynamoDB's item size rule: attribute names plus values (strings as UTF-8, numbers ~ digits / 2). */
@@ -210,6 +214,34 @@ try {
   profile.on = false;
   const accepted = intake.statuses[202] ?? 0;
 
+  // (3) The same two, open loop: raw PutItem, then webhooks, each offered at OPEN_RATE a second.
+  const openSummary = (load: LoadResult, ok: number) => ({
+    sent: load.sent,
+    answered: load.statuses[ok] ?? 0,
+    statuses: load.statuses,
+    p50Ms: percentile(load.latencies, 50),
+    p99Ms: percentile(load.latencies, 99),
+    maxMs: percentile(load.latencies, 100),
+  });
+  const openPut = await runLoad({
+    kind: 'putItem',
+    endpoint: runtime.dynamo.endpoint,
+    table: rawTable,
+    paddingBytes,
+    concurrency: 0,
+    durationMs: OPEN_MS,
+    ratePerSecond: OPEN_RATE,
+  });
+  const openIntake = await runLoad({
+    kind: 'webhooks',
+    baseUrl: runtime.url,
+    sellerId: seller.sellerId,
+    secret: seller.webhookSecret,
+    concurrency: 0,
+    durationMs: OPEN_MS,
+    ratePerSecond: OPEN_RATE,
+  });
+
   writeFileSync(
     outPath,
     JSON.stringify(
@@ -231,6 +263,12 @@ try {
           runtimeCpuPercent: ((cpu.user + cpu.system) / 1000 / intake.elapsedMs) * 100,
         },
         profile: profile.summary(),
+        openLoop: {
+          ratePerSecond: OPEN_RATE,
+          durationMs: OPEN_MS,
+          putItem: openSummary(openPut, 200),
+          intake: openSummary(openIntake, 202),
+        },
       },
       null,
       2,

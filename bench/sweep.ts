@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { runChild } from './lib/child.js';
-import { loadNow, writeSection, yes, type Section } from './lib/section.js';
+import { figureGoal, loadNow, writeSection, yes, type Section } from './lib/section.js';
 import { PRICES } from './prices.js';
 
 interface SweepFigures {
@@ -43,13 +43,13 @@ export function sweepSection(result: SweepResult, load: Section['load']): Sectio
   const { first, second, baseline } = result;
   const withinTimeout = first.complete && first.wallMs < result.timeoutMs;
   const goals = [
-    {
-      goal: `sweep of ${n(result.openOrders)} open orders within its timeout (${s(result.timeoutMs)})`,
-      measured:
-        `${s(first.wallMs)} for the ${n(first.read)} due; ${n(first.dynamo.readUnits)} read units ` +
+    figureGoal(
+      `sweep of ${n(result.openOrders)} open orders within its timeout (${s(result.timeoutMs)})`,
+      { value: first.wallMs, unit: 's', op: '<', limit: result.timeoutMs },
+      `${s(first.wallMs)} for the ${n(first.read)} due; ${n(first.dynamo.readUnits)} read units ` +
         `(reading every open order: ${n(baseline.readUnits)})`,
-      met: withinTimeout,
-    },
+      first.complete,
+    ),
   ];
   const looksPerSecond = first.checked / (first.wallMs / 1000);
   const row = (name: string, f: SweepFigures) =>

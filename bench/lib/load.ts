@@ -11,25 +11,28 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient } from '../../infra/local/services.js';
-import { sendWebhooks, type SendResult } from './sender.js';
+import { Agent } from 'node:http';
+import { post, sendWebhooks, signedWebhook, type SendResult } from './sender.js';
 
-export type LoadSpec =
+/**
+ * A closed loop (`concurrency` callers, each sending when its last answer came) or, with `ratePerSecond`,
+ * an open loop: requests sent on a fixed schedule whatever the answers, as storefronts send, each one's
+ * latency counted from when it was due (so a stall counts against every request it delays).
+ */
+export type LoadSpec = (
   | {
       kind: 'putItem';
       endpoint: string;
       table: string;
       paddingBytes: number;
-      concurrency: number;
-      durationMs: number;
     }
   | {
       kind: 'webhooks';
       baseUrl: string;
       sellerId: string;
       secret: string;
-      concurrency: number;
-      durationMs: number;
-    };
+    }
+) & { concurrency: number; durationMs: number; ratePerSecond?: number };
 
 export type LoadResult = Pick<SendResult, 'latencies' | 'statuses' | 'elapsedMs' | 'sent'>;
 
@@ -56,6 +59,65 @@ async function putItems(spec: Extract<LoadSpec, { kind: 'putItem' }>): Promise<L
   return result;
 }
 
+/** `once` called on a fixed schedule for `durationMs`; each latency from when its call was due. */
+async function openLoop(
+  ratePerSecond: number,
+  durationMs: number,
+  once: () => Promise<number>,
+): Promise<LoadResult> {
+  const result: LoadResult = { latencies: [], statuses: {}, elapsedMs: 0, sent: 0 };
+  const interval = 1000 / ratePerSecond;
+  const total = Math.floor((durationMs / 1000) * ratePerSecond);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let index = 0; index < total; index++) {
+    const due = started + index * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    result.sent++;
+    inFlight.push(
+      once().then(
+        (status) => {
+          result.latencies.push(performance.now() - due);
+          result.statuses[status] = (result.statuses[status] ?? 0) + 1;
+        },
+        () => {
+          result.statuses[0] = (result.statuses[0] ?? 0) + 1;
+        },
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  result.elapsedMs = performance.now() - started;
+  return result;
+}
+
+async function putItemsOpen(spec: Extract<LoadSpec, { kind: 'putItem' }>, rate: number): Promise<LoadResult> {
+  const dynamo = localDynamoClient(spec.endpoint);
+  const padding = 'x'.repeat(spec.paddingBytes);
+  const result = await openLoop(rate, spec.durationMs, async () => {
+    const item = { PK: { S: `RAW#${randomUUID()}` }, SK: { S: 'ITEM' }, data: { S: padding } };
+    await dynamo.send(new PutItemCommand({ TableName: spec.table, Item: item }));
+    return 200;
+  });
+  dynamo.destroy();
+  return result;
+}
+
+async function webhooksOpen(
+  spec: Extract<LoadSpec, { kind: 'webhooks' }>,
+  rate: number,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true });
+  const url = new URL(`/webhooks/orders/${spec.sellerId}`, spec.baseUrl);
+  const result = await openLoop(rate, spec.durationMs, async () => {
+    const { body, headers } = signedWebhook(spec.secret);
+    return (await post(agent, url, headers, body)).status;
+  });
+  agent.destroy();
+  return result;
+}
+
 async function webhooks(spec: Extract<LoadSpec, { kind: 'webhooks' }>): Promise<LoadResult> {
   const { latencies, statuses, elapsedMs, sent } = await sendWebhooks(spec);
   return { latencies, statuses, elapsedMs, sent };
@@ -73,6 +135,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
 if (process.argv[1] === self) {
   const spec = JSON.parse(process.argv[2]!) as LoadSpec;
-  const result = spec.kind === 'putItem' ? await putItems(spec) : await webhooks(spec);
+  const rate = spec.ratePerSecond;
+  const result =
+    spec.kind === 'putItem'
+      ? await (rate ? putItemsOpen(spec, rate) : putItems(spec))
+      : await (rate ? webhooksOpen(spec, rate) : webhooks(spec));
   process.stdout.write(JSON.stringify(result));
 }

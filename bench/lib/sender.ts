@@ -13,7 +13,7 @@ export interface SendResult {
 }
 
 /** One POST over a kept-alive connection; resolves with the status and the body. */
-function post(
+export function post(
   agent: Agent,
   url: URL,
   headers: Record<string, string>,
@@ -35,6 +35,18 @@ function post(
     outgoing.on('error', reject);
     outgoing.end(body);
   });
+}
+
+/** A generic webhook's body and headers, signed: ready before its request's clock starts. */
+export function signedWebhook(
+  secret: string,
+  order: () => OrderInput = sampleOrder,
+): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify(order());
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'x-orderflow-signature': signGeneric(secret, body) },
+  };
 }
 
 /**
@@ -60,11 +72,7 @@ export async function sendWebhooks(options: {
   const sender = async () => {
     while (result.sent < limit && performance.now() < deadline) {
       result.sent++;
-      const body = JSON.stringify((options.order ?? sampleOrder)());
-      const headers = {
-        'content-type': 'application/json',
-        'x-orderflow-signature': signGeneric(options.secret, body),
-      };
+      const { body, headers } = signedWebhook(options.secret, options.order);
       const at = performance.now();
       let status = 0;
       try {
