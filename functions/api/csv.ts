@@ -57,12 +57,18 @@ export function orderRow(order: Order): Record<(typeof CSV_COLUMNS)[number], str
   };
 }
 
+const CSV_OPTIONS = {
+  columns: [...CSV_COLUMNS],
+  record_delimiter: 'windows',
+  // Any line break in a cell, a lone CR or LF included, is quoted: it never ends a record.
+  quoted_match: /[\r\n]/,
+} as const;
+
 export function ordersCsv(orders: readonly Order[]): string {
-  return stringify(orders.map(orderRow), {
-    header: true,
-    columns: [...CSV_COLUMNS],
-    record_delimiter: 'windows',
-    // Any line break in a cell, a lone CR or LF included, is quoted: it never ends a record.
-    quoted_match: /[\r\n]/,
-  });
+  return stringify(orders.map(orderRow), { ...CSV_OPTIONS, header: true });
+}
+
+/** What one order's row adds to an export's Lambda answer, where the CSV is a JSON string. */
+export function csvRowBytes(order: Order): number {
+  return Buffer.byteLength(JSON.stringify(stringify([orderRow(order)], CSV_OPTIONS))) - 2;
 }

@@ -6,7 +6,7 @@ import { logger } from '../../shared/logger.js';
 import { getSellerOrder } from '../../shared/store/orders.js';
 import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
-import { ordersCsv } from '../csv.js';
+import { csvRowBytes, ordersCsv } from '../csv.js';
 import { ApiError, badRequest, header, json, rawBody, type ApiEvent } from '../http.js';
 import { receiveOrder, requireKnownSkus } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
@@ -31,6 +31,12 @@ import {
   releaseHeldOrder,
   retryOrder,
 } from '../seller-actions.js';
+
+/**
+ * What a page of orders may take of Lambda's 6 MB answer (6,291,456 bytes, the JSON envelope and headers
+ * included): a page ends early, with its cursor, rather than grow past it.
+ */
+export const ANSWER_BUDGET_BYTES = 5 * 2 ** 20;
 
 const TAG = 'orders';
 
@@ -140,6 +146,11 @@ export const searchOrdersRoute = defineRoute({
       limit: query.limit,
       cursorKey,
       ...(query.cursor ? { cursor: query.cursor } : {}),
+      // The body is JSON inside Lambda's JSON answer: each order counted as escaped twice.
+      maxBytes: {
+        limit: ANSWER_BUDGET_BYTES,
+        sizeOf: (order) => Buffer.byteLength(JSON.stringify(JSON.stringify(publicOrder(order)))),
+      },
     });
     return json(200, { items: page.items.map(publicOrder), nextCursor: page.nextCursor });
   },
@@ -161,6 +172,7 @@ export const exportOrdersRoute = defineRoute({
       limit: query.limit,
       cursorKey,
       ...(query.cursor ? { cursor: query.cursor } : {}),
+      maxBytes: { limit: ANSWER_BUDGET_BYTES, sizeOf: csvRowBytes },
     });
     return {
       statusCode: 200,

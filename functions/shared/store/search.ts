@@ -210,6 +210,12 @@ export interface SearchOptions {
   cursorKey: string;
   /** How many index entries one page may examine before it stops with a cursor. */
   budget?: number;
+  /**
+   * A page ends before the order that would take it past this many bytes, each order counted by
+   * `sizeOf` (what it adds to the answer), so no answer outgrows Lambda's 6 MB; a page holds at least
+   * one order whatever its size.
+   */
+  maxBytes?: { limit: number; sizeOf: (order: Order) => number };
 }
 
 /**
@@ -241,6 +247,7 @@ export async function searchOrders(
   }
   const items: Order[] = [];
   let examined = 0;
+  let bytes = 0;
   let position: string | undefined;
   let more = true;
   while (items.length < options.limit && examined < budget) {
@@ -268,10 +275,17 @@ export async function searchOrders(
     let index = 0;
     for (; index < rows.length && items.length < options.limit; index++) {
       const row = rows[index]!;
+      const order = orders.get(row.orderId as string);
+      const kept = order && matches(order, sellerId, filters) ? order : undefined;
+      if (kept && options.maxBytes) {
+        const size = options.maxBytes.sizeOf(kept);
+        // Full: the cursor stays on the order before, so the next page starts with this one.
+        if (items.length > 0 && bytes + size > options.maxBytes.limit) break;
+        bytes += size;
+      }
       examined++;
       position = row[sortName] as string;
-      const order = orders.get(row.orderId as string);
-      if (order && matches(order, sellerId, filters)) items.push(order);
+      if (kept) items.push(kept);
     }
     startKey = page.LastEvaluatedKey;
     if (index === rows.length && !startKey) {
