@@ -17,7 +17,7 @@ import {
 } from './constructs/orderflow-function.js';
 import { OrdersApi, type ApiRoute, type CustomDomain } from './constructs/orders-api.js';
 import { OrdersTable } from './constructs/orders-table.js';
-import { ROUTE_KINDS } from './throttles.js';
+import { ROUTE_KINDS, SELLER_API_RATE } from './throttles.js';
 import { DEFAULT_STAGE, StageConfigurationError, stageConfig, type StageName } from './stages.js';
 
 export interface OrderflowStackProps extends StackProps {
@@ -120,6 +120,7 @@ export class OrderflowStack extends Stack {
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
 
     const api = fn('api', 'storefront webhooks and the seller API', {
+      environment: { ...environment, [ENV.sellerApiRate]: String(SELLER_API_RATE[stage.name]) },
       timeout: Duration.seconds(15),
       reservedConcurrency: stage.reservedConcurrency.api,
     })

@@ -40,3 +40,10 @@ export const STAGE_THROTTLES: Readonly<Record<StageName, Readonly<Record<RouteKi
     public: { rateLimit: 10, burstLimit: 20 },
   },
 };
+
+/**
+ * Seller API requests one seller may make a second, whatever API Gateway's route throttles still allow:
+ * the api function counts them per seller (functions/shared/store/rate-limits.ts), so one seller's script
+ * cannot use up the limit every seller shares.
+ */
+export const SELLER_API_RATE: Readonly<Record<StageName, number>> = { dev: 10, prod: 50 };

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import type { Seller } from '../shared/domain/seller.js';
 import { IllegalTransitionError, NotFoundError, TransientError } from '../shared/errors.js';
+import { ENV, numberEnv } from '../shared/config.js';
+import { takeApiRequest } from '../shared/store/rate-limits.js';
 import { InvalidCursorError } from '../shared/store/search.js';
 import { authenticateSeller, authenticateWebhook, type Auth } from './auth.js';
 import {
@@ -82,6 +84,22 @@ export function defineRoute<
   return definition as unknown as Route;
 }
 
+/** SELLER_API_RATE_PER_SECOND, read when first needed; 0 when unset (no per-seller limit). */
+let sellerApiRate: number | undefined;
+
+/** 429 when the seller has used up this second's share of the seller API. */
+async function withinSellerRate(sellerId: string): Promise<void> {
+  sellerApiRate ??= process.env[ENV.sellerApiRate] ? numberEnv(ENV.sellerApiRate, 0) : 0;
+  if (!sellerApiRate || (await takeApiRequest(sellerId, sellerApiRate))) return;
+  throw new ApiError(
+    429,
+    'rate_limited',
+    `more than ${sellerApiRate} seller API requests in a second; try again in a second`,
+    undefined,
+    { 'retry-after': '1' },
+  );
+}
+
 /** Known failures as the contract's answers; anything else is a bug and goes to the error handler. */
 export function errorResponse(error: unknown): ApiResult {
   if (error instanceof ApiError) return errorResult(error);
@@ -116,8 +134,10 @@ export function routeHandler(route: Route) {
       let sellerId = '';
       let cursorKey = '';
       let seller: Seller | undefined;
-      if (route.auth === 'sellerApiKey') ({ sellerId, cursorKey } = await authenticateSeller(event));
-      else if (route.auth !== 'none') {
+      if (route.auth === 'sellerApiKey') {
+        ({ sellerId, cursorKey } = await authenticateSeller(event));
+        await withinSellerRate(sellerId);
+      } else if (route.auth !== 'none') {
         seller = await authenticateWebhook(event, raw, route.auth);
         sellerId = seller.sellerId;
       }

@@ -28,4 +28,6 @@ export const ENV = {
   faultRate: 'ORDERFLOW_FAULT_RATE',
   /** Seed of those faults' draws (default 1): the same seed gives the same sequence. */
   faultSeed: 'ORDERFLOW_FAULT_SEED',
+  /** Seller API requests one seller may make a second (set per stage by the stack); unset, no limit. */
+  sellerApiRate: 'SELLER_API_RATE_PER_SECOND',
 } as const;

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { LocalConfig } from './config.js';
 import { routeThrottle } from './throttle.js';
+import { ENV } from '../../functions/shared/config.js';
+import { SELLER_API_RATE } from '../throttles.js';
 import { startGateway, type HttpHandler } from './gateway.js';
 import { lambdaContext } from './lambda-context.js';
 import {
@@ -91,6 +93,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     stopped.unshift(() => stepFunctions.stop());
 
     const api = parity.deployed('api', (await import('../../functions/api/handler.js')).handler as Handler);
+    // The stage's per-seller limit too, as the stack gives it to the api function.
+    if (config.throttleStage) process.env[ENV.sellerApiRate] = String(SELLER_API_RATE[config.throttleStage]);
     const { routes } = await import('../../functions/api/routes/index.js');
     const gateway = await startGateway({
       port: config.port,

@@ -13,6 +13,7 @@
  * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
+ * | API rate window   | RATE#<sellerId>          | <epoch second>        | (TTL: expiresAt; a seller's API requests)   |
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -51,6 +52,7 @@ export const keys = {
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
   label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
+  rateWindow: (sellerId: string, second: number) => ({ PK: `RATE#${sellerId}`, SK: String(second) }),
 };
 
 /**
