@@ -49,6 +49,7 @@ export const SWEEP_MAX_EVENT_AGE = Duration.minutes(1);
 const ROUTE_KINDS: Record<Auth, RouteKind> = {
   shopifyHmac: 'webhooks',
   orderflowSignature: 'webhooks',
+  stripeSignature: 'webhooks',
   sellerApiKey: 'sellerApi',
   none: 'public',
 };

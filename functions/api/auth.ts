@@ -1,11 +1,12 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { acceptedWebhookSecrets, type Seller } from '../shared/domain/seller.js';
 import { metrics } from '../shared/logger.js';
+import { getProviderCredentials } from '../shared/store/provider-secrets.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
 import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
-export type Auth = 'sellerApiKey' | 'shopifyHmac' | 'orderflowSignature' | 'none';
+export type Auth = 'sellerApiKey' | 'shopifyHmac' | 'orderflowSignature' | 'stripeSignature' | 'none';
 
 export const SELLER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const BEARER = /^Bearer ([\x21-\x7e]{8,512})$/i;
@@ -35,21 +36,33 @@ export async function authenticateSeller(event: ApiEvent): Promise<ApiKeyOwner> 
 export async function authenticateWebhook(
   event: ApiEvent,
   rawBody: Buffer,
-  scheme: 'shopifyHmac' | 'orderflowSignature',
+  scheme: 'shopifyHmac' | 'orderflowSignature' | 'stripeSignature',
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
   const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
-  const secrets = seller ? acceptedWebhookSecrets(seller) : [];
+  // Stripe signs with the endpoint's secret, kept with the seller's Stripe credentials.
+  const secrets = !seller
+    ? []
+    : scheme === 'stripeSignature'
+      ? ((await getProviderCredentials(sellerId, 'stripe'))?.webhookSecrets ?? [])
+      : acceptedWebhookSecrets(seller);
   const valid =
     scheme === 'shopifyHmac'
       ? verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets)
-      : verifyOrderflowSignature(rawBody, header(event, 'x-orderflow-signature'), secrets);
+      : // Stripe-Signature is the same scheme as ours: t=, any matching v1 of "<t>.<raw body>", 300 s.
+        verifyOrderflowSignature(
+          rawBody,
+          header(event, scheme === 'stripeSignature' ? 'stripe-signature' : 'x-orderflow-signature'),
+          secrets,
+        );
   if (!seller || !valid) {
     metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
     throw unauthorized(
       scheme === 'shopifyHmac'
         ? 'the X-Shopify-Hmac-Sha256 signature does not match'
-        : 'the X-Orderflow-Signature is missing, stale or does not match',
+        : scheme === 'stripeSignature'
+          ? 'the Stripe-Signature is missing, stale or does not match'
+          : 'the X-Orderflow-Signature is missing, stale or does not match',
     );
   }
   return seller;

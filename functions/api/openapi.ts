@@ -17,6 +17,7 @@ const SECURITY: Record<Route['auth'], Record<string, string[]>[]> = {
   sellerApiKey: [{ sellerApiKey: [] }],
   shopifyHmac: [{ shopifyHmac: [] }],
   orderflowSignature: [{ orderflowSignature: [] }],
+  stripeSignature: [{ stripeSignature: [] }],
   none: [],
 };
 
@@ -115,6 +116,13 @@ export function openApiDocument(routes: readonly Route[]) {
           in: 'header',
           name: 'X-Orderflow-Signature',
           description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
+        },
+        stripeSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Stripe-Signature',
+          description:
+            't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">[,v1=…] with the seller\'s Stripe endpoint secret(s)',
         },
       },
     },

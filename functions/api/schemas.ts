@@ -340,3 +340,24 @@ export const openApiDocumentSchema = z.looseObject({
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
 });
+
+/** A Stripe event as Stripe posts it: what orderflow reads of it is checked; the rest is Stripe's. */
+export const stripeEventSchema = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'must be a Stripe event id (evt_…)'),
+  type: z.string().min(1).max(100),
+  data: z.looseObject({
+    object: z.looseObject({
+      id: z.string().min(1).max(255),
+      object: z.string().max(100).optional(),
+      status: z.string().max(100).optional(),
+    }),
+  }),
+});
+
+export const providerEventAcceptedSchema = z.object({
+  eventId: z.string(),
+  duplicate: z.boolean(),
+  /** What was done: `verifying` (the order waiting for the payment goes on), `ignored: …`, … */
+  outcome: z.string(),
+  orderId: z.string().optional(),
+});

@@ -14,7 +14,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   if (order.status === 'PENDING' || order.status === 'CANCELLED') await indexOrder(order);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   if (order.status !== 'PENDING') return { status: order.status };
-  await paymentsFor(order).verify(order);
+  await (await paymentsFor(order)).verify(order);
   const verified = await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' }, order);
   logger.info('payment verified', { status: verified.status });
   return { status: verified.status };

@@ -37,6 +37,7 @@ describe('GET /openapi.json', () => {
         'GET /openapi.json',
         'POST /webhooks/shopify/{sellerId}',
         'POST /webhooks/orders/{sellerId}',
+        'POST /webhooks/stripe/{sellerId}',
         'POST /orders',
         'GET /orders/{orderId}',
         'GET /orders',

@@ -63,7 +63,8 @@ export const orderInputSchema = z.strictObject({
   items: z.array(lineItemSchema).min(1).max(MAX_LINES),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"'),
   payment: z.strictObject({
-    provider: z.enum(['sandbox', 'shopify']),
+    /** Who the storefront took the payment with; for `stripe`, `reference` is the PaymentIntent id. */
+    provider: z.enum(['sandbox', 'shopify', 'stripe']),
     reference: text(200).min(1),
     amount: money,
   }),

@@ -38,7 +38,27 @@ export const sellerSettingsSchema = z.object({
 });
 export type SellerSettings = z.infer<typeof sellerSettingsSchema>;
 
+/** Who takes the payment and who carries the parcel, chosen per seller (`npm run seller -- set-providers`). */
+export const PAYMENT_PROVIDERS = ['sandbox', 'shopify', 'stripe'] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDERS)[number];
+export const CARRIER_PROVIDERS = ['sandbox', 'easypost', 'shippo'] as const;
+export type CarrierProviderName = (typeof CARRIER_PROVIDERS)[number];
+
+export interface SellerProviders {
+  payment: PaymentProviderName;
+  carrier: CarrierProviderName;
+}
+
+/** A seller who never chose: the sandbox, which only a stage that allows it serves (ALLOW_SANDBOX_PROVIDERS). */
+export const DEFAULT_PROVIDERS: SellerProviders = { payment: 'sandbox', carrier: 'sandbox' };
+
+/** Providers that hold a seller's credentials (secrets, kept apart from the profile: store/provider-secrets.ts). */
+export const CREDENTIALED_PROVIDERS = ['stripe', 'easypost', 'shippo'] as const;
+export type CredentialedProvider = (typeof CREDENTIALED_PROVIDERS)[number];
+
 export interface Seller extends SellerSettings {
+  /** Absent on a profile from before providers were chosen: DEFAULT_PROVIDERS. */
+  providers?: SellerProviders;
   /** A profile written before thresholds were per currency: its one threshold, in USD. */
   reviewThreshold?: string;
   sellerId: string;
