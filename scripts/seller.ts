@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { SELLER_ID_PATTERN } from '../functions/api/auth.js';
+import { addressSchema } from '../functions/shared/domain/order.js';
 import {
   sellerSettingsSchema,
   type CarrierProviderName,
@@ -20,6 +21,7 @@ const USAGE = `usage:
   npm run seller -- revoke-key    --id <sellerId> (--key-id <id from list-keys> | --key <the key itself>)
   npm run seller -- set-providers --id <sellerId> [--payment sandbox|shopify|stripe]
                                   [--carrier sandbox|easypost|shippo]
+                                  [--ship-from '{"name":…,"line1":…,"city":…,"postalCode":…,"country":"US"}']
   npm run seller -- set-credentials --id <sellerId> --provider stripe|easypost|shippo
                                   [--api-key <key>] [--webhook-secret <secret>[,<secret>…]]
 
@@ -85,6 +87,7 @@ export async function run(argv: string[]): Promise<string> {
       provider: { type: 'string' },
       'api-key': { type: 'string' },
       'webhook-secret': { type: 'string' },
+      'ship-from': { type: 'string' },
       local: { type: 'boolean' },
     },
   });
@@ -157,12 +160,29 @@ export async function run(argv: string[]): Promise<string> {
       return `API key ${keyId} of ${sellerId} revoked: it is refused from now on`;
     }
     if (command === 'set-providers') {
-      if (values.payment === undefined && values.carrier === undefined)
-        throw new UsageError('set-providers needs --payment or --carrier');
+      if (values.payment === undefined && values.carrier === undefined && values['ship-from'] === undefined)
+        throw new UsageError('set-providers needs --payment, --carrier or --ship-from');
+      let shipFrom: unknown;
+      if (values['ship-from'] !== undefined) {
+        try {
+          shipFrom = JSON.parse(values['ship-from']);
+        } catch {
+          throw new UsageError('--ship-from must be a JSON address');
+        }
+        // Checked before anything is written: a bad address changes nothing.
+        const checked = addressSchema.safeParse(shipFrom);
+        if (!checked.success) {
+          throw new UsageError(
+            `--ship-from: ${checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+            false,
+          );
+        }
+      }
       const providers = await admin.setProviders(sellerId, {
         ...(values.payment === undefined ? {} : { payment: values.payment as PaymentProviderName }),
         ...(values.carrier === undefined ? {} : { carrier: values.carrier as CarrierProviderName }),
       });
+      if (shipFrom !== undefined) await admin.setShipFrom(sellerId, shipFrom);
       return `${sellerId} now takes payments with ${providers.payment} and ships with ${providers.carrier} (within 30 s)`;
     }
     if (command === 'set-credentials') {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { parseAmount } from './money.js';
+import type { Address } from './order.js';
 
 /**
  * Order totals at or above which an order is held for review, per currency, each in its own minor units:
@@ -56,9 +57,16 @@ export const DEFAULT_PROVIDERS: SellerProviders = { payment: 'sandbox', carrier:
 export const CREDENTIALED_PROVIDERS = ['stripe', 'easypost', 'shippo'] as const;
 export type CredentialedProvider = (typeof CREDENTIALED_PROVIDERS)[number];
 
+/** The parcel a real carrier is asked to rate when the seller gave none: 10 × 8 × 4 in, 1 lb. */
+export const DEFAULT_PARCEL = { lengthIn: 10, widthIn: 8, heightIn: 4, weightOz: 16 };
+export type Parcel = typeof DEFAULT_PARCEL;
+
 export interface Seller extends SellerSettings {
   /** Absent on a profile from before providers were chosen: DEFAULT_PROVIDERS. */
   providers?: SellerProviders;
+  /** Where parcels leave from: the label's sender, which a real carrier requires. */
+  shipFrom?: Address;
+  parcel?: Parcel;
   /** A profile written before thresholds were per currency: its one threshold, in USD. */
   reviewThreshold?: string;
   sellerId: string;

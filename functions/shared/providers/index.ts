@@ -11,7 +11,9 @@ import {
   type ShipmentService,
   type TrackingService,
 } from './carrier.js';
+import { easypostLabels, easypostShipments } from './easypost.js';
 import { sandboxPayments, shopifyPayments, type PaymentProvider } from './payment.js';
+import { shippoLabels, shippoShipments } from './shippo.js';
 import { stripePayments } from './stripe.js';
 
 /**
@@ -72,14 +74,16 @@ export async function paymentsFor(order: Selectable): Promise<PaymentProvider> {
 export async function shipmentsFor(order: Selectable): Promise<ShipmentService> {
   if (order.test) return sandboxShipments;
   const { carrier } = await providersOf(order.sellerId);
-  if (carrier !== 'sandbox') throw new ReleaseRejectedError(`carrier_not_available: ${carrier}`);
+  if (carrier === 'easypost') return easypostShipments;
+  if (carrier === 'shippo') return shippoShipments;
   return sandboxAllowed() ? sandboxShipments : refusedShipments;
 }
 
 export async function labelsFor(order: Selectable): Promise<LabelService> {
   if (order.test) return sandboxLabels;
   const { carrier } = await providersOf(order.sellerId);
-  if (carrier !== 'sandbox') throw new ReleaseRejectedError(`carrier_not_available: ${carrier}`);
+  if (carrier === 'easypost') return easypostLabels;
+  if (carrier === 'shippo') return shippoLabels;
   return sandboxAllowed() ? sandboxLabels : refusedLabels;
 }
 

@@ -23,6 +23,7 @@ import {
   type Seller,
   type SellerSettings,
 } from '../domain/seller.js';
+import { addressSchema, type Address } from '../domain/order.js';
 import { keys } from './schema.js';
 import { getSeller, hashApiKey, newCursorKey } from './sellers.js';
 import { tableName } from './table.js';
@@ -399,4 +400,30 @@ export async function setProviderCredentials(
       ExpressionAttributeValues: values,
     }),
   );
+}
+
+/** The address parcels leave from (the label's sender), which EasyPost and Shippo require. */
+export async function setShipFrom(sellerId: string, address: unknown): Promise<Address> {
+  const parsed = addressSchema.safeParse(address);
+  if (!parsed.success) {
+    throw new SellerAdminError(
+      `ship-from address: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.seller(sellerId),
+        UpdateExpression: 'SET shipFrom = :address',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':address': parsed.data },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new SellerAdminError(`no seller ${sellerId}`);
+      throw error;
+    });
+  return parsed.data;
 }

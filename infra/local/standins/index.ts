@@ -1,3 +1,9 @@
+import {
+  startEasyPostStandIn,
+  startShippoStandIn,
+  type EasyPostStandIn,
+  type ShippoStandIn,
+} from './carriers.js';
 import { startStripeStandIn, type StripeStandIn } from './stripe.js';
 
 /**
@@ -6,6 +12,8 @@ import { startStripeStandIn, type StripeStandIn } from './stripe.js';
  */
 export interface StandIns {
   stripe: StripeStandIn;
+  easypost: EasyPostStandIn;
+  shippo: ShippoStandIn;
   /** The adapters' configuration: a base URL per provider. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -22,12 +30,18 @@ function portFrom(name: string): number {
 
 /** Each on the port in its ORDERFLOW_<PROVIDER>_PORT, or a free one. */
 export async function startStandIns(): Promise<StandIns> {
-  const stripe = await startStripeStandIn({ port: portFrom('ORDERFLOW_STRIPE_PORT') });
+  const [stripe, easypost, shippo] = await Promise.all([
+    startStripeStandIn({ port: portFrom('ORDERFLOW_STRIPE_PORT') }),
+    startEasyPostStandIn({ port: portFrom('ORDERFLOW_EASYPOST_PORT') }),
+    startShippoStandIn({ port: portFrom('ORDERFLOW_SHIPPO_PORT') }),
+  ]);
   return {
     stripe,
-    env: { STRIPE_API_URL: stripe.url },
+    easypost,
+    shippo,
+    env: { STRIPE_API_URL: stripe.url, EASYPOST_API_URL: easypost.url, SHIPPO_API_URL: shippo.url },
     stop: async () => {
-      await stripe.stop();
+      await Promise.all([stripe.stop(), easypost.stop(), shippo.stop()]);
     },
   };
 }
