@@ -50,6 +50,8 @@ const ROUTE_KINDS: Record<Auth, RouteKind> = {
   shopifyHmac: 'webhooks',
   orderflowSignature: 'webhooks',
   stripeSignature: 'webhooks',
+  easypostHmac: 'webhooks',
+  shippoSignature: 'webhooks',
   sellerApiKey: 'sellerApi',
   none: 'public',
 };

@@ -4,9 +4,23 @@ import { metrics } from '../shared/logger.js';
 import { getProviderCredentials } from '../shared/store/provider-secrets.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
-import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
+import { verifyEasyPostHmac, verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
-export type Auth = 'sellerApiKey' | 'shopifyHmac' | 'orderflowSignature' | 'stripeSignature' | 'none';
+export type Auth =
+  | 'sellerApiKey'
+  | 'shopifyHmac'
+  | 'orderflowSignature'
+  | 'stripeSignature'
+  | 'easypostHmac'
+  | 'shippoSignature'
+  | 'none';
+
+/** Webhooks a provider signs with the secrets kept with the seller's credentials for it. */
+const PROVIDER_SCHEMES = {
+  stripeSignature: { provider: 'stripe', header: 'stripe-signature', name: 'Stripe-Signature' },
+  easypostHmac: { provider: 'easypost', header: 'x-hmac-signature', name: 'X-Hmac-Signature' },
+  shippoSignature: { provider: 'shippo', header: 'shippo-auth-signature', name: 'Shippo-Auth-Signature' },
+} as const;
 
 export const SELLER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const BEARER = /^Bearer ([\x21-\x7e]{8,512})$/i;
@@ -36,33 +50,35 @@ export async function authenticateSeller(event: ApiEvent): Promise<ApiKeyOwner> 
 export async function authenticateWebhook(
   event: ApiEvent,
   rawBody: Buffer,
-  scheme: 'shopifyHmac' | 'orderflowSignature' | 'stripeSignature',
+  scheme: Exclude<Auth, 'sellerApiKey' | 'none'>,
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
   const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
-  // Stripe signs with the endpoint's secret, kept with the seller's Stripe credentials.
+  const providerScheme =
+    scheme in PROVIDER_SCHEMES ? PROVIDER_SCHEMES[scheme as keyof typeof PROVIDER_SCHEMES] : undefined;
   const secrets = !seller
     ? []
-    : scheme === 'stripeSignature'
-      ? ((await getProviderCredentials(sellerId, 'stripe'))?.webhookSecrets ?? [])
+    : providerScheme
+      ? ((await getProviderCredentials(sellerId, providerScheme.provider))?.webhookSecrets ?? [])
       : acceptedWebhookSecrets(seller);
-  const valid =
-    scheme === 'shopifyHmac'
-      ? verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets)
-      : // Stripe-Signature is the same scheme as ours: t=, any matching v1 of "<t>.<raw body>", 300 s.
-        verifyOrderflowSignature(
-          rawBody,
-          header(event, scheme === 'stripeSignature' ? 'stripe-signature' : 'x-orderflow-signature'),
-          secrets,
-        );
+  let valid: boolean;
+  if (scheme === 'shopifyHmac')
+    valid = verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets);
+  else if (scheme === 'easypostHmac')
+    valid = verifyEasyPostHmac(rawBody, header(event, 'x-hmac-signature'), secrets);
+  // Stripe's and (as third parties describe it) Shippo's signatures are ours: t=, any v1 of "<t>.<raw body>".
+  else
+    valid = verifyOrderflowSignature(
+      rawBody,
+      header(event, providerScheme?.header ?? 'x-orderflow-signature'),
+      secrets,
+    );
   if (!seller || !valid) {
     metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
     throw unauthorized(
       scheme === 'shopifyHmac'
         ? 'the X-Shopify-Hmac-Sha256 signature does not match'
-        : scheme === 'stripeSignature'
-          ? 'the Stripe-Signature is missing, stale or does not match'
-          : 'the X-Orderflow-Signature is missing, stale or does not match',
+        : `the ${providerScheme?.name ?? 'X-Orderflow-Signature'} is missing, stale or does not match`,
     );
   }
   return seller;

@@ -361,3 +361,29 @@ export const providerEventAcceptedSchema = z.object({
   outcome: z.string(),
   orderId: z.string().optional(),
 });
+
+/** EasyPost's event as it posts it: its id, what happened, and the tracker it is about. */
+export const easypostEventSchema = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'must be an EasyPost event id (evt_…)'),
+  description: z.string().min(1).max(100),
+  result: z.looseObject({
+    object: z.string().max(100).optional(),
+    tracking_code: z.string().min(1).max(100).optional(),
+    status: z.string().max(100).optional(),
+  }),
+});
+
+/** Shippo's track_updated body: the parcel's tracking number and its status now. */
+export const shippoTrackEventSchema = z.looseObject({
+  event: z.string().min(1).max(100),
+  data: z.looseObject({
+    tracking_number: z.string().min(1).max(100),
+    tracking_status: z
+      .looseObject({
+        object_id: z.string().max(100).optional(),
+        status: z.string().min(1).max(100),
+        status_date: z.string().max(100).nullable().optional(),
+      })
+      .nullable(),
+  }),
+});

@@ -38,6 +38,8 @@ describe('GET /openapi.json', () => {
         'POST /webhooks/shopify/{sellerId}',
         'POST /webhooks/orders/{sellerId}',
         'POST /webhooks/stripe/{sellerId}',
+        'POST /webhooks/easypost/{sellerId}',
+        'POST /webhooks/shippo/{sellerId}',
         'POST /orders',
         'GET /orders/{orderId}',
         'GET /orders',

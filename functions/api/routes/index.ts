@@ -15,7 +15,7 @@ import {
   retryOrderRoute,
   searchOrdersRoute,
 } from './orders.js';
-import { stripeWebhook } from './provider-webhooks.js';
+import { easypostWebhook, shippoWebhook, stripeWebhook } from './provider-webhooks.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -55,6 +55,8 @@ export const routes: readonly Route[] = [
   shopifyWebhook,
   genericWebhook,
   stripeWebhook,
+  easypostWebhook,
+  shippoWebhook,
   createOrderRoute,
   searchOrdersRoute,
   exportOrdersRoute,

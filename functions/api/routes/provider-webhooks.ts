@@ -1,10 +1,28 @@
-import { logger } from '../../shared/logger.js';
+import type { OrderStatus } from '../../shared/domain/status.js';
+import { IllegalTransitionError } from '../../shared/errors.js';
+import { logger, metrics } from '../../shared/logger.js';
+import {
+  easypostUpdate,
+  shippoUpdate,
+  type TrackingUpdate,
+} from '../../shared/providers/carrier-tracking.js';
+import { getOrder, transition } from '../../shared/store/orders.js';
 import { recordFinancialStatus, restorePaymentToken } from '../../shared/store/executions.js';
-import { handledEvent, paymentOrderId, recordEvent } from '../../shared/store/provider-records.js';
+import {
+  handledEvent,
+  paymentOrderId,
+  recordEvent,
+  trackedOrderId,
+} from '../../shared/store/provider-records.js';
 import { sendRelease } from '../../shared/workflow.js';
 import { json } from '../http.js';
 import { defineRoute } from '../route.js';
-import { providerEventAcceptedSchema, stripeEventSchema } from '../schemas.js';
+import {
+  easypostEventSchema,
+  providerEventAcceptedSchema,
+  shippoTrackEventSchema,
+  stripeEventSchema,
+} from '../schemas.js';
 
 /**
  * PaymentIntent events that say an order's payment is settled one way or the other. The order is then
@@ -75,5 +93,144 @@ export const stripeWebhook = defineRoute({
     const first = await recordEvent(sellerId, 'stripe', event.id, outcome);
     logger.info('stripe event', { eventId: event.id, type: event.type, orderId, outcome });
     return json(200, { eventId: event.id, duplicate: !first, outcome, ...(orderId ? { orderId } : {}) });
+  },
+});
+
+/** How far along a shipped order is: a tracking update that would not move it forward is ignored. */
+const PROGRESS: Partial<Record<OrderStatus, number>> = {
+  SHIPPED: 0,
+  IN_TRANSIT: 1,
+  DELIVERED: 2,
+  DELIVERY_EXCEPTION: 2,
+};
+
+/**
+ * A carrier's tracking news for a shipped order: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION, each only
+ * forward (a late "in transit" after "delivered", or any news before SHIPPED, changes nothing). The
+ * workflow's poll, when it comes, finds the order final and ends.
+ */
+async function applyTracking(orderId: string, update: TrackingUpdate): Promise<string> {
+  if (!update) return 'ignored: no news for the order';
+  const order = await getOrder(orderId);
+  if (!order?.shipment) return 'ignored: the order has no shipment';
+  const to: OrderStatus = update.status === 'EXCEPTION' ? 'DELIVERY_EXCEPTION' : update.status;
+  const now = PROGRESS[order.status];
+  if (now === undefined) return `ignored: the order is ${order.status}`;
+  if (PROGRESS[to]! <= now) return `ignored: the order is ${order.status} already`;
+  const shipment =
+    update.status === 'DELIVERED'
+      ? { ...order.shipment, deliveredAt: update.at }
+      : update.status === 'EXCEPTION'
+        ? { ...order.shipment, exception: update.reason }
+        : order.shipment;
+  try {
+    await transition(
+      orderId,
+      to,
+      {
+        actor: 'system',
+        ...(update.status === 'EXCEPTION' ? { reason: update.reason } : {}),
+        set: { shipment },
+      },
+      order,
+    );
+  } catch (error) {
+    if (!(error instanceof IllegalTransitionError)) throw error;
+    return `ignored: the order moved on to ${error.from}`;
+  }
+  if (to === 'DELIVERED') metrics.addMetric('OrdersDelivered', 'Count', 1);
+  if (to === 'DELIVERY_EXCEPTION') metrics.addMetric('DeliveryExceptions', 'Count', 1);
+  return to;
+}
+
+/** Dedupes a carrier's event, finds the order by its tracking number, and applies the news. */
+async function trackingEvent(
+  sellerId: string,
+  provider: 'easypost' | 'shippo',
+  eventId: string,
+  trackingNumber: string | undefined,
+  update: () => TrackingUpdate,
+) {
+  const previous = await handledEvent(sellerId, provider, eventId);
+  if (previous !== undefined) return json(200, { eventId, duplicate: true, outcome: previous });
+  const orderId = trackingNumber ? await trackedOrderId(sellerId, provider, trackingNumber) : undefined;
+  const outcome = orderId
+    ? await applyTracking(orderId, update())
+    : 'ignored: no order ships with this tracking number';
+  const first = await recordEvent(sellerId, provider, eventId, outcome);
+  logger.info('tracking event', { provider, eventId, orderId, outcome });
+  return json(200, { eventId, duplicate: !first, outcome, ...(orderId ? { orderId } : {}) });
+}
+
+const trackingResponses = {
+  200: {
+    description:
+      'the news was applied, ignored (no order, not forward), or was a redelivery (duplicate: true)',
+    schema: providerEventAcceptedSchema,
+  },
+};
+
+export const easypostWebhook = defineRoute({
+  method: 'POST',
+  path: '/webhooks/easypost/{sellerId}',
+  operationId: 'receiveEasyPostWebhook',
+  summary: "EasyPost's tracker.updated events for the seller's parcels",
+  tag: 'webhooks',
+  auth: 'easypostHmac',
+  headers: [
+    {
+      name: 'X-Hmac-Signature',
+      description:
+        '`hmac-sha256-hex=<hex HMAC-SHA256 of the raw body>` with the NFKD-normalized webhook secret',
+      required: true,
+    },
+  ],
+  body: easypostEventSchema,
+  responses: trackingResponses,
+  async handle(request) {
+    const event = request.body;
+    const tracker = event.result;
+    const relevant = event.description === 'tracker.updated' && tracker.object !== 'Shipment';
+    return trackingEvent(
+      request.sellerId,
+      'easypost',
+      event.id,
+      relevant ? tracker.tracking_code : undefined,
+      () => (tracker.status ? easypostUpdate(tracker.status) : undefined),
+    );
+  },
+});
+
+export const shippoWebhook = defineRoute({
+  method: 'POST',
+  path: '/webhooks/shippo/{sellerId}',
+  operationId: 'receiveShippoWebhook',
+  summary: "Shippo's track_updated events for the seller's parcels",
+  tag: 'webhooks',
+  auth: 'shippoSignature',
+  headers: [
+    {
+      name: 'Shippo-Auth-Signature',
+      description: '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`, at most 300 s from now',
+      required: true,
+    },
+  ],
+  body: shippoTrackEventSchema,
+  responses: trackingResponses,
+  async handle(request) {
+    const { event, data } = request.body;
+    const status = data.tracking_status;
+    // Shippo's tracking webhooks carry no event id and are not idempotent: a status update is the event.
+    const eventId = status
+      ? (status.object_id ?? `${data.tracking_number}:${status.status}:${status.status_date ?? ''}`)
+      : `${data.tracking_number}:none`;
+    const relevant = event === 'track_updated' && status !== null;
+    return trackingEvent(
+      request.sellerId,
+      'shippo',
+      eventId,
+      relevant ? data.tracking_number : undefined,
+      () => (status ? shippoUpdate(status.status) : undefined),
+    );
   },
 });

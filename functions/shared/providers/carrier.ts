@@ -40,7 +40,7 @@ export interface LabelService {
   buyLabel(request: LabelRequest): Promise<Label>;
 }
 export interface TrackingService {
-  track(shipment: Shipment, address: Address): Promise<TrackingStatus>;
+  track(shipment: Shipment, address: Address, sellerId: string): Promise<TrackingStatus>;
 }
 
 const TRANSIT_DAYS: Record<ShippingMethod, number> = { express: 1, standard: 3, economy: 5 };

@@ -194,6 +194,9 @@ export const easypostLabels: LabelService = {
         shipment = read;
       } else shipment = bought.body as unknown as EasyPostShipment;
     }
-    return recordLabel(request.orderId, labelOf(shipment, request, record.estimatedDays));
+    return recordLabel(request.orderId, labelOf(shipment, request, record.estimatedDays), {
+      sellerId: request.sellerId,
+      provider: 'easypost',
+    });
   },
 };

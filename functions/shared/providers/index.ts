@@ -11,6 +11,7 @@ import {
   type ShipmentService,
   type TrackingService,
 } from './carrier.js';
+import { easypostTracking, shippoTracking } from './carrier-tracking.js';
 import { easypostLabels, easypostShipments } from './easypost.js';
 import { sandboxPayments, shopifyPayments, type PaymentProvider } from './payment.js';
 import { shippoLabels, shippoShipments } from './shippo.js';
@@ -88,11 +89,14 @@ export async function labelsFor(order: Selectable): Promise<LabelService> {
 }
 
 /**
- * Tracking of a real carrier's parcel comes by its webhooks (not built yet); polling it is the sandbox's
- * until then, so a real carrier's parcel is tracked by the sandbox rules only where the sandbox is allowed.
+ * A real carrier pushes tracking (POST /webhooks/<carrier>/{sellerId}); the poll loop asks it only when
+ * nothing has come by the estimate, and stops once a push has made the order final.
  */
 export async function trackingFor(order: Selectable): Promise<TrackingService> {
   if (order.test) return sandboxTracking;
+  const { carrier } = await providersOf(order.sellerId);
+  if (carrier === 'easypost') return easypostTracking;
+  if (carrier === 'shippo') return shippoTracking;
   return sandboxAllowed() ? sandboxTracking : refusedTracking;
 }
 

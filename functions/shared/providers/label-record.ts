@@ -5,6 +5,7 @@ import { documents } from '../clients.js';
 import { DAY_MS, addBusinessMs, nowIso } from '../clock.js';
 import { toMinor } from '../domain/money.js';
 import type { Address, Region, ShippingMethod } from '../domain/order.js';
+import { rememberTracking } from '../store/provider-records.js';
 import { keys } from '../store/schema.js';
 import { tableName } from '../store/table.js';
 import type { Label, LabelRequest } from './carrier.js';
@@ -95,8 +96,16 @@ export async function markBuying(orderId: string): Promise<void> {
   );
 }
 
-/** Records the bought label, once: a concurrent or earlier record wins, and is returned. */
-export async function recordLabel(orderId: string, label: Label): Promise<Label> {
+/**
+ * Records the bought label, once: a concurrent or earlier record wins, and is returned. Its tracking number
+ * is remembered first, so the carrier's tracking webhooks find the order as soon as it is SHIPPED.
+ */
+export async function recordLabel(
+  orderId: string,
+  label: Label,
+  owner: { sellerId: string; provider: string },
+): Promise<Label> {
+  await rememberTracking(owner.sellerId, owner.provider, label.trackingNumber, orderId);
   try {
     await documents.send(
       new UpdateCommand({

@@ -201,6 +201,9 @@ export const shippoLabels: LabelService = {
       const why = transaction.messages?.map((m) => m.text).join('; ') ?? transaction.status;
       throw new CarrierError(`Shippo label ${transaction.status}: ${why}`.slice(0, 300));
     }
-    return recordLabel(request.orderId, labelOf(transaction, request, record));
+    return recordLabel(request.orderId, labelOf(transaction, request, record), {
+      sellerId: request.sellerId,
+      provider: 'shippo',
+    });
   },
 };

@@ -16,6 +16,9 @@ export const scopes = {
   /** A provider's payment (a Stripe PaymentIntent) → the order it pays: how its webhooks find the order. */
   providerPayment: (sellerId: string, provider: string, reference: string) =>
     `provider-payment#${sellerId}#${provider}#${reference}`,
+  /** A carrier's tracking number → the order it ships (tracking codes are unique per carrier account at most). */
+  providerTracking: (sellerId: string, provider: string, trackingNumber: string) =>
+    `provider-tracking#${sellerId}#${provider}#${trackingNumber}`,
   /** A provider's webhook event, once acted on: a redelivery of it changes nothing. */
   providerEvent: (sellerId: string, provider: string, eventId: string) =>
     `provider-event#${sellerId}#${provider}#${eventId}`,

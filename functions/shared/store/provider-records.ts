@@ -9,6 +9,38 @@ import { tableName } from './table.js';
 /** Provider events are remembered as long as Stripe retries them (3 days), with a wide margin. */
 const EVENT_TTL_SECONDS = 30 * 24 * 3600;
 
+/** Records which order a carrier's tracking number belongs to, for its tracking webhooks. Safe to repeat. */
+export async function rememberTracking(
+  sellerId: string,
+  provider: string,
+  trackingNumber: string,
+  orderId: string,
+): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.idempotency(scopes.providerTracking(sellerId, provider, trackingNumber)),
+      UpdateExpression: 'SET orderId = :orderId',
+      ExpressionAttributeValues: { ':orderId': orderId },
+    }),
+  );
+}
+
+export async function trackedOrderId(
+  sellerId: string,
+  provider: string,
+  trackingNumber: string,
+): Promise<string | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.idempotency(scopes.providerTracking(sellerId, provider, trackingNumber)),
+      ConsistentRead: true,
+    }),
+  );
+  return typeof Item?.orderId === 'string' ? Item.orderId : undefined;
+}
+
 /** Records which order a provider's payment pays, so the provider's webhooks can find it. Safe to repeat. */
 export async function rememberPaymentOrder(
   sellerId: string,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { newId, startStandIn, type StandIn, type StandInRequest, type StandInResponse } from './server.js';
 
 /**
@@ -20,6 +21,15 @@ import { newId, startStandIn, type StandIn, type StandInRequest, type StandInRes
  * `POST /transactions {rate, label_file_type, async: false, metadata}` → `{object_id, status: "SUCCESS",
  * tracking_number, label_url, rate, metadata}` (Shippo sells a second label for the same rate if asked);
  * `GET /transactions?results=&page=` → `{next, previous, results}`, newest first.
+ *
+ * Tracking: each label gets a tracker (EasyPost `GET /v2/trackers?tracking_code=` → `{trackers: [{status,
+ * …}]}`; Shippo `GET /tracks/:carrier/:tracking_number` → `{tracking_status: {status, …}}`). Unless
+ * `autoProgress` is off, every read moves the parcel one step on, as time would: EasyPost pre_transit →
+ * in_transit → out_for_delivery → delivered, Shippo PRE_TRANSIT → TRANSIT → DELIVERED; to postal code `99999`
+ * the parcel comes back (return_to_sender / RETURNED). `track(number, status)` sets a status and returns the
+ * webhook body the carrier would post: EasyPost's `tracker.updated` event (signed with `X-Hmac-Signature:
+ * hmac-sha256-hex=<hex HMAC-SHA256 of the body>`, signEasyPostWebhook), Shippo's `track_updated`
+ * (`Shippo-Auth-Signature: t=,v1=`, signShippoWebhook).
  */
 
 interface Rate {
@@ -52,11 +62,26 @@ export interface EasyPostStandIn extends StandIn {
   shipments: Map<string, Json>;
   /** Labels sold per shipment: never more than one. */
   purchases: Map<string, number>;
+  trackers: Map<string, Json>;
+  /** Sets a tracker's status; returns the `tracker.updated` event body EasyPost would post. */
+  track(trackingCode: string, status: string): Json;
 }
 
-export async function startEasyPostStandIn(options: { port?: number } = {}): Promise<EasyPostStandIn> {
+const EASYPOST_STEPS = ['pre_transit', 'in_transit', 'out_for_delivery', 'delivered'];
+const SHIPPO_STEPS = ['PRE_TRANSIT', 'TRANSIT', 'DELIVERED'];
+
+/** The next status a parcel reaches; one to 99999 is returned to sender instead of delivered. */
+function nextStep(steps: string[], current: string, zip: string, returned: string): string {
+  const next = steps[Math.min(steps.indexOf(current) + 1, steps.length - 1)]!;
+  return next === steps.at(-1) && zip === '99999' ? returned : next;
+}
+
+export async function startEasyPostStandIn(
+  options: { port?: number; autoProgress?: boolean } = {},
+): Promise<EasyPostStandIn> {
   const shipments = new Map<string, Json>();
   const purchases = new Map<string, number>();
+  const trackers = new Map<string, Json>();
   const error = (status: number, code: string, message: string, errors: Json[] = []): StandInResponse => ({
     status,
     body: { error: { code, message, errors } },
@@ -70,6 +95,18 @@ export async function startEasyPostStandIn(options: { port?: number } = {}): Pro
         'APIKEY.INACTIVE',
         'This api key is no longer active. Please use a different api key.',
       );
+    }
+    if (request.method === 'GET' && request.path === '/v2/trackers') {
+      const tracker = trackers.get(request.query.get('tracking_code') ?? '');
+      if (tracker && options.autoProgress !== false && EASYPOST_STEPS.includes(text(tracker.status))) {
+        tracker.status = nextStep(
+          EASYPOST_STEPS,
+          text(tracker.status),
+          text(tracker.zip),
+          'return_to_sender',
+        );
+      }
+      return { status: 200, body: { trackers: tracker ? [tracker] : [], has_more: false } };
     }
     if (request.method === 'POST' && request.path === '/v2/shipments') {
       const input = ((request.json as Json | undefined)?.shipment ?? {}) as Json;
@@ -127,9 +164,22 @@ export async function startEasyPostStandIn(options: { port?: number } = {}): Pro
     const rateId = text(((request.json as Json | undefined)?.rate as Json | undefined)?.id);
     const rate = (shipment.rates as Json[]).find((candidate) => candidate.id === rateId);
     if (!rate) return error(422, 'SHIPMENT.RATE.INVALID', 'Rate is not valid for this shipment.');
+    const code = trackingNumber('9400');
+    const tracker: Json = {
+      id: newId('trk'),
+      object: 'Tracker',
+      tracking_code: code,
+      carrier: rate.carrier,
+      status: 'pre_transit',
+      shipment_id: shipment.id,
+      zip: (shipment.to_address as Json).zip,
+      tracking_details: [],
+    };
+    trackers.set(code, tracker);
     Object.assign(shipment, {
+      tracker,
       selected_rate: rate,
-      tracking_code: trackingNumber('9400'),
+      tracking_code: code,
       postage_label: {
         id: newId('pl'),
         object: 'PostageLabel',
@@ -149,22 +199,73 @@ export async function startEasyPostStandIn(options: { port?: number } = {}): Pro
     }),
     options,
   );
-  return { ...standIn, shipments, purchases };
+  return {
+    ...standIn,
+    shipments,
+    purchases,
+    trackers,
+    track(trackingCode, status) {
+      const tracker = trackers.get(trackingCode);
+      if (!tracker) throw new Error(`no tracker ${trackingCode}`);
+      tracker.status = status;
+      return {
+        id: newId('evt'),
+        object: 'Event',
+        description: 'tracker.updated',
+        mode: 'test',
+        created_at: new Date().toISOString(),
+        result: { ...tracker },
+      };
+    },
+  };
 }
+
+/** `X-Hmac-Signature: hmac-sha256-hex=<hex>`: HMAC-SHA256 of the raw body with the NFKD-normalized secret. */
+export const signEasyPostWebhook = (body: string, secret: string): string =>
+  `hmac-sha256-hex=${createHmac('sha256', secret.normalize('NFKD')).update(body).digest('hex')}`;
+
+/** `Shippo-Auth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. */
+export const signShippoWebhook = (body: string, secret: string, timestamp = Math.floor(Date.now() / 1000)) =>
+  `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 
 export interface ShippoStandIn extends StandIn {
   transactions: Json[];
+  /** Sets a parcel's status; returns the `track_updated` body Shippo would post. */
+  track(trackingNumber: string, status: string): Json;
 }
 
-export async function startShippoStandIn(options: { port?: number } = {}): Promise<ShippoStandIn> {
+export async function startShippoStandIn(
+  options: { port?: number; autoProgress?: boolean } = {},
+): Promise<ShippoStandIn> {
   const rates = new Map<string, Json>();
   const transactions: Json[] = [];
+  const tracks = new Map<string, Json>();
+  const statusOf = (number: string, status: string): Json => {
+    const track = tracks.get(number)!;
+    track.tracking_status = {
+      object_id: newId('', ''),
+      status,
+      status_details: `stand-in: ${status}`,
+      status_date: new Date().toISOString(),
+    };
+    return track;
+  };
   const handle = (request: StandInRequest): StandInResponse => {
     const token = /^ShippoToken (shippo_(test|live)_[A-Za-z0-9_]{4,})$/.exec(
       request.headers.authorization ?? '',
     );
     if (!token) return { status: 401, body: { detail: 'Invalid token.' } };
     const body = (request.json ?? {}) as Json;
+    const tracked = /^\/tracks\/([^/]+)\/([^/]+)$/.exec(request.path);
+    if (request.method === 'GET' && tracked) {
+      const track = tracks.get(decodeURIComponent(tracked[2]!));
+      if (!track) return { status: 404, body: { detail: 'Not found.' } };
+      const current = text((track.tracking_status as Json).status);
+      if (options.autoProgress !== false && SHIPPO_STEPS.includes(current)) {
+        statusOf(text(track.tracking_number), nextStep(SHIPPO_STEPS, current, text(track.zip), 'RETURNED'));
+      }
+      return { status: 200, body: track };
+    }
     if (request.method === 'POST' && request.path === '/shipments') {
       const to = (body.address_to ?? {}) as Json;
       const from = (body.address_from ?? {}) as Json;
@@ -188,6 +289,7 @@ export async function startShippoStandIn(options: { port?: number } = {}): Promi
         const offer: Json = {
           object_id: newId('', ''),
           shipment: id,
+          zip: text(to.zip),
           amount: rate.rate,
           currency: 'USD',
           provider: rate.carrier,
@@ -224,6 +326,13 @@ export async function startShippoStandIn(options: { port?: number } = {}): Promi
         messages: [],
       };
       transactions.unshift(transaction);
+      const number = text(transaction.tracking_number);
+      tracks.set(number, {
+        carrier: text(rate.provider).toLowerCase(),
+        tracking_number: number,
+        zip: rate.zip,
+      });
+      statusOf(number, 'PRE_TRANSIT');
       return { status: 201, body: transaction };
     }
     if (request.method === 'GET' && request.path === '/transactions') {
@@ -248,5 +357,13 @@ export async function startShippoStandIn(options: { port?: number } = {}): Promi
     (status) => ({ detail: `stand-in outage ${status}` }),
     options,
   );
-  return { ...standIn, transactions };
+  return {
+    ...standIn,
+    transactions,
+    track(number, status) {
+      if (!tracks.has(number)) throw new Error(`no parcel ${number}`);
+      const { zip: _zip, ...track } = statusOf(number, status);
+      return { event: 'track_updated', test: true, data: structuredClone(track) };
+    },
+  };
 }
