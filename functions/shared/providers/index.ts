@@ -1,5 +1,5 @@
 import { ENV } from '../config.js';
-import { DEFAULT_PROVIDERS, type SellerProviders } from '../domain/seller.js';
+import { DEFAULT_PROVIDERS, type SellerProviders } from '../domain/providers.js';
 import type { Order } from '../domain/order.js';
 import { PaymentDeclinedError, ReleaseRejectedError } from '../errors.js';
 import { getSellerCached } from '../store/sellers.js';

@@ -1,6 +1,6 @@
 import { nowIso } from '../clock.js';
 import { ENV } from '../config.js';
-import { DEFAULT_PARCEL } from '../domain/seller.js';
+import { DEFAULT_PARCEL } from '../domain/providers.js';
 import type { Problem } from '../domain/order.js';
 import { ReleaseRejectedError } from '../errors.js';
 import { logger } from '../logger.js';

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
-import type { CredentialedProvider } from '../domain/seller.js';
+import type { CredentialedProvider } from '../domain/providers.js';
 import { keys } from './schema.js';
 import { tableName } from './table.js';
 
