@@ -156,7 +156,7 @@ export const webhookOrderSchema = z
       .max(MAX_WEBHOOK_LINES),
     currency: orderInputSchema.shape.currency.refine(isCurrency, 'must be a current ISO 4217 currency code'),
     payment: z.object({
-      provider: z.enum(['sandbox', 'shopify']),
+      provider: orderInputSchema.shape.payment.shape.provider,
       reference: text(200).min(1),
       amount: z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"'),
     }),

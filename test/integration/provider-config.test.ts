@@ -11,13 +11,17 @@ import {
 import { createOrder } from '../../functions/shared/store/orders.js';
 import { forgetCachedSellers, getSeller } from '../../functions/shared/store/sellers.js';
 import { run } from '../../scripts/seller.js';
-import { sellerClient } from '../support/http.js';
-import { newOrder } from '../support/orders.js';
+import { call, sellerClient } from '../support/http.js';
+import { orderflowSignature } from '../support/shopify.js';
+import { newOrder, orderInput } from '../support/orders.js';
+import { mockStepFunctions } from '../support/step-functions.js';
 
+const stepFunctions = mockStepFunctions();
 const STRIPE_KEY = 'sk_test_never_shown_anywhere_1234';
 const secretIn = (output: string, label: string) => new RegExp(`${label}:\\s+(\\S+)`).exec(output)![1]!;
 
 afterEach(() => {
+  stepFunctions.reset();
   process.env.ALLOW_SANDBOX_PROVIDERS = 'true';
   forgetCachedSellers();
   forgetCachedCredentials();
@@ -72,6 +76,26 @@ describe('providers per seller, by configuration', () => {
     });
     expect(answer.statusCode).toBe(200);
     expect(answer.body).not.toContain(STRIPE_KEY);
+  });
+
+  it('takes orders paid with Stripe from the seller API and the webhooks', async () => {
+    const output = await run(['create', '--id', 'prov-5', '--origin', 'US']);
+    const payment = { provider: 'stripe' as const, reference: 'pi_3Mtw', amount: '25.00' };
+    const raw = JSON.stringify(orderInput({ externalOrderId: 'stripe-1', payment }));
+
+    const seller = sellerClient(secretIn(output, 'API key'));
+    await seller.put(`/inventory/${orderInput().items[0]!.sku}`, { available: 10 });
+    const created = await seller.post('/orders', orderInput({ payment }));
+    const delivered = await call({
+      method: 'POST',
+      path: '/webhooks/orders/prov-5',
+      headers: { 'x-orderflow-signature': orderflowSignature(raw, secretIn(output, 'webhook secret')) },
+      body: raw,
+    });
+
+    expect(created.statusCode).toBe(201);
+    expect(delivered.statusCode).toBe(202);
+    expect(created.json.payment).toMatchObject({ provider: 'stripe', reference: 'pi_3Mtw' });
   });
 
   it('refuses an unknown provider or a malformed key, and changes nothing', async () => {

@@ -5,7 +5,7 @@ import { newId, startStandIn, type StandIn, type StandInRequest, type StandInRes
  * A stand-in for the part of Stripe's API orderflow uses, at STRIPE_API_URL: PaymentIntents created,
  * read, captured and cancelled, with Stripe's shapes, statuses, errors and idempotency.
  *
- * - `Authorization: Bearer sk_test_…` or `sk_live_…`; anything else is 401 (Stripe's
+ * - `Authorization: Bearer sk_test_…` or `sk_live_…` (or the key as HTTP Basic's user); anything else is 401 (Stripe's
  *   `{"error": {"type": "invalid_request_error", "message": "Invalid API Key provided…"}}`).
  * - `POST /v1/payment_intents` (form: amount, currency, capture_method=automatic|manual, confirm=true,
  *   payment_method): `pm_card_visa` → `succeeded`, or `requires_capture` when manual;
@@ -55,7 +55,17 @@ const outage = (status: number) => ({
   error: { type: 'api_error', message: `An unknown error occurred (stand-in ${status}).` },
 });
 
-const API_KEY = /^Bearer (sk_(test|live)_[A-Za-z0-9_]{4,})$/;
+const BEARER = /^Bearer (sk_(test|live)_[A-Za-z0-9_]{4,})$/;
+const SECRET_KEY = /^sk_(test|live)_[A-Za-z0-9_]{4,}$/;
+
+/** The secret key, sent as Stripe takes it: `Bearer sk_…`, or as HTTP Basic's user (`curl -u sk_…:`). */
+function apiKeyOf(authorization: string | undefined): string | undefined {
+  const bearer = BEARER.exec(authorization ?? '')?.[1];
+  if (bearer) return bearer;
+  const basic = /^Basic (.+)$/.exec(authorization ?? '')?.[1];
+  const user = basic ? Buffer.from(basic, 'base64').toString('utf8').replace(/:$/, '') : '';
+  return SECRET_KEY.test(user) ? user : undefined;
+}
 
 export async function startStripeStandIn(options: { port?: number } = {}): Promise<StripeStandIn> {
   const intents = new Map<string, PaymentIntent>();
@@ -186,7 +196,7 @@ export async function startStripeStandIn(options: { port?: number } = {}): Promi
   const standIn = await startStandIn(
     'Stripe',
     (request) => {
-      const apiKey = API_KEY.exec(request.headers.authorization ?? '')?.[1];
+      const apiKey = apiKeyOf(request.headers.authorization);
       if (!apiKey) {
         return stripeError(
           401,
@@ -217,7 +227,7 @@ export async function startStripeStandIn(options: { port?: number } = {}): Promi
     {
       ...options,
       failed(request, response) {
-        const apiKey = API_KEY.exec(request.headers.authorization ?? '')?.[1];
+        const apiKey = apiKeyOf(request.headers.authorization);
         const key = request.headers['idempotency-key'];
         if (request.method === 'POST' && apiKey && key) {
           kept.set(`${apiKey}\u0000${key}`, { params: `${request.path}?${request.raw}`, response });
