@@ -257,7 +257,21 @@ export const orderViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   history: z.array(historyEntrySchema),
-  hold: z.object({ reason: z.string(), since: z.string(), expiresAt: z.string() }).optional(),
+  hold: z
+    .object({
+      reason: z.string(),
+      since: z.string(),
+      expiresAt: z.string(),
+      warning: z
+        .string()
+        .optional()
+        .describe("the payment's authorisation ends before this hold does: release or cancel before then"),
+    })
+    .optional(),
+  authorization: z
+    .object({ provider: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('an authorised payment, captured at release: it can no longer be captured after expiresAt'),
   paymentWait: z
     .object({ reason: z.literal('payment_pending'), since: z.string(), expiresAt: z.string() })
     .optional()

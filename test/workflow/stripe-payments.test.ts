@@ -98,10 +98,11 @@ describe('Stripe payments through the workflow, against the Stripe stand-in', ()
     const intent = stripe.createIntent({ amount: 2000, currency: 'usd', captureMethod: 'manual' });
     const order = await place('striped', intent);
 
-    const { execution, statuses } = await settle(order);
+    const { execution, stored, statuses } = await settle(order);
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(statuses).toEqual(DELIVERED_HISTORY);
+    expect(stored.authorization?.provider).toBe('stripe');
     expect(stripe.intents.get(intent.id)).toMatchObject({ status: 'succeeded', amount_received: 2000 });
     const captures = callsOf(intent, '/capture');
     expect(captures).toHaveLength(1);
@@ -111,6 +112,24 @@ describe('Stripe payments through the workflow, against the Stripe stand-in', ()
       expect(c.idempotencyKey).toMatch(new RegExp(`^${order.orderId}:[a-z-]+:\\d+$`));
     }
     expect(captures[0]!.idempotencyKey).toBe(`${order.orderId}:capture:1`);
+  });
+
+  it('flags a hold that would outlast the authorisation, and keeps when it ends', async () => {
+    const intent = stripe.createIntent({ amount: 2000, currency: 'usd', captureMethod: 'manual' });
+    // Authorised 6 days and 23 hours ago: Stripe lets it lapse in an hour, long before the hold ends.
+    intent.created -= 7 * 24 * 3600 - 3600;
+    const order = await place('striped-held', intent);
+
+    const held = await waitFor(order.orderId, (o) => o.status === 'ON_HOLD' && Boolean(o.hold?.taskToken));
+
+    expect(held.authorization).toEqual({
+      provider: 'stripe',
+      expiresAt: new Date((intent.created + 7 * 24 * 3600) * 1000).toISOString(),
+    });
+    expect(held.hold!.warning).toMatch(
+      /^payment_authorization_expires: .*release or cancel the order before then/,
+    );
+    await sellerClient('striped-held-api-key').post(`/orders/${order.orderId}/cancel`, {});
   });
 
   it('fails the payment of a declined card', async () => {

@@ -133,6 +133,8 @@ export interface Hold {
   reason: string;
   since: string;
   expiresAt: string;
+  /** Set when the payment's authorisation ends before the hold does: the seller must act before then. */
+  warning?: string;
   /** Present while the workflow waits; removed once a release has been sent for it. */
   taskToken?: string;
 }
@@ -174,6 +176,8 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   history: HistoryEntry[];
   hold?: Hold;
   paymentWait?: PaymentWait;
+  /** A payment authorised, not yet captured (Stripe manual capture): captured at release, if before expiresAt. */
+  authorization?: { provider: string; expiresAt: string };
   release?: { releasedAt?: string; failureReason?: string };
   /** A storefront's test order (Shopify `test: true`): kept, marked, and never sent to a real provider. */
   test?: boolean;

@@ -5,6 +5,11 @@ import { PaymentDeclinedError, PaymentPendingError, TransientError } from '../er
 import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
 
+/** What a verification found beyond "good": an authorisation's end, when the money is still to be taken. */
+export interface VerifiedPayment {
+  authorizationExpiresAt?: string;
+}
+
 /** What a payment provider is told of an order. */
 export type PaymentOrder = Pick<Order, 'orderId' | 'sellerId' | 'payment' | 'currency'>;
 
@@ -13,7 +18,7 @@ export interface PaymentProvider {
    * Resolves when the payment is good; throws PaymentDeclinedError, PaymentPendingError (the order waits
    * for it) or TransientError.
    */
-  verify(order: PaymentOrder): Promise<void>;
+  verify(order: PaymentOrder): Promise<VerifiedPayment | void>;
   /** Takes an authorised payment, for the order's payment amount, when the order is released. */
   capture(order: PaymentOrder): Promise<void>;
   /** Releases the authorisation of a cancelled order; a payment already taken is left to the seller. */

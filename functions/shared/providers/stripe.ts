@@ -32,8 +32,12 @@ export class StripeError extends Error {
   }
 }
 
+/** How long Stripe holds an uncaptured card authorisation by default. */
+export const AUTHORIZATION_MS = 7 * 24 * 3600 * 1000;
+
 interface PaymentIntent {
   id: string;
+  created: number;
   status: string;
   amount: number;
   amount_capturable: number;
@@ -129,6 +133,9 @@ export const stripePayments: PaymentProvider = {
         `stripe payment covers ${available} ${intent.currency}, the order needs ${expected} ${order.currency.toLowerCase()}`,
       );
     }
+    if (intent.status !== 'requires_capture') return {};
+    // Stripe cancels an uncaptured card payment after 7 days (on its clock, not the simulated one).
+    return { authorizationExpiresAt: new Date(intent.created * 1000 + AUTHORIZATION_MS).toISOString() };
   },
 
   async capture(order) {
