@@ -16,6 +16,8 @@ export default defineConfig({
             STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:orderflow',
             POWERTOOLS_LOG_LEVEL: 'ERROR',
             POWERTOOLS_METRICS_DISABLED: 'true',
+            // As on the dev stage and in the local runtime; tests of the refusal unset it.
+            ALLOW_SANDBOX_PROVIDERS: 'true',
           },
         },
       },

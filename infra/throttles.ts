@@ -23,6 +23,9 @@ export type RouteKind = 'webhooks' | 'sellerApi' | 'public';
 export const ROUTE_KINDS: Readonly<Record<Auth, RouteKind>> = {
   shopifyHmac: 'webhooks',
   orderflowSignature: 'webhooks',
+  stripeSignature: 'webhooks',
+  easypostHmac: 'webhooks',
+  shippoSignature: 'webhooks',
   sellerApiKey: 'sellerApi',
   none: 'public',
 };

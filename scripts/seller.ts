@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { SELLER_ID_PATTERN } from '../functions/api/auth.js';
-import { sellerSettingsSchema } from '../functions/shared/domain/seller.js';
+import { addressSchema } from '../functions/shared/domain/order.js';
+import {
+  sellerSettingsSchema,
+  type CarrierProviderName,
+  type CredentialedProvider,
+  type PaymentProviderName,
+} from '../functions/shared/domain/seller.js';
 import { useLocalRuntime } from './lib/local-runtime.js';
 
 const USAGE = `usage:
@@ -13,6 +19,11 @@ const USAGE = `usage:
   npm run seller -- add-key       --id <sellerId> [--label <text>]
   npm run seller -- list-keys     --id <sellerId>
   npm run seller -- revoke-key    --id <sellerId> (--key-id <id from list-keys> | --key <the key itself>)
+  npm run seller -- set-providers --id <sellerId> [--payment sandbox|shopify|stripe]
+                                  [--carrier sandbox|easypost|shippo]
+                                  [--ship-from '{"name":…,"line1":…,"city":…,"postalCode":…,"country":"US"}']
+  npm run seller -- set-credentials --id <sellerId> --provider stripe|easypost|shippo
+                                  [--api-key <key>] [--webhook-secret <secret>[,<secret>…]]
 
 add-secret     accepts webhooks signed with a secret the storefront chose (Shopify signs with the app's
                client secret or the shop's webhook key), alongside the current ones
@@ -20,6 +31,10 @@ remove-secret  refuses webhooks signed with it from now on
 rotate-secret  makes a new secret (given, or generated and printed once) the current one; the ones it
                replaces are still accepted until the overlap ends, then refused
 revoke-key     refuses the key from the next request on
+set-providers  chooses who takes the seller's payments and who carries their parcels; the sandbox serves
+               real orders only on a stage that allows it (dev, npm start)
+set-credentials stores the provider's API key and the secrets it signs webhooks with (several while
+               rotating); they are never printed, logged or returned by the API
 
 Every command also takes --local (the runtime of \`npm start\`). Otherwise it writes to the table in
 ORDERS_TABLE (the stack output TableName) with your usual AWS credentials and region (AWS_PROFILE,
@@ -41,6 +56,8 @@ const COMMANDS = [
   'add-secret',
   'remove-secret',
   'rotate-secret',
+  'set-providers',
+  'set-credentials',
 ];
 
 /**
@@ -65,6 +82,12 @@ export async function run(argv: string[]): Promise<string> {
       label: { type: 'string' },
       key: { type: 'string' },
       'key-id': { type: 'string' },
+      payment: { type: 'string' },
+      carrier: { type: 'string' },
+      provider: { type: 'string' },
+      'api-key': { type: 'string' },
+      'webhook-secret': { type: 'string' },
+      'ship-from': { type: 'string' },
       local: { type: 'boolean' },
     },
   });
@@ -135,6 +158,43 @@ export async function run(argv: string[]): Promise<string> {
       if (!key) throw new UsageError('revoke-key needs --key-id (see list-keys) or --key');
       const { keyId } = await admin.revokeApiKey(sellerId, key);
       return `API key ${keyId} of ${sellerId} revoked: it is refused from now on`;
+    }
+    if (command === 'set-providers') {
+      if (values.payment === undefined && values.carrier === undefined && values['ship-from'] === undefined)
+        throw new UsageError('set-providers needs --payment, --carrier or --ship-from');
+      let shipFrom: unknown;
+      if (values['ship-from'] !== undefined) {
+        try {
+          shipFrom = JSON.parse(values['ship-from']);
+        } catch {
+          throw new UsageError('--ship-from must be a JSON address');
+        }
+        // Checked before anything is written: a bad address changes nothing.
+        const checked = addressSchema.safeParse(shipFrom);
+        if (!checked.success) {
+          throw new UsageError(
+            `--ship-from: ${checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+            false,
+          );
+        }
+      }
+      const providers = await admin.setProviders(sellerId, {
+        ...(values.payment === undefined ? {} : { payment: values.payment as PaymentProviderName }),
+        ...(values.carrier === undefined ? {} : { carrier: values.carrier as CarrierProviderName }),
+      });
+      if (shipFrom !== undefined) await admin.setShipFrom(sellerId, shipFrom);
+      return `${sellerId} now takes payments with ${providers.payment} and ships with ${providers.carrier} (within 30 s)`;
+    }
+    if (command === 'set-credentials') {
+      if (values['api-key'] === undefined && values['webhook-secret'] === undefined)
+        throw new UsageError('set-credentials needs --api-key or --webhook-secret');
+      await admin.setProviderCredentials(sellerId, values.provider as CredentialedProvider, {
+        ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
+        ...(values['webhook-secret'] === undefined
+          ? {}
+          : { webhookSecrets: values['webhook-secret'].split(',').map((secret) => secret.trim()) }),
+      });
+      return `${values.provider} credentials of ${sellerId} stored (not shown); they apply within 30 s`;
     }
     if (command === 'add-secret') {
       await admin.addWebhookSecret(sellerId, requireSecret(values.secret));

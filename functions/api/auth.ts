@@ -1,11 +1,26 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { acceptedWebhookSecrets, type Seller } from '../shared/domain/seller.js';
 import { metrics } from '../shared/logger.js';
+import { getProviderCredentials } from '../shared/store/provider-secrets.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { ApiError, header, type ApiEvent } from './http.js';
-import { verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
+import { verifyEasyPostHmac, verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
-export type Auth = 'sellerApiKey' | 'shopifyHmac' | 'orderflowSignature' | 'none';
+export type Auth =
+  | 'sellerApiKey'
+  | 'shopifyHmac'
+  | 'orderflowSignature'
+  | 'stripeSignature'
+  | 'easypostHmac'
+  | 'shippoSignature'
+  | 'none';
+
+/** Webhooks a provider signs with the secrets kept with the seller's credentials for it. */
+const PROVIDER_SCHEMES = {
+  stripeSignature: { provider: 'stripe', header: 'stripe-signature', name: 'Stripe-Signature' },
+  easypostHmac: { provider: 'easypost', header: 'x-hmac-signature', name: 'X-Hmac-Signature' },
+  shippoSignature: { provider: 'shippo', header: 'shippo-auth-signature', name: 'Shippo-Auth-Signature' },
+} as const;
 
 export const SELLER_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const BEARER = /^Bearer ([\x21-\x7e]{8,512})$/i;
@@ -35,21 +50,35 @@ export async function authenticateSeller(event: ApiEvent): Promise<ApiKeyOwner> 
 export async function authenticateWebhook(
   event: ApiEvent,
   rawBody: Buffer,
-  scheme: 'shopifyHmac' | 'orderflowSignature',
+  scheme: Exclude<Auth, 'sellerApiKey' | 'none'>,
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
   const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
-  const secrets = seller ? acceptedWebhookSecrets(seller) : [];
-  const valid =
-    scheme === 'shopifyHmac'
-      ? verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets)
-      : verifyOrderflowSignature(rawBody, header(event, 'x-orderflow-signature'), secrets);
+  const providerScheme =
+    scheme in PROVIDER_SCHEMES ? PROVIDER_SCHEMES[scheme as keyof typeof PROVIDER_SCHEMES] : undefined;
+  const secrets = !seller
+    ? []
+    : providerScheme
+      ? ((await getProviderCredentials(sellerId, providerScheme.provider))?.webhookSecrets ?? [])
+      : acceptedWebhookSecrets(seller);
+  let valid: boolean;
+  if (scheme === 'shopifyHmac')
+    valid = verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets);
+  else if (scheme === 'easypostHmac')
+    valid = verifyEasyPostHmac(rawBody, header(event, 'x-hmac-signature'), secrets);
+  // Stripe's and (as third parties describe it) Shippo's signatures are ours: t=, any v1 of "<t>.<raw body>".
+  else
+    valid = verifyOrderflowSignature(
+      rawBody,
+      header(event, providerScheme?.header ?? 'x-orderflow-signature'),
+      secrets,
+    );
   if (!seller || !valid) {
     metrics.addMetric('WebhookSignatureRejected', MetricUnit.Count, 1);
     throw unauthorized(
       scheme === 'shopifyHmac'
         ? 'the X-Shopify-Hmac-Sha256 signature does not match'
-        : 'the X-Orderflow-Signature is missing, stale or does not match',
+        : `the ${providerScheme?.name ?? 'X-Orderflow-Signature'} is missing, stale or does not match`,
     );
   }
   return seller;

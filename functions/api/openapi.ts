@@ -17,6 +17,9 @@ const SECURITY: Record<Route['auth'], Record<string, string[]>[]> = {
   sellerApiKey: [{ sellerApiKey: [] }],
   shopifyHmac: [{ shopifyHmac: [] }],
   orderflowSignature: [{ orderflowSignature: [] }],
+  stripeSignature: [{ stripeSignature: [] }],
+  easypostHmac: [{ easypostHmac: [] }],
+  shippoSignature: [{ shippoSignature: [] }],
   none: [],
 };
 
@@ -115,6 +118,27 @@ export function openApiDocument(routes: readonly Route[]) {
           in: 'header',
           name: 'X-Orderflow-Signature',
           description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">',
+        },
+        stripeSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Stripe-Signature',
+          description:
+            't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">[,v1=…] with the seller\'s Stripe endpoint secret(s)',
+        },
+        easypostHmac: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Hmac-Signature',
+          description:
+            "hmac-sha256-hex=<hex HMAC-SHA256 of the raw body with the seller's EasyPost webhook secret>",
+        },
+        shippoSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Shippo-Auth-Signature',
+          description:
+            't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the seller\'s Shippo webhook secret',
         },
       },
     },

@@ -156,7 +156,7 @@ export const webhookOrderSchema = z
       .max(MAX_WEBHOOK_LINES),
     currency: orderInputSchema.shape.currency.refine(isCurrency, 'must be a current ISO 4217 currency code'),
     payment: z.object({
-      provider: z.enum(['sandbox', 'shopify']),
+      provider: orderInputSchema.shape.payment.shape.provider,
       reference: text(200).min(1),
       amount: z.string().regex(MONEY_PATTERN, 'must be a decimal string such as "12.50"'),
     }),
@@ -257,7 +257,21 @@ export const orderViewSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   history: z.array(historyEntrySchema),
-  hold: z.object({ reason: z.string(), since: z.string(), expiresAt: z.string() }).optional(),
+  hold: z
+    .object({
+      reason: z.string(),
+      since: z.string(),
+      expiresAt: z.string(),
+      warning: z
+        .string()
+        .optional()
+        .describe("the payment's authorisation ends before this hold does: release or cancel before then"),
+    })
+    .optional(),
+  authorization: z
+    .object({ provider: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe('an authorised payment, captured at release: it can no longer be captured after expiresAt'),
   paymentWait: z
     .object({ reason: z.literal('payment_pending'), since: z.string(), expiresAt: z.string() })
     .optional()
@@ -339,4 +353,51 @@ export const openApiDocumentSchema = z.looseObject({
   openapi: z.literal('3.1.0'),
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
+});
+
+/** A Stripe event as Stripe posts it: what orderflow reads of it is checked; the rest is Stripe's. */
+export const stripeEventSchema = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'must be a Stripe event id (evt_…)'),
+  type: z.string().min(1).max(100),
+  data: z.looseObject({
+    object: z.looseObject({
+      id: z.string().min(1).max(255),
+      object: z.string().max(100).optional(),
+      status: z.string().max(100).optional(),
+    }),
+  }),
+});
+
+export const providerEventAcceptedSchema = z.object({
+  eventId: z.string(),
+  duplicate: z.boolean(),
+  /** What was done: `verifying` (the order waiting for the payment goes on), `ignored: …`, … */
+  outcome: z.string(),
+  orderId: z.string().optional(),
+});
+
+/** EasyPost's event as it posts it: its id, what happened, and the tracker it is about. */
+export const easypostEventSchema = z.looseObject({
+  id: z.string().regex(/^evt_[A-Za-z0-9_]{1,250}$/, 'must be an EasyPost event id (evt_…)'),
+  description: z.string().min(1).max(100),
+  result: z.looseObject({
+    object: z.string().max(100).optional(),
+    tracking_code: z.string().min(1).max(100).optional(),
+    status: z.string().max(100).optional(),
+  }),
+});
+
+/** Shippo's track_updated body: the parcel's tracking number and its status now. */
+export const shippoTrackEventSchema = z.looseObject({
+  event: z.string().min(1).max(100),
+  data: z.looseObject({
+    tracking_number: z.string().min(1).max(100),
+    tracking_status: z
+      .looseObject({
+        object_id: z.string().max(100).optional(),
+        status: z.string().min(1).max(100),
+        status_date: z.string().max(100).nullable().optional(),
+      })
+      .nullable(),
+  }),
 });

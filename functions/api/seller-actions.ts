@@ -8,6 +8,7 @@ import {
   restoreHoldToken,
   takeHoldToken,
 } from '../shared/store/executions.js';
+import { voidPayment } from '../shared/providers/index.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
 import { getOrder, requireOrder, updateOrder } from '../shared/store/orders.js';
 import { getSeller } from '../shared/store/sellers.js';
@@ -51,6 +52,13 @@ export async function cancelOrder(order: Order, actor: Actor, reason: string): P
       metrics.addMetric('OrdersCancelled', 'Count', 1);
       await stopExecution(cancelled.workflow.executionName, `cancelled by ${actor}: ${reason}`);
       logger.info('order cancelled', { orderId: cancelled.orderId, actor });
+      // The cancel stands whatever the provider says; a void that failed is the operator's to finish.
+      await voidPayment(cancelled).catch((error: unknown) =>
+        logger.error('the payment of a cancelled order was not voided: void it with the provider', {
+          orderId: cancelled.orderId,
+          error: error as Error,
+        }),
+      );
       return cancelled;
     } catch (error) {
       if (!(error instanceof IllegalTransitionError) || attempt >= 2) throw error;

@@ -91,3 +91,18 @@ export function signOrderflowWebhook(
 ): string {
   return `t=${timestamp},v1=${hmac(secret, `${timestamp}.`, rawBody).toString('hex')}`;
 }
+
+/**
+ * EasyPost: `X-Hmac-Signature: hmac-sha256-hex=<hex>`, the HMAC-SHA256 of the raw body with the webhook
+ * secret NFKD-normalized. No timestamp is signed, so a replay is caught by the event id instead.
+ */
+export function verifyEasyPostHmac(
+  rawBody: Buffer,
+  header: string | undefined,
+  secrets: readonly string[],
+): boolean {
+  const hex = /^hmac-sha256-hex=([0-9a-f]{64})$/i.exec(header?.trim() ?? '')?.[1];
+  if (!hex) return false;
+  const given = Buffer.from(hex, 'hex');
+  return anySecretMatches(secrets, (secret) => sameBytes(hmac(secret.normalize('NFKD'), rawBody), given));
+}

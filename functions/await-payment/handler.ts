@@ -31,7 +31,9 @@ export const handler = taskHandler(input, async ({ orderId, taskToken, timeoutSe
   if (order.status !== 'PENDING') throw new PaymentReceivedError(`order ${orderId} is ${order.status}`);
   // The storefront's orders/paid may have landed between the verification and now, with no wait to end:
   // verify again rather than wait for a payment that has come.
-  if (shopifyPaymentState(order.payment.financialStatus) !== 'pending') {
+  // (A provider's webhook records its settled status as `stripe_<status>`: that is news to verify too.)
+  const financialStatusNow = order.payment.financialStatus;
+  if (shopifyPaymentState(financialStatusNow) !== 'pending' || financialStatusNow?.startsWith('stripe_')) {
     throw new PaymentReceivedError(`the payment of order ${orderId} is ${order.payment.financialStatus}`);
   }
   const since = nowIso();

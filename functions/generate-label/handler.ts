@@ -8,7 +8,7 @@ import { requireOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
 /**
- * RELEASED → SHIPPED: buys the label (once per order: the carrier dedupes on the order id) and takes
+ * RELEASED → SHIPPED: buys the label (once per order, however often it runs: see LabelService) and takes
  * the reserved stock out of the warehouse in the same write as the status change.
  */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
@@ -25,9 +25,12 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     logger.info('nothing to ship');
     return { status: done.status, nextPollAt: nowIso() };
   }
-  const label = await labelsFor(order).buyLabel({
+  const label = await (
+    await labelsFor(order)
+  ).buyLabel({
     idempotencyKey: orderId,
     orderId,
+    sellerId: order.sellerId,
     method: order.shippingMethod,
     region: order.region,
     address: order.shippingAddress,

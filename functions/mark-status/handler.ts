@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { logger, metrics } from '../shared/logger.js';
+import { voidPayment } from '../shared/providers/index.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
 import { transition } from '../shared/store/orders.js';
 import { recordReleaseFailure } from '../shared/store/release-failure.js';
@@ -44,6 +45,8 @@ export const handler = taskHandler(input, async ({ orderId, status, reason, erro
       : status === 'FAILED_TO_RELEASE'
         ? await recordReleaseFailure(orderId, why)
         : await transition(orderId, status, { actor: 'workflow', reason: why });
+  // A hold that expired cancels the order: its authorisation is released (a retry finds it voided).
+  if (status === 'CANCELLED') await voidPayment(order);
   metrics.addMetric(COUNTED_AS[status], 'Count', 1);
   logger.info('order marked', { status, reason: why });
   return { status: order.status, reason: why, at: order.updatedAt };

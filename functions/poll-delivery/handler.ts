@@ -16,7 +16,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const shipment = order.shipment;
   if (!shipment) throw new Error(`order ${orderId} has no shipment to track`);
   const polls = shipment.polls + 1;
-  const tracking = await trackingFor(order).track(shipment, order.shippingAddress);
+  const tracking = await (await trackingFor(order)).track(shipment, order.shippingAddress, order.sellerId);
   if (tracking.status === 'DELIVERED') {
     await transition(
       orderId,

@@ -2,7 +2,8 @@ import { ships } from '../shared/domain/lines.js';
 import type { Order, Problem } from '../shared/domain/order.js';
 import type { OrderStatus } from '../shared/domain/status.js';
 import { nowIso } from '../shared/clock.js';
-import { OrderCancelledError, ReleaseRejectedError } from '../shared/errors.js';
+import { OrderCancelledError, PaymentDeclinedError, ReleaseRejectedError } from '../shared/errors.js';
+import { paymentsFor, shipmentsFor } from '../shared/providers/index.js';
 import { logger, metrics } from '../shared/logger.js';
 import { getReservation } from '../shared/store/inventory.js';
 import { requireOrder, transition, updateOrder } from '../shared/store/orders.js';
@@ -49,8 +50,6 @@ export function releaseProblems(order: Order): Problem[] {
   if (!address.postalCode.trim()) {
     if (!NO_POSTAL_CODE.has(address.country)) bad('postalCode', 'no postal code');
   } else if (!POSTAL_CODE.test(address.postalCode)) bad('postalCode', 'not a postal code');
-  // The sandbox carrier's undeliverable postal code (README, Sandbox rules).
-  else if (address.postalCode === '00000') bad('postalCode', 'the carrier cannot deliver to this address');
   return problems;
 }
 
@@ -66,18 +65,53 @@ export function releaseProblem(order: Order, reservationState: string | undefine
   return undefined;
 }
 
-/** STOCK_RESERVED / ON_HOLD / FAILED_TO_RELEASE → RELEASED, or ReleaseRejected with the reason. */
+/** Parks the order for its seller: what to fix is kept on it; MarkFailedToRelease records the reason. */
+async function reject(orderId: string, reason: string, problems: Problem[]): Promise<never> {
+  logger.warn('release rejected', { reason });
+  if (problems.length) await updateOrder(orderId, { problems }, { status: RELEASABLE });
+  throw new ReleaseRejectedError(reason);
+}
+
+/**
+ * An authorised payment is taken when the order is released (capture on fulfillment), after the order is
+ * RELEASED, which no cancel can undo; a run that stopped in between captures on its retry (the capture
+ * is idempotent). A capture the provider refuses parks the order like any failed release.
+ */
+async function capturePayment(order: Order): Promise<void> {
+  try {
+    await (await paymentsFor(order)).capture(order);
+  } catch (error) {
+    if (!(error instanceof PaymentDeclinedError)) throw error;
+    await reject(order.orderId, `payment_not_captured: ${error.message}`.slice(0, 300), []);
+  }
+}
+
+/**
+ * STOCK_RESERVED / ON_HOLD / FAILED_TO_RELEASE → RELEASED, or ReleaseRejected with the reason. The carrier
+ * checks the address (and keeps its shipment, for GenerateLabel to buy) before the order is released.
+ */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
+  if (order.status === 'RELEASED') {
+    await capturePayment(order);
+    return { status: order.status };
+  }
   if (ALREADY_RELEASED.includes(order.status)) return { status: order.status };
   const problem = releaseProblem(order, (await getReservation(orderId))?.state);
-  if (problem) {
-    logger.warn('release rejected', { reason: problem });
-    const problems = releaseProblems(order);
-    // What the seller must fix, kept on the order for them; MarkFailedToRelease records the reason.
-    if (problems.length) await updateOrder(orderId, { problems }, { status: RELEASABLE });
-    throw new ReleaseRejectedError(problem);
+  if (problem) await reject(orderId, problem, releaseProblems(order));
+  if (order.items.some(ships)) {
+    const carrierProblems = await (
+      await shipmentsFor(order)
+    ).prepare({
+      idempotencyKey: orderId,
+      orderId,
+      sellerId: order.sellerId,
+      method: order.shippingMethod,
+      region: order.region,
+      address: order.shippingAddress,
+    });
+    if (carrierProblems.length) await reject(orderId, carrierProblems[0]!.reason, carrierProblems);
   }
   const released = await transition(
     orderId,
@@ -89,6 +123,7 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     },
     order,
   );
+  await capturePayment(released);
   metrics.addMetric('OrdersReleased', 'Count', 1);
   metrics.addMetric('TimeToRelease', 'Milliseconds', Date.now() - Date.parse(order.createdAt));
   logger.info('order released');

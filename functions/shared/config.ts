@@ -24,6 +24,13 @@ export const ENV = {
   timeScale: 'ORDERFLOW_TIME_SCALE',
   /** `true` where the sandbox payment and carrier providers may serve orders (set per stage by the stack). */
   allowSandboxProviders: 'ALLOW_SANDBOX_PROVIDERS',
+  /**
+   * Base URLs of the providers' HTTP APIs: unset, the real ones; the local runtime and the tests point
+   * them at the stand-ins of infra/local/standins/, so the adapters run the same code either way.
+   */
+  stripeApiUrl: 'STRIPE_API_URL',
+  easypostApiUrl: 'EASYPOST_API_URL',
+  shippoApiUrl: 'SHIPPO_API_URL',
   /** Probability (0..1) that a sandbox provider call fails transiently; for fault-injection runs. */
   faultRate: 'ORDERFLOW_FAULT_RATE',
   /** Seed of those faults' draws (default 1): the same seed gives the same sequence. */

@@ -14,8 +14,17 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   if (order.status === 'PENDING' || order.status === 'CANCELLED') await indexOrder(order);
   if (order.status === 'CANCELLED') throw new OrderCancelledError(`order ${orderId} was cancelled`);
   if (order.status !== 'PENDING') return { status: order.status };
-  await paymentsFor(order).verify(order);
-  const verified = await transition(orderId, 'PAYMENT_VERIFIED', { actor: 'workflow' }, order);
+  const payment = await (await paymentsFor(order)).verify(order);
+  // An authorisation to capture at release: kept, so a hold that would outlast it is flagged (AwaitRelease).
+  const authorization = payment?.authorizationExpiresAt
+    ? { authorization: { provider: order.payment.provider, expiresAt: payment.authorizationExpiresAt } }
+    : undefined;
+  const verified = await transition(
+    orderId,
+    'PAYMENT_VERIFIED',
+    { actor: 'workflow', ...(authorization ? { set: authorization } : {}) },
+    order,
+  );
   logger.info('payment verified', { status: verified.status });
   return { status: verified.status };
 });

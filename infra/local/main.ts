@@ -28,6 +28,9 @@ console.log(`
 orderflow is running at ${runtime.url}   (data in ${config.dataDir}${runtime.seeded ? ', seeded just now' : ''})
   time runs ${config.timeScale}x faster than real time (ORDERFLOW_TIME_SCALE; 1 = real time)
   Step Functions API ${runtime.stepFunctions.endpoint}, DynamoDB Local ${runtime.dynamo.endpoint}, SQS ${runtime.sqs.endpoint}
+  provider stand-ins (README, Providers): ${Object.entries(runtime.standIns.env)
+    .map(([name, url]) => `${name}=${url}`)
+    .join(' ')}
 
 sellers:
 ${LOCAL_SELLERS.map((s) => `  ${s.sellerId.padEnd(5)} API key ${s.apiKey.padEnd(13)} webhook secret ${s.webhookSecret}  (origin ${s.originCountry})`).join('\n')}

@@ -22,6 +22,7 @@ import {
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
 import type { Handler } from './aws/lambda.js';
+import { startStandIns, type StandIns } from './standins/index.js';
 
 export interface Runtime {
   url: string;
@@ -31,6 +32,8 @@ export interface Runtime {
   stepFunctions: LocalStepFunctions;
   /** What the runtime enforces of the deployed stack (roles, timeouts) and its fault injection. */
   parity: AwsParity;
+  /** The Stripe, EasyPost and Shippo stand-ins the adapters are pointed at. */
+  standIns: StandIns;
   releaseDlqUrl: string;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
@@ -50,6 +53,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
   ]);
   const stopped: (() => Promise<void>)[] = [() => dynamo.stop(), () => sqs.stop()];
   try {
+    const standIns = await startStandIns();
+    stopped.push(() => standIns.stop());
     const { queueUrl } = sqs.server.createQueue(config.releaseDlqName, {
       attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     });
@@ -66,6 +71,13 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       STATE_MACHINE_ARN: orderflowStateMachineArn(LOCAL_REGION),
       RELEASE_DLQ_URL: queueUrl,
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
+      // Like the dev stage: sellers who chose no provider get the sandbox (ALLOW_SANDBOX_PROVIDERS=false
+      // tries what prod does).
+      ALLOW_SANDBOX_PROVIDERS: process.env.ALLOW_SANDBOX_PROVIDERS ?? 'true',
+      // The providers' APIs: the stand-ins, unless pointed elsewhere (a provider's test mode, say).
+      ...Object.fromEntries(
+        Object.entries(standIns.env).map(([name, url]) => [name, process.env[name] ?? url]),
+      ),
     });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
@@ -122,6 +134,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       sqs,
       stepFunctions,
       parity,
+      standIns,
       releaseDlqUrl: queueUrl,
       seeded,
       sweep,

@@ -11,6 +11,7 @@ describe('sandbox labels against DynamoDB Local', () => {
     const request: LabelRequest = {
       idempotencyKey: 'ord_carrier-1',
       orderId: 'ord_carrier',
+      sellerId: 'demo',
       method: 'standard',
       region: 'domestic',
       address: newOrder().shippingAddress,

@@ -616,6 +616,9 @@ export const HEADERS_READ = [
   'x-shopify-topic',
   'x-shopify-event-id',
   'x-shopify-webhook-id',
+  'stripe-signature',
+  'x-hmac-signature',
+  'shippo-auth-signature',
 ] as const;
 
 /** Every query parameter of the search and the export, with values each wrong in its own way. */
@@ -966,6 +969,56 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     `/${'x'.repeat(2000)}`,
   ]) {
     add(`GET ${path.slice(0, 40)}`, { method: 'GET', path, headers: auth }, [404]);
+  }
+
+  // The providers' webhooks (Stripe, EasyPost, Shippo): signed with the seller's provider secrets, which the
+  // target has none of, so however a delivery is signed or malformed it is refused before it is read.
+  const providerWebhooks = [
+    {
+      provider: 'stripe',
+      header: 'stripe-signature',
+      body: { id: 'evt_x', type: 'payment_intent.succeeded' },
+    },
+    {
+      provider: 'easypost',
+      header: 'x-hmac-signature',
+      body: { id: 'evt_x', description: 'tracker.updated' },
+    },
+    { provider: 'shippo', header: 'shippo-auth-signature', body: { event: 'track_updated', data: {} } },
+  ];
+  for (const { provider, header, body } of providerWebhooks) {
+    const path = `/webhooks/${provider}/${target.sellerId}`;
+    const json = JSON.stringify(body);
+    const signatures = [
+      orderflowSignature(json, target.webhookSecret),
+      `hmac-sha256-hex=${'0'.repeat(64)}`,
+      '',
+      'x'.repeat(4000),
+      ...someNaughty().filter(sendableInHeader).slice(0, 20),
+    ];
+    for (const value of signatures) {
+      add(
+        `${path} ${header} ${JSON.stringify(value.slice(0, 30))}`,
+        {
+          method: 'POST',
+          path,
+          headers: { 'content-type': 'application/json', [header]: value },
+          body: json,
+        },
+        [401],
+      );
+    }
+    add(`${path} without ${header}`, { method: 'POST', path, headers: {}, body: '{' }, [401]);
+    add(
+      `${path} seller nobody`,
+      {
+        method: 'POST',
+        path: `/webhooks/${provider}/nobody`,
+        headers: { [header]: orderflowSignature(json, target.webhookSecret) },
+        body: json,
+      },
+      [401],
+    );
   }
 
   // The public routes read no input: junk in their query and headers changes nothing.

@@ -11,6 +11,8 @@ process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// As on the dev stage and in the local runtime: sellers who chose no provider get the sandbox.
+process.env.ALLOW_SANDBOX_PROVIDERS ??= 'true';
 process.env.ORDERS_TABLE = `orders-${randomUUID().slice(0, 8)}`;
 
 await createTable(inject('dynamoEndpoint'), process.env.ORDERS_TABLE);

@@ -5,6 +5,8 @@ import { sandboxPayments } from '../../functions/shared/providers/payment.js';
 const verify = (financialStatus: string | undefined) =>
   sandboxPayments.verify({
     orderId: 'ord_unit',
+    sellerId: 'demo',
+    currency: 'USD',
     payment: {
       provider: 'shopify',
       reference: '#1001',

@@ -15,6 +15,7 @@ import {
   retryOrderRoute,
   searchOrdersRoute,
 } from './orders.js';
+import { easypostWebhook, shippoWebhook, stripeWebhook } from './provider-webhooks.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -53,6 +54,9 @@ export const routes: readonly Route[] = [
   openApiRoute,
   shopifyWebhook,
   genericWebhook,
+  stripeWebhook,
+  easypostWebhook,
+  shippoWebhook,
   createOrderRoute,
   searchOrdersRoute,
   exportOrdersRoute,

@@ -63,7 +63,8 @@ export const orderInputSchema = z.strictObject({
   items: z.array(lineItemSchema).min(1).max(MAX_LINES),
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as "USD"'),
   payment: z.strictObject({
-    provider: z.enum(['sandbox', 'shopify']),
+    /** Who the storefront took the payment with; for `stripe`, `reference` is the PaymentIntent id. */
+    provider: z.enum(['sandbox', 'shopify', 'stripe']),
     reference: text(200).min(1),
     amount: money,
   }),
@@ -132,6 +133,8 @@ export interface Hold {
   reason: string;
   since: string;
   expiresAt: string;
+  /** Set when the payment's authorisation ends before the hold does: the seller must act before then. */
+  warning?: string;
   /** Present while the workflow waits; removed once a release has been sent for it. */
   taskToken?: string;
 }
@@ -173,6 +176,8 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   history: HistoryEntry[];
   hold?: Hold;
   paymentWait?: PaymentWait;
+  /** A payment authorised, not yet captured (Stripe manual capture): captured at release, if before expiresAt. */
+  authorization?: { provider: string; expiresAt: string };
   release?: { releasedAt?: string; failureReason?: string };
   /** A storefront's test order (Shopify `test: true`): kept, marked, and never sent to a real provider. */
   test?: boolean;

@@ -1,5 +1,9 @@
 import * as z from 'zod';
 import { parseAmount } from './money.js';
+import type { Address } from './order.js';
+import type { Parcel, SellerProviders } from './providers.js';
+
+export * from './providers.js';
 
 /**
  * Order totals at or above which an order is held for review, per currency, each in its own minor units:
@@ -39,6 +43,11 @@ export const sellerSettingsSchema = z.object({
 export type SellerSettings = z.infer<typeof sellerSettingsSchema>;
 
 export interface Seller extends SellerSettings {
+  /** Absent on a profile from before providers were chosen: DEFAULT_PROVIDERS. */
+  providers?: SellerProviders;
+  /** Where parcels leave from: the label's sender, which a real carrier requires. */
+  shipFrom?: Address;
+  parcel?: Parcel;
   /** A profile written before thresholds were per currency: its one threshold, in USD. */
   reviewThreshold?: string;
   sellerId: string;

@@ -3,7 +3,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { documents } from '../clients.js';
 import { DAY_MS, addBusinessMs, nowIso } from '../clock.js';
-import type { Address, Region, Shipment, ShippingMethod } from '../domain/order.js';
+import type { Address, Problem, Region, Shipment, ShippingMethod } from '../domain/order.js';
 import { keys } from '../store/schema.js';
 import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
@@ -12,6 +12,7 @@ export interface LabelRequest {
   /** The carrier charges once per key: a repeated purchase returns the first label. */
   idempotencyKey: string;
   orderId: string;
+  sellerId: string;
   method: ShippingMethod;
   region: Region;
   address: Address;
@@ -23,14 +24,23 @@ export type TrackingStatus =
   { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
 
 /**
- * A carrier is two services, kept apart so each function carries (and is granted) only the one it uses:
- * generate-label buys labels, poll-delivery tracks parcels.
+ * A carrier is three services, kept apart so each function carries (and is granted) only the one it uses:
+ * release-order prepares the shipment, generate-label buys labels, poll-delivery tracks parcels.
  */
+/**
+ * At release (release-order): the carrier checks the address and rates the parcel, and what the purchase
+ * needs (a real carrier's shipment id) is kept. What the seller must fix comes back as problems
+ * (`bad_address`, with the carrier's message); nothing is bought.
+ */
+export interface ShipmentService {
+  prepare(request: LabelRequest): Promise<Problem[]>;
+}
 export interface LabelService {
+  /** Buys the label, once per order however often it is called (and whatever crashed in between). */
   buyLabel(request: LabelRequest): Promise<Label>;
 }
 export interface TrackingService {
-  track(shipment: Shipment, address: Address): Promise<TrackingStatus>;
+  track(shipment: Shipment, address: Address, sellerId: string): Promise<TrackingStatus>;
 }
 
 const TRANSIT_DAYS: Record<ShippingMethod, number> = { express: 1, standard: 3, economy: 5 };
@@ -52,6 +62,20 @@ export function transitDays(region: Region, method: ShippingMethod): number {
  * Deterministic sandbox labels. Labels are stored per idempotency key; tracking numbers derive from it, so
  * they are unique per order.
  */
+export const sandboxShipments: ShipmentService = {
+  async prepare({ address }) {
+    // The sandbox's undeliverable postal code (README, Sandbox rules).
+    if (address.postalCode !== '00000') return [];
+    return [
+      {
+        reason: 'bad_address',
+        field: 'shippingAddress.postalCode',
+        message: 'the carrier cannot deliver to this address',
+      },
+    ];
+  },
+};
+
 export const sandboxLabels: LabelService = {
   async buyLabel(request) {
     maybeInjectFault('carrier.buyLabel');

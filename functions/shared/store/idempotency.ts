@@ -13,6 +13,15 @@ export const scopes = {
   external: (sellerId: string, source: OrderSource, externalOrderId: string) =>
     `external#${sellerId}#${source}#${externalOrderId}`,
   idempotencyKey: (sellerId: string, key: string) => `idempotency-key#${sellerId}#${key}`,
+  /** A provider's payment (a Stripe PaymentIntent) → the order it pays: how its webhooks find the order. */
+  providerPayment: (sellerId: string, provider: string, reference: string) =>
+    `provider-payment#${sellerId}#${provider}#${reference}`,
+  /** A carrier's tracking number → the order it ships (tracking codes are unique per carrier account at most). */
+  providerTracking: (sellerId: string, provider: string, trackingNumber: string) =>
+    `provider-tracking#${sellerId}#${provider}#${trackingNumber}`,
+  /** A provider's webhook event, once acted on: a redelivery of it changes nothing. */
+  providerEvent: (sellerId: string, provider: string, eventId: string) =>
+    `provider-event#${sellerId}#${provider}#${eventId}`,
 };
 
 /**
@@ -20,7 +29,8 @@ export const scopes = {
  * 30 days, as a payment API's keys are. An external order id names the order for good: its record never
  * expires, so the id stays unique and a search by it keeps finding the order.
  */
-export const scopeExpires = (scope: string): boolean => scope.startsWith('idempotency-key#');
+export const scopeExpires = (scope: string): boolean =>
+  scope.startsWith('idempotency-key#') || scope.startsWith('provider-event#');
 
 /** The id of the order a scope's first delivery created, when the scope is kept as the id. */
 export const orderIdFor = (scope: string): string =>

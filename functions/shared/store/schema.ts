@@ -6,6 +6,8 @@
  * |-------------------|--------------------------|-----------------------|-------------------------------------------|
  * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
+ * | provider secret   | SELLER#<sellerId>        | SECRET#<provider>     | (never read by the API's seller routes)   |
+ * | provider calls    | ORDER#<orderId>          | PROVIDER#<step>       | (idempotency-key attempts per step)       |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
  * | SKU mapping       | SELLER#<sellerId>        | SKUMAP#<kind>#<id>    | (a storefront product/variant → a SKU)    |
  * | order             | ORDER#<orderId>          | ORDER                 | BySeller, ByStatus, Open (while not final) |
@@ -43,6 +45,11 @@ export const openShard = (shard: number): string => `OPEN#${shard}`;
 export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
+  providerSecret: (sellerId: string, provider: string) => ({
+    PK: `SELLER#${sellerId}`,
+    SK: `SECRET#${provider}`,
+  }),
+  providerCall: (orderId: string, step: string) => ({ PK: `ORDER#${orderId}`, SK: `PROVIDER#${step}` }),
   stock: (sellerId: string, sku: string) => ({ PK: `SELLER#${sellerId}`, SK: `SKU#${sku}` }),
   skuMapping: (sellerId: string, kind: 'variant' | 'product', id: string) => ({
     PK: `SELLER#${sellerId}`,

@@ -11,12 +11,19 @@ import {
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
 import {
+  CARRIER_PROVIDERS,
+  CREDENTIALED_PROVIDERS,
+  DEFAULT_PROVIDERS,
+  PAYMENT_PROVIDERS,
   acceptedWebhookSecrets,
   sellerSettingsSchema,
+  type CredentialedProvider,
+  type SellerProviders,
   type RetiringSecret,
   type Seller,
   type SellerSettings,
 } from '../domain/seller.js';
+import { addressSchema, type Address } from '../domain/order.js';
 import { keys } from './schema.js';
 import { getSeller, hashApiKey, newCursorKey } from './sellers.js';
 import { tableName } from './table.js';
@@ -319,4 +326,104 @@ export async function revokeApiKey(
     throw error;
   }
   return { keyId: keyIdOf(hash) };
+}
+
+// ---- providers and their credentials -----------------------------------------------------------------
+
+/** Chooses the seller's payment and carrier providers; what is not given stays as it was. */
+export async function setProviders(
+  sellerId: string,
+  choice: Partial<SellerProviders>,
+): Promise<SellerProviders> {
+  if (choice.payment !== undefined && !PAYMENT_PROVIDERS.includes(choice.payment)) {
+    throw new SellerAdminError(`payment provider must be one of ${PAYMENT_PROVIDERS.join(', ')}`);
+  }
+  if (choice.carrier !== undefined && !CARRIER_PROVIDERS.includes(choice.carrier)) {
+    throw new SellerAdminError(`carrier must be one of ${CARRIER_PROVIDERS.join(', ')}`);
+  }
+  const seller = await getSeller(sellerId);
+  if (!seller) throw new SellerAdminError(`no seller ${sellerId}`);
+  const providers = { ...DEFAULT_PROVIDERS, ...seller.providers, ...choice };
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.seller(sellerId),
+      UpdateExpression: 'SET providers = :providers',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':providers': providers },
+    }),
+  );
+  return providers;
+}
+
+/** An API key or webhook secret as the providers issue them: printable ASCII, no spaces. */
+export const PROVIDER_SECRET_PATTERN = /^[\x21-\x7e]{8,512}$/;
+
+/**
+ * Stores a seller's credentials for a provider: the API key, and the webhook signing secrets (given ones
+ * replace the old; none given keeps them). Nothing is written if any of it is malformed.
+ */
+export async function setProviderCredentials(
+  sellerId: string,
+  provider: CredentialedProvider,
+  credentials: { apiKey?: string; webhookSecrets?: string[] },
+): Promise<void> {
+  if (!CREDENTIALED_PROVIDERS.includes(provider)) {
+    throw new SellerAdminError(`credentials are kept for ${CREDENTIALED_PROVIDERS.join(', ')} only`);
+  }
+  const secrets = [
+    ...(credentials.apiKey === undefined ? [] : [credentials.apiKey]),
+    ...(credentials.webhookSecrets ?? []),
+  ];
+  if (secrets.some((secret) => !PROVIDER_SECRET_PATTERN.test(secret))) {
+    throw new SellerAdminError('an API key or webhook secret is 8-512 printable ASCII characters, no spaces');
+  }
+  if ((credentials.webhookSecrets?.length ?? 0) > MAX_WEBHOOK_SECRETS) {
+    throw new SellerAdminError(`at most ${MAX_WEBHOOK_SECRETS} webhook secrets per provider`);
+  }
+  if (!(await getSeller(sellerId))) throw new SellerAdminError(`no seller ${sellerId}`);
+  const sets = ['updatedAt = :now'];
+  const values: Record<string, unknown> = { ':now': nowIso() };
+  if (credentials.apiKey !== undefined) {
+    sets.push('apiKey = :apiKey');
+    values[':apiKey'] = credentials.apiKey;
+  }
+  if (credentials.webhookSecrets !== undefined) {
+    sets.push('webhookSecrets = :webhookSecrets');
+    values[':webhookSecrets'] = credentials.webhookSecrets;
+  }
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.providerSecret(sellerId, provider),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeValues: values,
+    }),
+  );
+}
+
+/** The address parcels leave from (the label's sender), which EasyPost and Shippo require. */
+export async function setShipFrom(sellerId: string, address: unknown): Promise<Address> {
+  const parsed = addressSchema.safeParse(address);
+  if (!parsed.success) {
+    throw new SellerAdminError(
+      `ship-from address: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+    );
+  }
+  await documents
+    .send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.seller(sellerId),
+        UpdateExpression: 'SET shipFrom = :address',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':address': parsed.data },
+      }),
+    )
+    .catch((error: unknown) => {
+      if (error instanceof ConditionalCheckFailedException)
+        throw new SellerAdminError(`no seller ${sellerId}`);
+      throw error;
+    });
+  return parsed.data;
 }
