@@ -13,6 +13,7 @@ export const FUNCTION_NAMES = [
   'poll-delivery',
   'mark-status',
   'delivery-sweeper',
+  'publish-events',
 ] as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

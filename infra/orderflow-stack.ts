@@ -11,6 +11,7 @@ import { INDEXES } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
 import { Observability } from './constructs/observability.js';
+import { OrderEvents } from './constructs/order-events.js';
 import {
   OrderflowFunction,
   type ItemAction,
@@ -91,13 +92,15 @@ const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]
 
 /**
  * orderflow on AWS: the HTTP API and its function, the order table, the fulfillment state machine with its
- * task functions and release DLQ, the scheduled delivery sweeper, and the dashboard and alarms.
+ * task functions and release DLQ, the scheduled delivery sweeper, the order events (table stream → bus),
+ * and the dashboard and alarms.
  */
 export class OrderflowStack extends Stack {
   readonly table: OrdersTable;
   readonly functions: Record<FunctionName, OrderflowFunction>;
   readonly workflow: FulfillmentWorkflow;
   readonly api: OrdersApi;
+  readonly orderEvents: OrderEvents;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
@@ -170,6 +173,12 @@ export class OrderflowStack extends Stack {
       ],
     });
 
+    // Reads no item: the event source mapping hands it the stream records (and needs its stream grants).
+    const publishEvents = fn('publish-events', 'publishes a domain event per order status change', {
+      timeout: Duration.seconds(30),
+    });
+    this.orderEvents = new OrderEvents(this, 'OrderEvents', { table: this.table, publisher: publishEvents });
+
     this.api = new OrdersApi(this, 'HttpApi', {
       handler: api.handler,
       logRetention,
@@ -178,9 +187,10 @@ export class OrderflowStack extends Stack {
       customDomain: props.customDomain,
     });
 
-    this.functions = { api, ...tasks, 'delivery-sweeper': sweeper };
+    this.functions = { api, ...tasks, 'delivery-sweeper': sweeper, 'publish-events': publishEvents };
     this.observability = new Observability(this, 'Observability', {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
+      orderEvents: { publisher: publishEvents.handler, streamFailures: this.orderEvents.streamFailures },
       sweeper: sweeper.handler,
       table: this.table,
       apiStage: this.api.stage,
@@ -204,6 +214,10 @@ export class OrderflowStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseDlqUrl', { value: this.workflow.releaseDlq.queueUrl });
+    new CfnOutput(this, 'OrderEventsBusName', {
+      value: this.orderEvents.bus.eventBusName,
+      description: 'the EventBridge bus of the order events (source orderflow.orders)',
+    });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

@@ -20,6 +20,8 @@ export const ENV = {
   tableName: 'ORDERS_TABLE',
   stateMachineArn: 'STATE_MACHINE_ARN',
   releaseDlqUrl: 'RELEASE_DLQ_URL',
+  /** The EventBridge bus the order events are published to (its name). */
+  orderEventsBus: 'ORDER_EVENTS_BUS',
   /** How many times faster than real time workflow durations run (transit, hold timeout, SLA). 1 on AWS. */
   timeScale: 'ORDERFLOW_TIME_SCALE',
   /** `true` where the sandbox payment and carrier providers may serve orders (set per stage by the stack). */

@@ -18,6 +18,7 @@ import {
 } from './stepfunctions/orderflow.js';
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
+import { startLocalOrderEvents, type LocalOrderEvents } from './events/index.js';
 import type { Handler } from './aws/lambda.js';
 
 export interface Runtime {
@@ -29,6 +30,8 @@ export interface Runtime {
   /** What the runtime enforces of the deployed stack (roles, timeouts) and its fault injection. */
   parity: AwsParity;
   releaseDlqUrl: string;
+  /** The order events: the local bus and the stream poller that feeds it. */
+  orderEvents: LocalOrderEvents;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
   sweep(): Promise<unknown>;
@@ -50,7 +53,16 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     const { queueUrl } = sqs.server.createQueue(config.releaseDlqName, {
       attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     });
+    sqs.server.createQueue(config.streamFailuresQueueName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
     await createTable(dynamo.endpoint, config.tableName);
+    const orderEvents = await startLocalOrderEvents({
+      busName: config.orderEventsBus,
+      dataDir: config.dataDir,
+      print: config.printEvents,
+    });
+    stopped.unshift(() => orderEvents.stop());
 
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -62,6 +74,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       ORDERS_TABLE: config.tableName,
       STATE_MACHINE_ARN: orderflowStateMachineArn(LOCAL_REGION),
       RELEASE_DLQ_URL: queueUrl,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: orderEvents.bus.endpoint,
+      ORDER_EVENTS_BUS: config.orderEventsBus,
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
     });
     delete process.env.AWS_SESSION_TOKEN;
@@ -97,6 +111,19 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     });
     stopped.unshift(() => gateway.stop());
 
+    // The table stream's event source mapping, with its on-failure destination.
+    orderEvents.startPublishing({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: config.tableName,
+      publisher: parity.deployed(
+        'publish-events',
+        (await import('../../functions/publish-events/handler.js')).handler as Handler,
+      ),
+      onFailure: (failure) => {
+        sqs.server.sendMessage(config.streamFailuresQueueName, JSON.stringify(failure));
+      },
+    });
+
     const sweeper = parity.deployed(
       'delivery-sweeper',
       (await import('../../functions/delivery-sweeper/handler.js')).handler as Handler,
@@ -116,6 +143,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       stepFunctions,
       parity,
       releaseDlqUrl: queueUrl,
+      orderEvents,
       seeded,
       sweep,
       stop: async () => {

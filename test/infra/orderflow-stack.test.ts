@@ -61,7 +61,7 @@ function permissionsOf(roleLogicalId: string, names: Map<string, string>): strin
 }
 
 describe('functions', () => {
-  it('are ten, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
+  it('are one per function folder, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
     const functions = ofType('AWS::Lambda::Function');
 
     expect(functions).toHaveLength(FUNCTION_NAMES.length);
@@ -76,7 +76,8 @@ describe('functions', () => {
         Role: { 'Fn::GetAtt': [logicalId(fn.role), 'Arn'] },
         Environment: {
           Variables: Match.objectLike({
-            ORDERS_TABLE: { Ref: logicalId(stack.table) },
+            // The stream consumer reads no item: the event source mapping hands it the records.
+            ...(name === 'publish-events' ? {} : { ORDERS_TABLE: { Ref: logicalId(stack.table) } }),
             POWERTOOLS_SERVICE_NAME: 'orderflow',
             POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
             NODE_OPTIONS: '--enable-source-maps',
@@ -178,6 +179,9 @@ describe('permissions', () => {
         [ref(stack.workflow.stateMachine.stateMachineArn), 'state machine'],
         [ref(stack.workflow.executionsArn), 'its executions'],
         [ref(stack.workflow.releaseDlq.queueArn), 'release DLQ'],
+        [ref(stack.orderEvents.bus.eventBusArn), 'order events bus'],
+        [ref(stack.table.tableStreamArn), 'table stream'],
+        [ref(stack.orderEvents.streamFailures.queueArn), 'stream failures'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -186,7 +190,24 @@ describe('permissions', () => {
       ]);
 
       const permissions = permissionsOf(logicalId(fn.role), names);
-      const aws = permissions.filter((p) => !/^(logs|xray):/.test(p));
+      // What Lambda's event source mapping does with the function's role, not the code: read the table
+      // stream and record a failed batch in its on-failure queue. Only for a function with a mapping.
+      const mapped = ofType('AWS::Lambda::EventSourceMapping').filter(
+        ([, mapping]) => ref(mapping.Properties.FunctionName) === ref(fn.handler.functionName),
+      );
+      const byMapping = mapped.length
+        ? [
+            'dynamodb:DescribeStream on table stream',
+            'dynamodb:GetRecords on table stream',
+            'dynamodb:GetShardIterator on table stream',
+            'dynamodb:ListStreams on *',
+            'sqs:GetQueueAttributes on stream failures',
+            'sqs:GetQueueUrl on stream failures',
+            'sqs:SendMessage on stream failures',
+          ]
+        : [];
+      expect(permissions.filter((p) => byMapping.includes(p))).toEqual(byMapping);
+      const aws = permissions.filter((p) => !/^(logs|xray):/.test(p) && !byMapping.includes(p));
 
       expect(permissions.filter((p) => /^(logs|xray):/.test(p))).toEqual([
         'logs:CreateLogStream on own log group',
@@ -195,7 +216,9 @@ describe('permissions', () => {
         'xray:PutTraceSegments on *',
       ]);
       for (const permission of aws) {
-        expect(permission).toMatch(/ on (table|index \w+|state machine|its executions|release DLQ)$/);
+        expect(permission).toMatch(
+          / on (table|index \w+|state machine|its executions|release DLQ|order events bus)$/,
+        );
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
       for (const action of calls[name].actions) {
@@ -337,13 +360,19 @@ describe('state machine', () => {
   });
 });
 
-describe('release DLQ', () => {
-  it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 14 * 24 * 3600,
-    });
+describe('queues (release DLQ, order stream failures)', () => {
+  it('are encrypted, keep messages 14 days and refuse plain HTTP', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues.map(([id]) => id).sort()).toEqual(
+      [logicalId(stack.workflow.releaseDlq), logicalId(stack.orderEvents.streamFailures)].sort(),
+    );
+    for (const [, queue] of queues) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+    }
+    template.resourceCountIs('AWS::SQS::QueuePolicy', queues.length);
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -355,6 +384,42 @@ describe('release DLQ', () => {
         ]),
       },
     });
+  });
+});
+
+describe('order events', () => {
+  it('are read from the table stream (both images) by publish-events, retried in order, failures recorded', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: logicalId(stack.functions['publish-events'].handler) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.table), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalId(stack.orderEvents.streamFailures), 'Arn'] },
+        },
+      },
+    });
+    expect(mappings[0]![1].Properties.ParallelizationFactor ?? 1).toBe(1);
+  });
+
+  it("go to the stack's own bus, whose name only publish-events is given", () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const withBus = FUNCTION_NAMES.filter((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'ORDER_EVENTS_BUS' in variables;
+    });
+
+    expect(withBus).toEqual(['publish-events']);
   });
 });
 
@@ -610,7 +675,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -663,11 +728,34 @@ describe('observability', () => {
       TreatMissingData: 'breaching',
     });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
-    // Throttles of every function, summed in one alarm.
+    // Throttles of every function but the stream consumer, summed in one alarm (10 metrics at most)...
     const throttled = alarmedMetrics().filter(
       ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
     );
-    expect(throttled).toHaveLength(FUNCTION_NAMES.length);
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 1);
+    // ...whose throttles and errors show as events published late, and a batch given up pages.
+    const publisher = [
+      { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['publish-events'].handler) } },
+    ];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Namespace: 'AWS/Lambda',
+      Dimensions: publisher,
+      Statistic: 'Maximum',
+      Threshold: 5 * 60 * 1000,
+      AlarmActions: [topic],
+    });
+    alarm({
+      MetricName: 'NumberOfMessagesSent',
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(stack.orderEvents.streamFailures), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+    });
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
@@ -715,6 +803,7 @@ describe('cdk-nag', () => {
         `${stack.functions['delivery-sweeper'].role.node.path} ${executions}`,
         `${stack.workflow.stateMachine.role.node.path} AwsSolutions-IAM5[Resource::*]`,
         `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
+        `${stack.orderEvents.streamFailures.node.path} AwsSolutions-SQS3`,
         `${stack.api.httpApi.node.path} AwsSolutions-APIG4`,
       ].sort(),
     );

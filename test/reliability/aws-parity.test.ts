@@ -35,7 +35,19 @@ function grants(model: StackModel): { principal: string; action: string }[] {
  * Grants the bundle needs (test/infra: it can send the call) that no path uses, each with why. Removing one
  * fails nothing, so the removal drill skips them.
  */
-const GRANTED_UNUSED: Record<string, string> = {};
+const STREAM_READ =
+  "used by Lambda's event source mapping, which reads the table stream with the function's role; the local " +
+  'stand-in of the mapping (infra/local/events) reads DynamoDB Local with the runtime, not as the role';
+const GRANTED_UNUSED: Record<string, string> = {
+  'publish-events dynamodb:DescribeStream': STREAM_READ,
+  'publish-events dynamodb:GetShardIterator': STREAM_READ,
+  'publish-events dynamodb:GetRecords': STREAM_READ,
+  'publish-events dynamodb:ListStreams': STREAM_READ,
+  'publish-events sqs:SendMessage':
+    "used by the event source mapping to record a batch it gave up in its on-failure queue; locally the mapping's stand-in writes to the emulator itself",
+  'publish-events sqs:GetQueueAttributes': 'the on-failure destination, as sqs:SendMessage',
+  'publish-events sqs:GetQueueUrl': 'the on-failure destination, as sqs:SendMessage',
+};
 
 /**
  * Grants whose loss is refused but fails nothing a seller sees, by design, each with why: the drill checks

@@ -16,6 +16,11 @@
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * The table's change stream: both images, because an order event needs the history entries a write
+ * appended (new minus old) and the order as it now is (functions/shared/events/from-stream.ts).
+ */
+export const STREAM_VIEW = 'NEW_AND_OLD_IMAGES';
 
 /**
  * What an index copies from the items it holds: `ALL` for indexes whose readers return whole orders

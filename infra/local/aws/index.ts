@@ -29,6 +29,7 @@ function localNames(overrides: Partial<LocalNames> = {}): LocalNames {
     tableName: process.env.ORDERS_TABLE ?? '',
     stateMachineArn: process.env.STATE_MACHINE_ARN ?? '',
     releaseDlqUrl: process.env.RELEASE_DLQ_URL ?? '',
+    orderEventsBus: process.env.ORDER_EVENTS_BUS ?? '',
     functionArn: (name) => localFunctionArn(name, region),
     ...overrides,
   };

@@ -169,7 +169,20 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
   if (api.status !== 201) problems.push(`api create: answered ${api.status}`);
 
   await Promise.all([
-    reach('happy', happy, 'DELIVERED'),
+    (async () => {
+      if (!(await reach('happy', happy, 'DELIVERED'))) return;
+      // Its order events, one per status change, from the table stream to the bus.
+      const { body } = await demo.request<{ history?: unknown[] }>('GET', `/orders/${happy}`);
+      const wanted = (body.history ?? []).map((_, index) => `${happy}:${index}`);
+      const published = () =>
+        runtime.orderEvents.bus
+          .events()
+          .map((event) => String(event.detail.id))
+          .filter((id) => id.startsWith(`${happy}:`));
+      const complete = () => Promise.resolve(wanted.every((id) => published().includes(id)));
+      if (!(await eventually(complete, Math.min(deadlineMs, 10_000))))
+        problems.push(`happy: order events ${published().join(', ') || 'none'} of ${wanted.length}`);
+    })(),
     reach('declined', declined, 'PAYMENT_FAILED'),
     (async () => {
       // Failed releases the seller fixes and retries, one after the other: each retry takes its own
