@@ -14,6 +14,8 @@ export const FUNCTION_NAMES = [
   'mark-status',
   'delivery-sweeper',
   'publish-events',
+  'queue-webhooks',
+  'deliver-webhooks',
 ] as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

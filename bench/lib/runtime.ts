@@ -31,6 +31,8 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     releaseDlqName: 'orderflow-release-dlq',
     orderEventsBus: 'orderflow-order-events',
     streamFailuresQueueName: 'orderflow-stream-failures',
+    webhookQueueName: 'orderflow-webhook-deliveries',
+    webhookDeadLettersName: 'orderflow-webhook-dead-letters',
     printEvents: false,
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,

@@ -30,6 +30,12 @@ export const ORDER_METRICS = {
   /** A gauge: the sweeper's count of open orders at each sweep. */
   open: ['OpenOrders'],
   events: ['OrderEventsPublished'],
+  webhooks: [
+    'WebhookDeliveriesQueued',
+    'WebhooksDelivered',
+    'WebhookDeliveriesFailed',
+    'WebhookDeliveriesDeadLettered',
+  ],
 } as const;
 
 /** The operations the store sends, for DynamoDB's per-operation throttle and error metrics. */
@@ -47,6 +53,8 @@ export interface ObservabilityProps {
   readonly functions: Record<string, IFunction>;
   /** The order events: the stream consumer and where its failed batches are recorded. */
   readonly orderEvents: { publisher: IFunction; streamFailures: IQueue };
+  /** Functions invoked by event sources, left out of the throttle alarm (it holds at most 10 metrics). */
+  readonly eventConsumers: IFunction[];
   /** The scheduled delivery sweeper, whose errors and missed sweeps page. */
   readonly sweeper: IFunction;
   readonly table: ITable;
@@ -254,11 +262,9 @@ export class Observability extends Construct {
         alarmDescription:
           'orderflow functions were throttled: the api or reserve-stock reached its reserved concurrency, ' +
           'or the account its limit. The dashboard shows which; the workflow retries throttled tasks.',
-        // The stream consumer is left out (an alarm holds at most 10 metrics): Lambda retries its throttled
-        // batches, which shows as its iterator age, and OrderEventsBehind pages on that.
         metric: sumOf(
           Object.values(props.functions)
-            .filter((fn) => fn !== props.orderEvents.publisher)
+            .filter((fn) => !props.eventConsumers.includes(fn))
             .map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
           'throttled invocations',
         ),
@@ -455,6 +461,11 @@ export class Observability extends Construct {
               eventsLost.with({ label: 'stream batches skipped' }),
             ],
             right: [eventsAge.with({ label: 'publish delay (iterator age, ms)' })],
+          }),
+          new cw.GraphWidget({
+            title: 'Seller webhooks: queued, delivered, failed attempts, dead-lettered',
+            width: 12,
+            left: ORDER_METRICS.webhooks.map((name) => orderMetric(name)),
           }),
         ],
         [

@@ -153,6 +153,19 @@ export class OrderflowFunction extends Construct {
     return this;
   }
 
+  /** The listed SQS actions on the webhook deliveries queue and on no other. Sets WEBHOOK_DELIVERIES_URL. */
+  useWebhookDeliveries(queue: IQueue, actions: readonly `sqs:${string}`[]): this {
+    this.handler.addEnvironment(ENV.webhookDeliveriesUrl, queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WebhookDeliveries',
+        actions: [...actions],
+        resources: [queue.queueArn],
+      }),
+    );
+    return this;
+  }
+
   /** PutEvents on the order events bus and on no other. Sets ORDER_EVENTS_BUS (its name). */
   useOrderEvents(bus: IEventBus): this {
     this.handler.addEnvironment(ENV.orderEventsBus, bus.eventBusName);

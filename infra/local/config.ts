@@ -19,6 +19,9 @@ export interface LocalConfig {
   /** The order events bus (ORDER_EVENTS_BUS), and the queue of stream batches given up. */
   orderEventsBus: string;
   streamFailuresQueueName: string;
+  /** The seller webhook deliveries queue and its dead-letter queue. */
+  webhookQueueName: string;
+  webhookDeadLettersName: string;
   /** Print each order event in the terminal (ORDERFLOW_EVENTS=print). */
   printEvents: boolean;
   /**
@@ -101,6 +104,8 @@ export function loadLocalConfig(): LocalConfig {
     releaseDlqName: 'orderflow-release-dlq',
     orderEventsBus: 'orderflow-order-events',
     streamFailuresQueueName: 'orderflow-stream-failures',
+    webhookQueueName: 'orderflow-webhook-deliveries',
+    webhookDeadLettersName: 'orderflow-webhook-dead-letters',
     printEvents: printEvents(),
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),

@@ -18,7 +18,9 @@ import {
 } from './stepfunctions/orderflow.js';
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
-import { startLocalOrderEvents, type LocalOrderEvents } from './events/index.js';
+import { runAs } from './aws/index.js';
+import { startLocalOrderEvents, startLocalWebhookDeliveries, type LocalOrderEvents } from './events/index.js';
+import { WEBHOOK_MAX_ATTEMPTS } from '../../functions/shared/webhooks/retry-schedule.js';
 import type { Handler } from './aws/lambda.js';
 
 export interface Runtime {
@@ -32,6 +34,9 @@ export interface Runtime {
   releaseDlqUrl: string;
   /** The order events: the local bus and the stream poller that feeds it. */
   orderEvents: LocalOrderEvents;
+  /** The seller webhook deliveries queue and its dead-letter queue. */
+  webhookQueueUrl: string;
+  webhookDeadLettersUrl: string;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
   sweep(): Promise<unknown>;
@@ -56,6 +61,19 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     sqs.server.createQueue(config.streamFailuresQueueName, {
       attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     });
+    const webhookDeadLetters = sqs.server.createQueue(config.webhookDeadLettersName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
+    const { queueUrl: webhookQueueUrl } = sqs.server.createQueue(config.webhookQueueName, {
+      attributes: {
+        MessageRetentionPeriod: String(4 * 24 * 3600),
+        VisibilityTimeout: '180',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: webhookDeadLetters.queueArn,
+          maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
+        }),
+      },
+    });
     await createTable(dynamo.endpoint, config.tableName);
     const orderEvents = await startLocalOrderEvents({
       busName: config.orderEventsBus,
@@ -76,6 +94,9 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       RELEASE_DLQ_URL: queueUrl,
       AWS_ENDPOINT_URL_EVENTBRIDGE: orderEvents.bus.endpoint,
       ORDER_EVENTS_BUS: config.orderEventsBus,
+      WEBHOOK_DELIVERIES_URL: webhookQueueUrl,
+      // Local receivers are on this machine: any http(s) URL. The stack sets public-https.
+      WEBHOOK_URL_POLICY: 'any',
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
     });
     delete process.env.AWS_SESSION_TOKEN;
@@ -124,6 +145,26 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       },
     });
 
+    const webhooks = startLocalWebhookDeliveries({
+      bus: orderEvents.bus,
+      sqsEndpoint: sqs.endpoint,
+      queueUrl: webhookQueueUrl,
+      queuer: parity.deployed(
+        'queue-webhooks',
+        (await import('../../functions/queue-webhooks/handler.js')).handler as Handler,
+      ),
+      deliverer: parity.deployed(
+        'deliver-webhooks',
+        (await import('../../functions/deliver-webhooks/handler.js')).handler as Handler,
+      ),
+      asDeliverer: (work) =>
+        runAs(
+          { name: 'deliver-webhooks', statements: parity.model.functions['deliver-webhooks'].statements },
+          work,
+        ),
+    });
+    stopped.unshift(() => webhooks.stop());
+
     const sweeper = parity.deployed(
       'delivery-sweeper',
       (await import('../../functions/delivery-sweeper/handler.js')).handler as Handler,
@@ -144,6 +185,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       parity,
       releaseDlqUrl: queueUrl,
       orderEvents,
+      webhookQueueUrl,
+      webhookDeadLettersUrl: webhookDeadLetters.queueUrl,
       seeded,
       sweep,
       stop: async () => {

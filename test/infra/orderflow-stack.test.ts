@@ -9,6 +9,7 @@ import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
 import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
 import { metricNamesOf } from '../../infra/metric-names.js';
+import { WEBHOOK_RETRY_DELAYS_MS } from '../../functions/shared/webhooks/retry-schedule.js';
 import { sdkCallsOf, type SdkCalls } from '../../infra/sdk-calls.js';
 import { routerRoutes } from '../../functions/api/handler.js';
 import { OrderflowStack } from '../../infra/orderflow-stack.js';
@@ -182,6 +183,7 @@ describe('permissions', () => {
         [ref(stack.orderEvents.bus.eventBusArn), 'order events bus'],
         [ref(stack.table.tableStreamArn), 'table stream'],
         [ref(stack.orderEvents.streamFailures.queueArn), 'stream failures'],
+        [ref(stack.webhooks.queue.queueArn), 'webhook deliveries'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -191,33 +193,45 @@ describe('permissions', () => {
 
       const permissions = permissionsOf(logicalId(fn.role), names);
       // What Lambda's event source mapping does with the function's role, not the code: read the table
-      // stream and record a failed batch in its on-failure queue. Only for a function with a mapping.
-      const mapped = ofType('AWS::Lambda::EventSourceMapping').filter(
-        ([, mapping]) => ref(mapping.Properties.FunctionName) === ref(fn.handler.functionName),
+      // stream (and record a failed batch in its on-failure queue), or receive and delete queue messages.
+      const sources = ofType('AWS::Lambda::EventSourceMapping')
+        .filter(([, mapping]) => ref(mapping.Properties.FunctionName) === ref(fn.handler.functionName))
+        .map(([, mapping]) => ref(mapping.Properties.EventSourceArn));
+      const byMapping = sources.flatMap((source) =>
+        source === ref(stack.table.tableStreamArn)
+          ? [
+              'dynamodb:DescribeStream on table stream',
+              'dynamodb:GetRecords on table stream',
+              'dynamodb:GetShardIterator on table stream',
+              'dynamodb:ListStreams on *',
+              'sqs:GetQueueAttributes on stream failures',
+              'sqs:GetQueueUrl on stream failures',
+              'sqs:SendMessage on stream failures',
+            ]
+          : source === ref(stack.webhooks.queue.queueArn)
+            ? [
+                'sqs:ChangeMessageVisibility on webhook deliveries',
+                'sqs:DeleteMessage on webhook deliveries',
+                'sqs:GetQueueAttributes on webhook deliveries',
+                'sqs:GetQueueUrl on webhook deliveries',
+                'sqs:ReceiveMessage on webhook deliveries',
+              ]
+            : [`an event source the test does not know: ${source}`],
       );
-      const byMapping = mapped.length
-        ? [
-            'dynamodb:DescribeStream on table stream',
-            'dynamodb:GetRecords on table stream',
-            'dynamodb:GetShardIterator on table stream',
-            'dynamodb:ListStreams on *',
-            'sqs:GetQueueAttributes on stream failures',
-            'sqs:GetQueueUrl on stream failures',
-            'sqs:SendMessage on stream failures',
-          ]
-        : [];
-      expect(permissions.filter((p) => byMapping.includes(p))).toEqual(byMapping);
-      const aws = permissions.filter((p) => !/^(logs|xray):/.test(p) && !byMapping.includes(p));
-
-      expect(permissions.filter((p) => /^(logs|xray):/.test(p))).toEqual([
-        'logs:CreateLogStream on own log group',
-        'logs:PutLogEvents on own log group',
-        'xray:PutTelemetryRecords on *',
-        'xray:PutTraceSegments on *',
-      ]);
+      expect([...new Set(permissions.filter((p) => byMapping.includes(p)))].sort()).toEqual(
+        [...byMapping].sort(),
+      );
+      const sendable = new Set(
+        calls[name].actions.flatMap((action) =>
+          action === 'dynamodb:TransactWriteItems(parts)' ? TRANSACTION_PARTS : [action],
+        ),
+      );
+      const aws = permissions.filter(
+        (p) => !/^(logs|xray):/.test(p) && !(byMapping.includes(p) && !sendable.has(p.split(' on ')[0]!)),
+      );
       for (const permission of aws) {
         expect(permission).toMatch(
-          / on (table|index \w+|state machine|its executions|release DLQ|order events bus)$/,
+          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries)$/,
         );
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
@@ -228,11 +242,6 @@ describe('permissions', () => {
           expect(granted(action), `${name} can send ${action}`).not.toEqual([]);
         }
       }
-      const sendable = new Set(
-        calls[name].actions.flatMap((action) =>
-          action === 'dynamodb:TransactWriteItems(parts)' ? TRANSACTION_PARTS : [action],
-        ),
-      );
       expect(aws.map((p) => p.split(' on ')[0]).filter((action) => !sendable.has(action!))).toEqual([]);
       expect(resources[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
     },
@@ -360,16 +369,20 @@ describe('state machine', () => {
   });
 });
 
-describe('queues (release DLQ, order stream failures)', () => {
-  it('are encrypted, keep messages 14 days and refuse plain HTTP', () => {
+describe('queues (release DLQ, order stream failures, webhook deliveries and their dead letters)', () => {
+  it('are encrypted, keep messages 14 days (4 for deliveries being retried) and refuse plain HTTP', () => {
     const queues = ofType('AWS::SQS::Queue');
-    expect(queues.map(([id]) => id).sort()).toEqual(
-      [logicalId(stack.workflow.releaseDlq), logicalId(stack.orderEvents.streamFailures)].sort(),
-    );
-    for (const [, queue] of queues) {
+    const retentionDays = new Map([
+      [logicalId(stack.workflow.releaseDlq), 14],
+      [logicalId(stack.orderEvents.streamFailures), 14],
+      [logicalId(stack.webhooks.deadLetters), 14],
+      [logicalId(stack.webhooks.queue), 4],
+    ]);
+    expect(queues.map(([id]) => id).sort()).toEqual([...retentionDays.keys()].sort());
+    for (const [id, queue] of queues) {
       expect(queue.Properties).toMatchObject({
         SqsManagedSseEnabled: true,
-        MessageRetentionPeriod: 14 * 24 * 3600,
+        MessageRetentionPeriod: retentionDays.get(id)! * 24 * 3600,
       });
     }
     template.resourceCountIs('AWS::SQS::QueuePolicy', queues.length);
@@ -392,7 +405,10 @@ describe('order events', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
     });
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, mapping]) =>
+        ref(mapping.Properties.FunctionName) === ref(stack.functions['publish-events'].handler.functionName),
+    );
 
     expect(mappings).toHaveLength(1);
     expect(mappings[0]![1].Properties).toMatchObject({
@@ -420,6 +436,47 @@ describe('order events', () => {
     });
 
     expect(withBus).toEqual(['publish-events']);
+  });
+});
+
+describe('seller webhooks', () => {
+  it('are queued by a rule on the order events bus and retried past a day before their dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalId(stack.orderEvents.bus) },
+      EventPattern: { source: ['orderflow.orders'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack.functions['queue-webhooks'].handler), 'Arn'] },
+        }),
+      ],
+    });
+    const queue = resources[logicalId(stack.webhooks.queue)]!.Properties;
+    const redrive = queue.RedrivePolicy as { maxReceiveCount: number };
+    expect(redrive).toMatchObject({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.webhooks.deadLetters), 'Arn'] },
+    });
+    // Every attempt but the last waits its backoff in the queue: together at least 24 hours.
+    const waited = WEBHOOK_RETRY_DELAYS_MS.slice(0, redrive.maxReceiveCount - 1).reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    expect(Number(queue.MessageRetentionPeriod) * 1000).toBeGreaterThan(waited);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions['deliver-webhooks'].handler) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.webhooks.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('may go to public https URLs only, in the functions that register and call them', () => {
+    const withPolicy = FUNCTION_NAMES.flatMap((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'WEBHOOK_URL_POLICY' in variables ? [[name, variables.WEBHOOK_URL_POLICY]] : [];
+    });
+
+    expect(withPolicy.sort()).toEqual([
+      ['api', 'public-https'],
+      ['deliver-webhooks', 'public-https'],
+    ]);
   });
 });
 
@@ -728,12 +785,12 @@ describe('observability', () => {
       TreatMissingData: 'breaching',
     });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
-    // Throttles of every function but the stream consumer, summed in one alarm (10 metrics at most)...
+    // Throttles of every function but the three event consumers, summed in one alarm (10 metrics at most)...
     const throttled = alarmedMetrics().filter(
       ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
     );
-    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 1);
-    // ...whose throttles and errors show as events published late, and a batch given up pages.
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 3);
+    // ...and the event consumers': their throttles show as events published late, and a batch given up pages.
     const publisher = [
       { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['publish-events'].handler) } },
     ];
@@ -804,6 +861,7 @@ describe('cdk-nag', () => {
         `${stack.workflow.stateMachine.role.node.path} AwsSolutions-IAM5[Resource::*]`,
         `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
         `${stack.orderEvents.streamFailures.node.path} AwsSolutions-SQS3`,
+        `${stack.webhooks.deadLetters.node.path} AwsSolutions-SQS3`,
         `${stack.api.httpApi.node.path} AwsSolutions-APIG4`,
       ].sort(),
     );

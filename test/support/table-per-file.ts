@@ -11,6 +11,8 @@ process.env.AWS_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
 process.env.AWS_SECRET_ACCESS_KEY = LOCAL_CREDENTIALS.secretAccessKey;
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+// What the stack sets: seller webhook URLs are https and public only.
+process.env.WEBHOOK_URL_POLICY ??= 'public-https';
 process.env.ORDERS_TABLE = `orders-${randomUUID().slice(0, 8)}`;
 
 await createTable(inject('dynamoEndpoint'), process.env.ORDERS_TABLE);

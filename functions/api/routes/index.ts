@@ -15,6 +15,13 @@ import {
   retryOrderRoute,
   searchOrdersRoute,
 } from './orders.js';
+import {
+  createWebhookEndpointRoute,
+  deleteWebhookEndpointRoute,
+  listDeliveriesRoute,
+  listWebhookEndpointsRoute,
+  replayDeliveryRoute,
+} from './webhook-endpoints.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -65,4 +72,9 @@ export const routes: readonly Route[] = [
   putStockRoute,
   getStockRoute,
   putSkuMappingRoute,
+  createWebhookEndpointRoute,
+  listWebhookEndpointsRoute,
+  deleteWebhookEndpointRoute,
+  listDeliveriesRoute,
+  replayDeliveryRoute,
 ];

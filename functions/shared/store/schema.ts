@@ -13,6 +13,8 @@
  * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
+ * | webhook endpoint  | SELLER#<sellerId>        | WEBHOOK#<endpointId>  | (a seller's event subscription)           |
+ * | webhook delivery  | WEBHOOK#<endpointId>     | DELIVERY#<eventId>    | (TTL: expiresAt, 30 days)                 |
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -56,6 +58,14 @@ export const keys = {
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
   label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
+  webhookEndpoint: (sellerId: string, endpointId: string) => ({
+    PK: `SELLER#${sellerId}`,
+    SK: `WEBHOOK#${endpointId}`,
+  }),
+  webhookDelivery: (endpointId: string, eventId: string) => ({
+    PK: `WEBHOOK#${endpointId}`,
+    SK: `DELIVERY#${eventId}`,
+  }),
 };
 
 /**

@@ -10,6 +10,8 @@ export interface LocalNames {
   releaseDlqUrl: string;
   /** The order events bus's name (ORDER_EVENTS_BUS). */
   orderEventsBus: string;
+  /** The seller webhook deliveries queue (WEBHOOK_DELIVERIES_URL). */
+  webhookDeliveriesUrl: string;
   /** A function's ARN, by orderflow function name (`verify-payment`). */
   functionArn(name: string): string;
 }
@@ -40,6 +42,8 @@ function fill(template: string, names: LocalNames): string {
     if (slot === 'releaseDlq:ref') return names.releaseDlqUrl;
     if (slot === 'orderEventsBus') return arns.eventBus(names, names.orderEventsBus);
     if (slot === 'orderEventsBus:ref') return names.orderEventsBus;
+    if (slot === 'webhookDeliveries') return arns.queue(names, names.webhookDeliveriesUrl);
+    if (slot === 'webhookDeliveries:ref') return names.webhookDeliveriesUrl;
     const fn = /^function:([\w-]+)(:ref)?$/.exec(slot);
     if (fn) return fn[2] ? names.functionArn(fn[1]!).split(':').at(-1)! : names.functionArn(fn[1]!);
     // A resource the local runtime does not have (a log group): matches no request.

@@ -61,3 +61,5 @@ function eventLine(event: BusEvent): string {
   const reason = detail.reason ? `  reason ${detail.reason}` : '';
   return `${time}  event ${event['detail-type'].padEnd(26)} ${detail.id ?? ''}${reason}${data}`;
 }
+
+export { startLocalWebhookDeliveries, type LocalWebhookDeliveries } from './webhooks.js';

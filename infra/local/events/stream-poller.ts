@@ -230,9 +230,28 @@ function readCheckpoints(file: string | undefined): Checkpoints {
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Attribute = Record<string, unknown>;
+
+/**
+ * The SDK reads an empty map from DynamoDB Local's stream as `{}` instead of `{"M": {}}`; Lambda hands
+ * the function the service's JSON, with the `M`. Restored here, at every depth.
+ */
+function restoreEmptyMaps(
+  image: Record<string, Attribute> | undefined,
+): Record<string, Attribute> | undefined {
+  if (!image) return image;
+  const fix = (value: Attribute): Attribute => {
+    if (Object.keys(value).length === 0) return { M: {} };
+    if (value.M) return { M: restoreEmptyMaps(value.M as Record<string, Attribute>) };
+    if (Array.isArray(value.L)) return { L: (value.L as Attribute[]).map(fix) };
+    return value;
+  };
+  return Object.fromEntries(Object.entries(image).map(([name, value]) => [name, fix(value)]));
+}
+
 /** A record as GetRecords returns it → as Lambda hands it to a function (times in epoch seconds). */
 function lambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
-  const { ApproximateCreationDateTime, ...dynamodb } = record.dynamodb ?? {};
+  const { ApproximateCreationDateTime, NewImage, OldImage, ...dynamodb } = record.dynamodb ?? {};
   return {
     eventID: record.eventID,
     eventName: record.eventName as DynamoDBRecord['eventName'],
@@ -242,6 +261,12 @@ function lambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
     eventSourceARN: streamArn,
     dynamodb: {
       ...(dynamodb as NonNullable<DynamoDBRecord['dynamodb']>),
+      ...(NewImage
+        ? { NewImage: restoreEmptyMaps(NewImage as unknown as Record<string, Attribute>) as never }
+        : {}),
+      ...(OldImage
+        ? { OldImage: restoreEmptyMaps(OldImage as unknown as Record<string, Attribute>) as never }
+        : {}),
       ...(ApproximateCreationDateTime
         ? { ApproximateCreationDateTime: Math.floor(ApproximateCreationDateTime.getTime() / 1000) }
         : {}),
