@@ -2,6 +2,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { signOrderflowWebhook } from '../api/signatures.js';
+import { inSchemaOrder } from '../shared/events/order-event.js';
 import { logger, metrics, publishMetrics } from '../shared/logger.js';
 import { getDelivery, recordAttempt } from '../shared/store/webhook-deliveries.js';
 import { getWebhookEndpoint } from '../shared/store/webhook-endpoints.js';
@@ -32,7 +33,7 @@ async function deliver(record: SQSRecord): Promise<Outcome> {
     });
     return 'skipped';
   }
-  const body = JSON.stringify(delivery.event);
+  const body = JSON.stringify(inSchemaOrder(delivery.event));
   let error: string;
   try {
     const url = new URL(endpoint.url);

@@ -8,6 +8,7 @@ import type { HistoryEntry, Order } from '../../functions/shared/domain/order.js
 import { orderEventsOf } from '../../functions/shared/events/from-stream.js';
 import {
   orderEventJsonSchema,
+  inSchemaOrder,
   orderEventSchema,
   type OrderEvent,
 } from '../../functions/shared/events/order-event.js';
@@ -174,5 +175,17 @@ describe('publish-events', () => {
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: '11' }] });
     expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(2);
+  });
+});
+
+describe('an event read back from the table', () => {
+  it('is put back in the schema’s field order, for the seller to read', () => {
+    const order = newOrder();
+    const [event] = orderEventsOf(undefined, image(order));
+    const shuffled = Object.fromEntries(Object.entries(event!).reverse()) as OrderEvent;
+
+    const ordered = inSchemaOrder(shuffled);
+
+    expect(JSON.stringify(ordered)).toBe(JSON.stringify(event));
   });
 });

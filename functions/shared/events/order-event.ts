@@ -86,3 +86,21 @@ export function orderEventJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(orderEventSchema, { io: 'output' }) as Record<string, unknown>;
   return { ...schema, $id: `https://orderflow.dev/schemas/order-event.v${ORDER_EVENT_VERSION}.json` };
 }
+
+const EVENT_KEYS = Object.keys(orderEventSchema.shape) as (keyof OrderEvent)[];
+
+/**
+ * The event with its fields in the schema's order: a stored event (a DynamoDB map) comes back with them
+ * in any order, and what a seller receives should read the same every time.
+ */
+export function inSchemaOrder(event: OrderEvent): OrderEvent {
+  const ordered = Object.fromEntries(
+    EVENT_KEYS.filter((key) => key in event).map((key) => [key, event[key]]),
+  ) as OrderEvent;
+  const shipment = event.data.shipment;
+  if (shipment) {
+    const { carrier, service, trackingNumber, trackingUrl, estimatedDeliveryAt } = shipment;
+    ordered.data = { shipment: { carrier, service, trackingNumber, trackingUrl, estimatedDeliveryAt } };
+  }
+  return ordered;
+}
