@@ -35,6 +35,8 @@ export async function startLocalEventBus(options: {
   name: string;
   port?: number;
   logFile?: string;
+  /** For fault drills: an entry this answers true for fails as EventBridge fails one (InternalFailure). */
+  refuse?: (entry: Record<string, unknown>) => boolean;
 }): Promise<LocalEventBus> {
   const taken: BusEvent[] = [];
   const listeners = new Set<(event: BusEvent) => void | Promise<void>>();
@@ -62,6 +64,11 @@ export async function startLocalEventBus(options: {
           ErrorCode: 'ResourceNotFoundException',
           ErrorMessage: `Event bus ${bus} does not exist.`,
         });
+        continue;
+      }
+      if (options.refuse?.(entry)) {
+        failed++;
+        results.push({ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service error (injected).' });
         continue;
       }
       const event: BusEvent = {
