@@ -74,6 +74,23 @@ describe('order events from stream images', () => {
     ]);
   });
 
+  it('a parked order’s event says what the seller must fix', () => {
+    const order = withHistory(newOrder(), entry('PAYMENT_VERIFIED'), entry('STOCK_RESERVED'));
+    const problems = [
+      { reason: 'bad_address' as const, field: 'shippingAddress.postalCode', message: 'undeliverable' },
+    ];
+    const parked = { ...withHistory(order, entry('FAILED_TO_RELEASE', { reason: 'bad_address' })), problems };
+
+    const [event] = orderEventsOf(image(order), image(parked));
+
+    expect(event).toMatchObject({
+      type: 'order.failed_to_release',
+      reason: 'bad_address',
+      data: { problems },
+    });
+    expect(orderEventSchema.parse(event)).toEqual(event);
+  });
+
   it('a write that changes no status, and items that are not orders, publish nothing', () => {
     const order = newOrder();
     const stock = { ...keys.stock('demo', 'MUG'), available: 3 };

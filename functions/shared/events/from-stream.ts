@@ -31,6 +31,11 @@ function eventAt(order: Order, sequence: number): OrderEvent {
   const type = EVENT_TYPE_OF[entry.status];
   const shipment = order.shipment;
   const withShipment = shipment && ['SHIPPED', 'IN_TRANSIT', 'DELIVERED'].includes(entry.status);
+  // Only the latest entry has the order's current problems: an earlier one's were those of its time.
+  const problems =
+    sequence === order.history.length - 1 && ['OUT_OF_STOCK', 'FAILED_TO_RELEASE'].includes(entry.status)
+      ? order.problems
+      : undefined;
   return {
     id: orderEventId(order.orderId, sequence),
     type,
@@ -44,16 +49,21 @@ function eventAt(order: Order, sequence: number): OrderEvent {
     previousStatus: sequence > 0 ? order.history[sequence - 1]!.status : null,
     reason: entry.reason ?? null,
     actor: entry.actor,
-    data: withShipment
-      ? {
-          shipment: {
-            carrier: shipment.carrier,
-            service: shipment.service,
-            trackingNumber: shipment.trackingNumber,
-            trackingUrl: shipment.trackingUrl ?? null,
-            estimatedDeliveryAt: shipment.estimatedDeliveryAt ?? null,
-          },
-        }
-      : {},
+    data: {
+      ...(withShipment
+        ? {
+            shipment: {
+              carrier: shipment.carrier,
+              service: shipment.service,
+              trackingNumber: shipment.trackingNumber,
+              trackingUrl: shipment.trackingUrl ?? null,
+              estimatedDeliveryAt: shipment.estimatedDeliveryAt ?? null,
+            },
+          }
+        : {}),
+      ...(problems?.length
+        ? { problems: problems.map(({ reason, field, message }) => ({ reason, field, message })) }
+        : {}),
+    },
   };
 }

@@ -45,6 +45,12 @@ const shipmentData = z
   })
   .describe('order.shipped');
 
+const problemData = z.object({
+  reason: z.string().describe('unknown_sku, inventory, no_delivery_name, bad_address…'),
+  field: z.string().describe('where the problem is, as `items.2.sku` or `shippingAddress.postalCode`'),
+  message: z.string(),
+});
+
 export const orderEventSchema = z
   .object({
     id: z
@@ -72,8 +78,17 @@ export const orderEventSchema = z
       ),
     actor: z.enum(ACTORS),
     data: z
-      .object({ shipment: shipmentData.optional() })
-      .describe('type-specific details: `shipment` on order.shipped, order.in_transit and order.delivered'),
+      .object({
+        shipment: shipmentData.optional(),
+        problems: z
+          .array(problemData)
+          .optional()
+          .describe('what the seller must fix, on order.out_of_stock and order.failed_to_release'),
+      })
+      .describe(
+        'type-specific details: `shipment` on order.shipped, order.in_transit and order.delivered; ' +
+          '`problems` on parked orders',
+      ),
   })
   .meta({ title: `orderflow order event, version ${ORDER_EVENT_VERSION}` });
 
@@ -97,10 +112,22 @@ export function inSchemaOrder(event: OrderEvent): OrderEvent {
   const ordered = Object.fromEntries(
     EVENT_KEYS.filter((key) => key in event).map((key) => [key, event[key]]),
   ) as OrderEvent;
-  const shipment = event.data.shipment;
-  if (shipment) {
-    const { carrier, service, trackingNumber, trackingUrl, estimatedDeliveryAt } = shipment;
-    ordered.data = { shipment: { carrier, service, trackingNumber, trackingUrl, estimatedDeliveryAt } };
-  }
+  const { shipment, problems } = event.data;
+  ordered.data = {
+    ...(shipment
+      ? {
+          shipment: {
+            carrier: shipment.carrier,
+            service: shipment.service,
+            trackingNumber: shipment.trackingNumber,
+            trackingUrl: shipment.trackingUrl,
+            estimatedDeliveryAt: shipment.estimatedDeliveryAt,
+          },
+        }
+      : {}),
+    ...(problems
+      ? { problems: problems.map(({ reason, field, message }) => ({ reason, field, message })) }
+      : {}),
+  };
   return ordered;
 }
