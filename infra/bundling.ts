@@ -13,6 +13,9 @@ export const FUNCTION_NAMES = [
   'poll-delivery',
   'mark-status',
   'delivery-sweeper',
+  'publish-events',
+  'queue-webhooks',
+  'deliver-webhooks',
 ] as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

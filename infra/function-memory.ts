@@ -15,4 +15,7 @@ export const FUNCTION_MEMORY_MB: Record<FunctionName, number> = {
   'poll-delivery': 256,
   'mark-status': 256,
   'delivery-sweeper': 256,
+  'publish-events': 256,
+  'queue-webhooks': 256,
+  'deliver-webhooks': 256,
 };

@@ -10,6 +10,8 @@ import { INDEXES } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
 import { Observability } from './constructs/observability.js';
+import { OrderEvents } from './constructs/order-events.js';
+import { DELIVERER_TIMEOUT, WebhookDeliveries } from './constructs/webhook-deliveries.js';
 import {
   OrderflowFunction,
   type ItemAction,
@@ -77,13 +79,16 @@ const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]
 
 /**
  * orderflow on AWS: the HTTP API and its function, the order table, the fulfillment state machine with its
- * task functions and release DLQ, the scheduled delivery sweeper, and the dashboard and alarms.
+ * task functions and release DLQ, the scheduled delivery sweeper, the order events (table stream → bus),
+ * and the dashboard and alarms.
  */
 export class OrderflowStack extends Stack {
   readonly table: OrdersTable;
   readonly functions: Record<FunctionName, OrderflowFunction>;
   readonly workflow: FulfillmentWorkflow;
   readonly api: OrdersApi;
+  readonly orderEvents: OrderEvents;
+  readonly webhooks: WebhookDeliveries;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
@@ -156,6 +161,29 @@ export class OrderflowStack extends Stack {
       ],
     });
 
+    // Reads no item: the event source mapping hands it the stream records (and needs its stream grants).
+    const publishEvents = fn('publish-events', 'publishes a domain event per order status change', {
+      timeout: Duration.seconds(30),
+    });
+    this.orderEvents = new OrderEvents(this, 'OrderEvents', { table: this.table, publisher: publishEvents });
+
+    const queueWebhooks = fn('queue-webhooks', "queues an order event's seller webhook deliveries").useOrders(
+      this.table,
+      ['dynamodb:Query', GET, PUT],
+    );
+    const deliverWebhooks = fn('deliver-webhooks', 'POSTs order events to seller webhook endpoints, signed', {
+      timeout: DELIVERER_TIMEOUT,
+    }).useOrders(this.table, [GET, UPDATE]);
+    // Sellers' URLs are https and public only: orderflow must not call into private networks (SSRF).
+    for (const f of [api, deliverWebhooks]) f.handler.addEnvironment(ENV.webhookUrlPolicy, 'public-https');
+    this.webhooks = new WebhookDeliveries(this, 'Webhooks', {
+      bus: this.orderEvents.bus,
+      queuer: queueWebhooks,
+      deliverer: deliverWebhooks,
+    });
+    // A seller's replay queues the delivery again.
+    api.useWebhookDeliveries(this.webhooks.queue, ['sqs:SendMessage']);
+
     this.api = new OrdersApi(this, 'HttpApi', {
       handler: api.handler,
       logRetention,
@@ -164,9 +192,20 @@ export class OrderflowStack extends Stack {
       customDomain: props.customDomain,
     });
 
-    this.functions = { api, ...tasks, 'delivery-sweeper': sweeper };
+    this.functions = {
+      api,
+      ...tasks,
+      'delivery-sweeper': sweeper,
+      'publish-events': publishEvents,
+      'queue-webhooks': queueWebhooks,
+      'deliver-webhooks': deliverWebhooks,
+    };
     this.observability = new Observability(this, 'Observability', {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
+      orderEvents: { publisher: publishEvents.handler, streamFailures: this.orderEvents.streamFailures },
+      // Invoked by event sources that retry a throttled invocation themselves: their throttles delay events
+      // and deliveries, which OrderEventsBehind and the webhook graphs show, and lose nothing.
+      eventConsumers: [publishEvents.handler, queueWebhooks.handler, deliverWebhooks.handler],
       sweeper: sweeper.handler,
       table: this.table,
       apiStage: this.api.stage,
@@ -190,6 +229,11 @@ export class OrderflowStack extends Stack {
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseDlqUrl', { value: this.workflow.releaseDlq.queueUrl });
+    new CfnOutput(this, 'OrderEventsBusName', {
+      value: this.orderEvents.bus.eventBusName,
+      description: 'the EventBridge bus of the order events (source orderflow.orders)',
+    });
+    new CfnOutput(this, 'WebhookDeadLettersUrl', { value: this.webhooks.deadLetters.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

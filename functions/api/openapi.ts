@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { HeaderDoc, ResponseDoc, Route } from './route.js';
+import { orderEventJsonSchema } from '../shared/events/order-event.js';
 import { errorSchema } from './schemas.js';
 
 /**
@@ -89,6 +90,12 @@ function operation(route: Route) {
   };
 }
 
+/** The order event's JSON Schema without its dialect, which the document's own (3.1) already is. */
+function orderEventComponent(): JsonSchema {
+  const { $schema: _dialect, ...schema } = orderEventJsonSchema();
+  return schema;
+}
+
 export function openApiDocument(routes: readonly Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -103,8 +110,32 @@ export function openApiDocument(routes: readonly Route[]) {
       description: 'Order intake (storefront webhooks) and the seller API of orderflow.',
     },
     paths,
+    // What orderflow sends: the order events, signed like the generic webhook it receives.
+    webhooks: {
+      orderEvent: {
+        post: {
+          operationId: 'orderEvent',
+          summary: 'An order event, POSTed to each seller webhook endpoint subscribed to its type',
+          parameters: [
+            {
+              name: 'X-Orderflow-Signature',
+              in: 'header',
+              required: true,
+              description:
+                't=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>"> with the endpoint secret',
+              schema: { type: 'string' },
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderEvent' } } },
+          },
+          responses: { '200': { description: 'any 2xx acknowledges the event; anything else is retried' } },
+        },
+      },
+    },
     components: {
-      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      schemas: { Error: jsonSchema(errorSchema, 'output'), OrderEvent: orderEventComponent() },
       securitySchemes: {
         sellerApiKey: { type: 'http', scheme: 'bearer', description: 'a seller API key' },
         shopifyHmac: {

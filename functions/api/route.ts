@@ -21,7 +21,7 @@ import {
  * One route of the API, described once: the router dispatches on it, the adapter below enforces its
  * auth and input schemas, and /openapi.json is generated from it.
  */
-export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ResponseDoc {
   description: string;

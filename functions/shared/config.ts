@@ -20,6 +20,15 @@ export const ENV = {
   tableName: 'ORDERS_TABLE',
   stateMachineArn: 'STATE_MACHINE_ARN',
   releaseDlqUrl: 'RELEASE_DLQ_URL',
+  /** The EventBridge bus the order events are published to (its name). */
+  orderEventsBus: 'ORDER_EVENTS_BUS',
+  /** The queue of seller webhook deliveries (one message per event and endpoint). */
+  webhookDeliveriesUrl: 'WEBHOOK_DELIVERIES_URL',
+  /**
+   * Which seller webhook URLs may be registered and called: `public-https` (the stack sets it: https only,
+   * never a private, loopback or link-local address) or `any` (the local runtime, whose receivers are local).
+   */
+  webhookUrlPolicy: 'WEBHOOK_URL_POLICY',
   /** How many times faster than real time workflow durations run (transit, hold timeout, SLA). 1 on AWS. */
   timeScale: 'ORDERFLOW_TIME_SCALE',
   /** `true` where the sandbox payment and carrier providers may serve orders (set per stage by the stack). */

@@ -29,6 +29,13 @@ export const ORDER_METRICS = {
   sweeper: ['StuckOrders', 'LateOrders', 'OverdueDeliveries'],
   /** A gauge: the sweeper's count of open orders at each sweep. */
   open: ['OpenOrders'],
+  events: ['OrderEventsPublished'],
+  webhooks: [
+    'WebhookDeliveriesQueued',
+    'WebhooksDelivered',
+    'WebhookDeliveriesFailed',
+    'WebhookDeliveriesDeadLettered',
+  ],
 } as const;
 
 /** The operations the store sends, for DynamoDB's per-operation throttle and error metrics. */
@@ -44,6 +51,10 @@ const STORE_OPERATIONS = [
 
 export interface ObservabilityProps {
   readonly functions: Record<string, IFunction>;
+  /** The order events: the stream consumer and where its failed batches are recorded. */
+  readonly orderEvents: { publisher: IFunction; streamFailures: IQueue };
+  /** Functions invoked by event sources, left out of the throttle alarm (it holds at most 10 metrics). */
+  readonly eventConsumers: IFunction[];
   /** The scheduled delivery sweeper, whose errors and missed sweeps page. */
   readonly sweeper: IFunction;
   readonly table: ITable;
@@ -106,6 +117,8 @@ export class Observability extends Construct {
     sweepMissing: cw.Alarm;
     lambdaThrottles: cw.Alarm;
     workflowThrottles: cw.Alarm;
+    eventsBehind: cw.Alarm;
+    eventsLost: cw.Alarm;
   };
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
@@ -147,6 +160,14 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail));
 
     const { apiStage, stateMachine, releaseDlq } = props;
+    const eventsAge = props.orderEvents.publisher.metric('IteratorAge', {
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+    });
+    const eventsLost = props.orderEvents.streamFailures.metricNumberOfMessagesSent({
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
     const dlqDepth = releaseDlq.metricApproximateNumberOfMessagesVisible({
       statistic: 'Maximum',
       period: Duration.minutes(1),
@@ -242,7 +263,9 @@ export class Observability extends Construct {
           'orderflow functions were throttled: the api or reserve-stock reached its reserved concurrency, ' +
           'or the account its limit. The dashboard shows which; the workflow retries throttled tasks.',
         metric: sumOf(
-          Object.values(props.functions).map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
+          Object.values(props.functions)
+            .filter((fn) => !props.eventConsumers.includes(fn))
+            .map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
           'throttled invocations',
         ),
         threshold: 1,
@@ -255,6 +278,26 @@ export class Observability extends Construct {
           'Step Functions throttled the order workflow: executions or their state transitions. Orders ' +
           'wait until the quota allows them; a lasting one needs a quota increase.',
         metric: stateMachine.metricThrottled({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      eventsBehind: new cw.Alarm(this, 'OrderEventsBehind', {
+        alarmDescription:
+          'Order events are published more than 5 minutes after their status change (the stream ' +
+          "consumer's iterator age): sellers' systems hear late. See the publish-events log group.",
+        metric: eventsAge,
+        threshold: 5 * 60 * 1000,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      eventsLost: new cw.Alarm(this, 'OrderEventsLost', {
+        alarmDescription:
+          'A batch of the order stream failed every retry and was skipped: its events were not published. ' +
+          'The StreamFailures queue names the shard and sequence numbers, readable from the stream for 24 h.',
+        metric: eventsLost,
         threshold: 1,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
@@ -407,6 +450,22 @@ export class Observability extends Construct {
               // Account-wide: DynamoDB publishes client errors without a table.
               props.table.metricUserErrors({ statistic: 'Sum', label: 'user errors (4xx, account-wide)' }),
             ],
+          }),
+        ],
+        [
+          new cw.GraphWidget({
+            title: 'Order events',
+            width: 12,
+            left: [
+              ...ORDER_METRICS.events.map((name) => orderMetric(name).with({ label: 'events published' })),
+              eventsLost.with({ label: 'stream batches skipped' }),
+            ],
+            right: [eventsAge.with({ label: 'publish delay (iterator age, ms)' })],
+          }),
+          new cw.GraphWidget({
+            title: 'Seller webhooks: queued, delivered, failed attempts, dead-lettered',
+            width: 12,
+            left: ORDER_METRICS.webhooks.map((name) => orderMetric(name)),
           }),
         ],
         [

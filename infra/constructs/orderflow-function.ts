@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -108,8 +109,9 @@ export class OrderflowFunction extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) use Resource *: X-Ray has no ' +
-        'resource-level permissions for them. test/infra checks no other statement of this role has a wildcard.',
+        'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and, for the stream consumer, ' +
+        'dynamodb:ListStreams (its event source mapping) use Resource *: none has resource-level permissions. ' +
+        'test/infra checks no other statement of this role has a wildcard.',
     });
   }
 
@@ -147,6 +149,32 @@ export class OrderflowFunction extends Construct {
     this.handler.addEnvironment(ENV.releaseDlqUrl, queue.queueUrl);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ReleaseDlq', actions: [...actions], resources: [queue.queueArn] }),
+    );
+    return this;
+  }
+
+  /** The listed SQS actions on the webhook deliveries queue and on no other. Sets WEBHOOK_DELIVERIES_URL. */
+  useWebhookDeliveries(queue: IQueue, actions: readonly `sqs:${string}`[]): this {
+    this.handler.addEnvironment(ENV.webhookDeliveriesUrl, queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WebhookDeliveries',
+        actions: [...actions],
+        resources: [queue.queueArn],
+      }),
+    );
+    return this;
+  }
+
+  /** PutEvents on the order events bus and on no other. Sets ORDER_EVENTS_BUS (its name). */
+  useOrderEvents(bus: IEventBus): this {
+    this.handler.addEnvironment(ENV.orderEventsBus, bus.eventBusName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'OrderEvents',
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+      }),
     );
     return this;
   }

@@ -11,7 +11,7 @@ import type { RouteKind, Throttle } from '../throttles.js';
 
 /** A route of the api function's router, and which callers it serves. */
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** With `{name}` path parameters, as API Gateway writes them. */
   readonly path: string;
   readonly kind: RouteKind;

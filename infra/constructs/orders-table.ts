@@ -1,14 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema.js';
+import { INDEXES, KEY, STREAM_VIEW, TTL_ATTRIBUTE } from '../../functions/shared/store/schema.js';
 
 const str = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
 /**
  * The single orderflow table, shaped by the store's own schema (keys, the four indexes and what each
  * projects, the TTL attribute of idempotency records), so the store and the deployed table cannot
- * disagree. It holds seller webhook secrets and API-key hashes, so it is encrypted with KMS, kept when the
+ * disagree, with the change stream the order events are published from. It holds seller webhook secrets and API-key hashes, so it is encrypted with KMS, kept when the
  * stack is deleted, and protected against deletion.
  */
 export class OrdersTable extends dynamodb.Table {
@@ -22,6 +22,8 @@ export class OrdersTable extends dynamodb.Table {
       timeToLiveAttribute: TTL_ATTRIBUTE,
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The order events are read from it (infra/constructs/order-events.ts).
+      stream: dynamodb.StreamViewType[STREAM_VIEW],
     });
     for (const index of Object.values(INDEXES)) {
       this.addGlobalSecondaryIndex({

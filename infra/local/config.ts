@@ -17,6 +17,14 @@ export interface LocalConfig {
   sweepIntervalMs: number;
   tableName: string;
   releaseDlqName: string;
+  /** The order events bus (ORDER_EVENTS_BUS), and the queue of stream batches given up. */
+  orderEventsBus: string;
+  streamFailuresQueueName: string;
+  /** The seller webhook deliveries queue and its dead-letter queue. */
+  webhookQueueName: string;
+  webhookDeadLettersName: string;
+  /** Print each order event in the terminal (ORDERFLOW_EVENTS=print). */
+  printEvents: boolean;
   /**
    * How many task functions the local Step Functions engine runs at once; the rest wait for a free
    * worker, as a Lambda function's reserved concurrency makes them. DynamoDB Local writes one item at a
@@ -82,6 +90,12 @@ export const DEFAULT_TIME_SCALE = 10_000;
  */
 export const DEFAULT_TASK_CONCURRENCY = 4;
 
+function printEvents(): boolean {
+  const raw = process.env.ORDERFLOW_EVENTS ?? '';
+  if (raw !== '' && raw !== 'print') throw new Error(`ORDERFLOW_EVENTS must be print or unset, got ${raw}`);
+  return raw === 'print';
+}
+
 export function loadLocalConfig(): LocalConfig {
   return {
     port: intFrom('PORT', 3000),
@@ -94,6 +108,11 @@ export function loadLocalConfig(): LocalConfig {
     sweepIntervalMs: positive('ORDERFLOW_SWEEP_INTERVAL_MS', 30_000),
     tableName: process.env.ORDERS_TABLE ?? 'orderflow',
     releaseDlqName: 'orderflow-release-dlq',
+    orderEventsBus: 'orderflow-order-events',
+    streamFailuresQueueName: 'orderflow-stream-failures',
+    webhookQueueName: 'orderflow-webhook-deliveries',
+    webhookDeadLettersName: 'orderflow-webhook-dead-letters',
+    printEvents: printEvents(),
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),
     faultSeed: count('ORDERFLOW_FAULT_SEED', 1),

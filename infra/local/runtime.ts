@@ -21,6 +21,9 @@ import {
 } from './stepfunctions/orderflow.js';
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
+import { runAs } from './aws/index.js';
+import { startLocalOrderEvents, startLocalWebhookDeliveries, type LocalOrderEvents } from './events/index.js';
+import { WEBHOOK_MAX_ATTEMPTS } from '../../functions/shared/webhooks/retry-schedule.js';
 import type { Handler } from './aws/lambda.js';
 import { startStandIns, type StandIns } from './standins/index.js';
 
@@ -35,6 +38,11 @@ export interface Runtime {
   /** The Stripe, EasyPost and Shippo stand-ins the adapters are pointed at. */
   standIns: StandIns;
   releaseDlqUrl: string;
+  /** The order events: the local bus and the stream poller that feeds it. */
+  orderEvents: LocalOrderEvents;
+  /** The seller webhook deliveries queue and its dead-letter queue. */
+  webhookQueueUrl: string;
+  webhookDeadLettersUrl: string;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
   sweep(): Promise<unknown>;
@@ -58,7 +66,29 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     const { queueUrl } = sqs.server.createQueue(config.releaseDlqName, {
       attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     });
+    sqs.server.createQueue(config.streamFailuresQueueName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
+    const webhookDeadLetters = sqs.server.createQueue(config.webhookDeadLettersName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
+    const { queueUrl: webhookQueueUrl } = sqs.server.createQueue(config.webhookQueueName, {
+      attributes: {
+        MessageRetentionPeriod: String(4 * 24 * 3600),
+        VisibilityTimeout: '180',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: webhookDeadLetters.queueArn,
+          maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
+        }),
+      },
+    });
     await createTable(dynamo.endpoint, config.tableName);
+    const orderEvents = await startLocalOrderEvents({
+      busName: config.orderEventsBus,
+      dataDir: config.dataDir,
+      print: config.printEvents,
+    });
+    stopped.unshift(() => orderEvents.stop());
 
     Object.assign(process.env, {
       AWS_REGION: LOCAL_REGION,
@@ -70,6 +100,11 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       ORDERS_TABLE: config.tableName,
       STATE_MACHINE_ARN: orderflowStateMachineArn(LOCAL_REGION),
       RELEASE_DLQ_URL: queueUrl,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: orderEvents.bus.endpoint,
+      ORDER_EVENTS_BUS: config.orderEventsBus,
+      WEBHOOK_DELIVERIES_URL: webhookQueueUrl,
+      // Local receivers are on this machine: any http(s) URL. The stack sets public-https.
+      WEBHOOK_URL_POLICY: 'any',
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
       // Like the dev stage: sellers who chose no provider get the sandbox (ALLOW_SANDBOX_PROVIDERS=false
       // tries what prod does).
@@ -116,6 +151,39 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     });
     stopped.unshift(() => gateway.stop());
 
+    // The table stream's event source mapping, with its on-failure destination.
+    orderEvents.startPublishing({
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: config.tableName,
+      publisher: parity.deployed(
+        'publish-events',
+        (await import('../../functions/publish-events/handler.js')).handler as Handler,
+      ),
+      onFailure: (failure) => {
+        sqs.server.sendMessage(config.streamFailuresQueueName, JSON.stringify(failure));
+      },
+    });
+
+    const webhooks = startLocalWebhookDeliveries({
+      bus: orderEvents.bus,
+      sqsEndpoint: sqs.endpoint,
+      queueUrl: webhookQueueUrl,
+      queuer: parity.deployed(
+        'queue-webhooks',
+        (await import('../../functions/queue-webhooks/handler.js')).handler as Handler,
+      ),
+      deliverer: parity.deployed(
+        'deliver-webhooks',
+        (await import('../../functions/deliver-webhooks/handler.js')).handler as Handler,
+      ),
+      asDeliverer: (work) =>
+        runAs(
+          { name: 'deliver-webhooks', statements: parity.model.functions['deliver-webhooks'].statements },
+          work,
+        ),
+    });
+    stopped.unshift(() => webhooks.stop());
+
     const sweeper = parity.deployed(
       'delivery-sweeper',
       (await import('../../functions/delivery-sweeper/handler.js')).handler as Handler,
@@ -136,6 +204,9 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       parity,
       standIns,
       releaseDlqUrl: queueUrl,
+      orderEvents,
+      webhookQueueUrl,
+      webhookDeadLettersUrl: webhookDeadLetters.queueUrl,
       seeded,
       sweep,
       stop: async () => {

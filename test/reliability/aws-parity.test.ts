@@ -35,13 +35,33 @@ function grants(model: StackModel): { principal: string; action: string }[] {
  * Grants the bundle needs (test/infra: it can send the call) that no path uses, each with why. Removing one
  * fails nothing, so the removal drill skips them.
  */
-const GRANTED_UNUSED: Record<string, string> = {};
+const STREAM_READ =
+  "used by Lambda's event source mapping, which reads the table stream with the function's role; the local " +
+  'stand-in of the mapping (infra/local/events) reads DynamoDB Local with the runtime, not as the role';
+const GRANTED_UNUSED: Record<string, string> = {
+  'publish-events dynamodb:DescribeStream': STREAM_READ,
+  'publish-events dynamodb:GetShardIterator': STREAM_READ,
+  'publish-events dynamodb:GetRecords': STREAM_READ,
+  'publish-events dynamodb:ListStreams': STREAM_READ,
+  'publish-events sqs:SendMessage':
+    "used by the event source mapping to record a batch it gave up in its on-failure queue; locally the mapping's stand-in writes to the emulator itself",
+  'publish-events sqs:GetQueueAttributes': 'the on-failure destination, as sqs:SendMessage',
+  'publish-events sqs:GetQueueUrl': 'the on-failure destination, as sqs:SendMessage',
+  'deliver-webhooks sqs:GetQueueAttributes':
+    "granted with the queue's event source mapping, which reads the queue's attributes; the local stand-in does not",
+  'deliver-webhooks sqs:GetQueueUrl': 'granted with the event source mapping, as sqs:GetQueueAttributes',
+  'queue-webhooks dynamodb:GetItem':
+    'only a repeated event (the bus delivers at least once) reads the delivery record it finds; the tour repeats none',
+};
 
 /**
  * Grants whose loss is refused but fails nothing a seller sees, by design, each with why: the drill checks
  * the refusal only.
  */
 const SILENT_BY_DESIGN: Record<string, string> = {
+  'deliver-webhooks sqs:DeleteMessage':
+    "a delivered message that is not deleted comes back after the queue's visibility timeout (3 minutes, " +
+    'past the tour), and the deliverer skips a delivery already made: the seller gets it once either way',
   'api sqs:DeleteMessage':
     'a retry whose DLQ message cannot be removed still goes on (logged); the message reappears after its ' +
     'visibility timeout and `npm run ops -- dlq ack` clears it',

@@ -566,6 +566,7 @@ const sendableInHeader = (value: string) => /^[\x20-\x7e]*$/.test(value) && valu
 /** A well-formed order id no order has, and a SKU nobody stocks. */
 const UNKNOWN_ORDER = 'ord_000000000000000000000000';
 const UNKNOWN_SKU = 'NO-SUCH-SKU';
+const UNKNOWN_ENDPOINT = 'whe_000000000000000000000000';
 
 /**
  * The routes of the API as a client reaches them (stated here, not read from the service), each with a
@@ -590,6 +591,20 @@ export const ROUTES_REACHED = [
   { method: 'GET', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey' },
   { method: 'PUT', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey', body: () => ({ available: 1 }) },
   { method: 'PUT', path: '/sku-mappings/variant/v-1', auth: 'apiKey', body: () => ({ sku: 'MUG-RED' }) },
+  {
+    method: 'POST',
+    path: '/webhook-endpoints',
+    auth: 'apiKey',
+    body: () => ({ url: 'https://hooks.example.com/orderflow' }),
+  },
+  { method: 'GET', path: '/webhook-endpoints', auth: 'apiKey' },
+  { method: 'DELETE', path: `/webhook-endpoints/${UNKNOWN_ENDPOINT}`, auth: 'apiKey' },
+  { method: 'GET', path: `/webhook-endpoints/${UNKNOWN_ENDPOINT}/deliveries`, auth: 'apiKey' },
+  {
+    method: 'POST',
+    path: `/webhook-endpoints/${UNKNOWN_ENDPOINT}/deliveries/${UNKNOWN_ORDER}:0/replay`,
+    auth: 'apiKey',
+  },
   {
     method: 'POST',
     path: '/webhooks/orders/{sellerId}',
@@ -935,6 +950,23 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
       'PUT /sku-mappings/variant/v-1',
       [{}, { sku: '' }, { sku: ' x' }, { sku: 1 }, { sku: 'MUG-RED', extra: true }],
     ],
+    [
+      'POST /webhook-endpoints',
+      [
+        {},
+        { url: '' },
+        { url: 1 },
+        { url: 'not a url' },
+        { url: 'http://hooks.example.com/plain-http' },
+        { url: 'https://169.254.169.254/latest/meta-data' },
+        { url: 'https://10.0.0.1/' },
+        { url: 'https://localhost/' },
+        { url: `https://hooks.example.com/${'x'.repeat(2100)}` },
+        { url: 'https://hooks.example.com/', events: ['order.nope'] },
+        { url: 'https://hooks.example.com/', events: 'order.shipped' },
+        { url: 'https://hooks.example.com/', extra: true },
+      ],
+    ],
   ];
   for (const [name, values] of bodies) {
     const route = ROUTES_REACHED.find((candidate) => `${candidate.method} ${candidate.path}` === name)!;
@@ -948,6 +980,22 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     add(`${name} body not JSON`, valid(route, { body: '{' }), [400]);
   }
 
+  // The deliveries' page size and cursor.
+  const deliveries = ROUTES_REACHED.find((route) => route.path.endsWith('/deliveries'))!;
+  for (const [name, value] of [
+    ['limit', '0'],
+    ['limit', '101'],
+    ['limit', 'ten'],
+    ['limit', '1.5'],
+    ['cursor', 'x'.repeat(201)],
+  ] as const) {
+    add(
+      `${deliveries.method} deliveries?${name}=${value.slice(0, 20)}`,
+      valid(deliveries, { query: { [name]: value } }),
+      [400],
+    );
+  }
+
   // Methods and paths that are not routes.
   for (const [method, path] of [
     ['DELETE', '/orders'],
@@ -955,6 +1003,7 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     ['GET', `/webhooks/orders/${target.sellerId}`],
     ['POST', '/health'],
     ['DELETE', `/inventory/${UNKNOWN_SKU}`],
+    ['PUT', '/webhook-endpoints'],
   ]) {
     add(`${method} ${path}`, { method: method!, path: path!, headers: auth }, [405]);
   }

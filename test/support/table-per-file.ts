@@ -13,6 +13,8 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 // As on the dev stage and in the local runtime: sellers who chose no provider get the sandbox.
 process.env.ALLOW_SANDBOX_PROVIDERS ??= 'true';
+// What the stack sets: seller webhook URLs are https and public only.
+process.env.WEBHOOK_URL_POLICY ??= 'public-https';
 process.env.ORDERS_TABLE = `orders-${randomUUID().slice(0, 8)}`;
 
 await createTable(inject('dynamoEndpoint'), process.env.ORDERS_TABLE);

@@ -52,8 +52,26 @@ describe('GET /openapi.json', () => {
         'PUT /inventory/{sku}',
         'GET /inventory/{sku}',
         'PUT /sku-mappings/{kind}/{id}',
+        'POST /webhook-endpoints',
+        'GET /webhook-endpoints',
+        'DELETE /webhook-endpoints/{endpointId}',
+        'GET /webhook-endpoints/{endpointId}/deliveries',
+        'POST /webhook-endpoints/{endpointId}/deliveries/{eventId}/replay',
       ].sort(),
     );
+  });
+
+  it('publishes the order event schema, and the signed POST seller endpoints receive', async () => {
+    const { document } = await openApi();
+    const { orderEventJsonSchema } = await import('../../functions/shared/events/order-event.js');
+    const { $schema: _dialect, ...schema } = orderEventJsonSchema();
+
+    expect(document.components.schemas.OrderEvent).toEqual(schema);
+    const post = document.webhooks.orderEvent.post;
+    expect(post.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/OrderEvent',
+    });
+    expect(post.parameters.map((p: { name: string }) => p.name)).toEqual(['X-Orderflow-Signature']);
   });
 
   it('describes bodies, parameters, security and errors from the schemas in use', async () => {

@@ -19,6 +19,8 @@ const names: LocalNames = {
   tableName: 'orders',
   stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:orderflow',
   releaseDlqUrl: 'http://127.0.0.1:9324/000000000000/release-dlq',
+  orderEventsBus: 'orderflow-events',
+  webhookDeliveriesUrl: 'http://127.0.0.1:9324/000000000000/webhook-deliveries',
   functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:orderflow-${name}`,
 };
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders';

@@ -16,6 +16,13 @@ import {
   searchOrdersRoute,
 } from './orders.js';
 import { easypostWebhook, shippoWebhook, stripeWebhook } from './provider-webhooks.js';
+import {
+  createWebhookEndpointRoute,
+  deleteWebhookEndpointRoute,
+  listDeliveriesRoute,
+  listWebhookEndpointsRoute,
+  replayDeliveryRoute,
+} from './webhook-endpoints.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -69,4 +76,9 @@ export const routes: readonly Route[] = [
   putStockRoute,
   getStockRoute,
   putSkuMappingRoute,
+  createWebhookEndpointRoute,
+  listWebhookEndpointsRoute,
+  deleteWebhookEndpointRoute,
+  listDeliveriesRoute,
+  replayDeliveryRoute,
 ];

@@ -152,6 +152,8 @@ export interface Shipment {
   carrier: string;
   service: string;
   trackingNumber: string;
+  /** The carrier's tracking page, where the carrier gives one (the sandbox carrier does not). */
+  trackingUrl?: string;
   labelId: string;
   shippedAt: string;
   estimatedDeliveryAt: string;

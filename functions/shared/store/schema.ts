@@ -16,9 +16,16 @@
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
  * | API rate window   | RATE#<sellerId>          | <epoch second>        | (TTL: expiresAt; a seller's API requests)   |
+ * | webhook endpoint  | SELLER#<sellerId>        | WEBHOOK#<endpointId>  | (a seller's event subscription)           |
+ * | webhook delivery  | WEBHOOK#<endpointId>     | DELIVERY#<eventId>    | (TTL: expiresAt, 30 days)                 |
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * The table's change stream: both images, because an order event needs the history entries a write
+ * appended (new minus old) and the order as it now is (functions/shared/events/from-stream.ts).
+ */
+export const STREAM_VIEW = 'NEW_AND_OLD_IMAGES';
 
 /**
  * What an index copies from the items it holds: `ALL` for indexes whose readers return whole orders
@@ -60,6 +67,14 @@ export const keys = {
   label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
   rateWindow: (sellerId: string, second: number) => ({ PK: `RATE#${sellerId}`, SK: String(second) }),
+  webhookEndpoint: (sellerId: string, endpointId: string) => ({
+    PK: `SELLER#${sellerId}`,
+    SK: `WEBHOOK#${endpointId}`,
+  }),
+  webhookDelivery: (endpointId: string, eventId: string) => ({
+    PK: `WEBHOOK#${endpointId}`,
+    SK: `DELIVERY#${eventId}`,
+  }),
 };
 
 /**

@@ -8,6 +8,10 @@ export interface LocalNames {
   tableName: string;
   stateMachineArn: string;
   releaseDlqUrl: string;
+  /** The order events bus's name (ORDER_EVENTS_BUS). */
+  orderEventsBus: string;
+  /** The seller webhook deliveries queue (WEBHOOK_DELIVERIES_URL). */
+  webhookDeliveriesUrl: string;
   /** A function's ARN, by orderflow function name (`verify-payment`). */
   functionArn(name: string): string;
 }
@@ -18,6 +22,11 @@ export const arns = {
   /** `https://host/<account>/<name>` (or any URL ending in the queue's name) → the queue's ARN. */
   queue: (names: Pick<LocalNames, 'region' | 'account'>, url: string) =>
     `arn:aws:sqs:${names.region}:${names.account}:${url.split('/').filter(Boolean).at(-1) ?? ''}`,
+  /** A bus by name or ARN → its ARN. */
+  eventBus: (names: Pick<LocalNames, 'region' | 'account'>, nameOrArn: string) =>
+    nameOrArn.startsWith('arn:')
+      ? nameOrArn
+      : `arn:aws:events:${names.region}:${names.account}:event-bus/${nameOrArn}`,
 };
 
 function fill(template: string, names: LocalNames): string {
@@ -31,6 +40,10 @@ function fill(template: string, names: LocalNames): string {
     if (slot === 'stateMachineName') return names.stateMachineArn.split(':').at(-1)!;
     if (slot === 'releaseDlq') return arns.queue(names, names.releaseDlqUrl);
     if (slot === 'releaseDlq:ref') return names.releaseDlqUrl;
+    if (slot === 'orderEventsBus') return arns.eventBus(names, names.orderEventsBus);
+    if (slot === 'orderEventsBus:ref') return names.orderEventsBus;
+    if (slot === 'webhookDeliveries') return arns.queue(names, names.webhookDeliveriesUrl);
+    if (slot === 'webhookDeliveries:ref') return names.webhookDeliveriesUrl;
     const fn = /^function:([\w-]+)(:ref)?$/.exec(slot);
     if (fn) return fn[2] ? names.functionArn(fn[1]!).split(':').at(-1)! : names.functionArn(fn[1]!);
     // A resource the local runtime does not have (a log group): matches no request.
@@ -75,7 +88,7 @@ export interface Authorization {
 type Body = Record<string, unknown>;
 
 /**
- * What a JSON-protocol request (DynamoDB, Step Functions, SQS: `X-Amz-Target: <Service>.<Operation>`) needs
+ * What a JSON-protocol request (DynamoDB, Step Functions, SQS, EventBridge: `X-Amz-Target: <Service>.<Operation>`) needs
  * IAM to allow, as AWS authorizes it: TransactWriteItems per part (PutItem, UpdateItem, DeleteItem,
  * ConditionCheckItem), a batch per table, a Query on an index against the index's ARN, the task-token
  * calls against the state machine that issued the token.
@@ -120,6 +133,15 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
         resource: typeof body.QueueUrl === 'string' ? arns.queue(names, body.QueueUrl) : '*',
       },
     ];
+  }
+  if (prefix === 'AWSEvents') {
+    // PutEvents is authorized per bus its entries name (the default bus when they name none).
+    const entries = (body.Entries as Body[] | undefined) ?? [];
+    const buses = new Set(entries.map((entry) => String(entry.EventBusName ?? 'default')));
+    return [...(buses.size ? buses : ['default'])].map((bus) => ({
+      action: `events:${operation}`,
+      resource: arns.eventBus(names, bus),
+    }));
   }
   return [{ action: `${prefix}:${operation}`, resource: '*' }];
 }

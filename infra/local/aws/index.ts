@@ -7,6 +7,7 @@ import { installSdkParity, runAs, type Denial } from './sdk-parity.js';
 import { loadStackModel, type StackModel } from './stack-model.js';
 
 export { awsFaults, type AwsFaults } from './faults.js';
+export { runAs } from './sdk-parity.js';
 export type { Denial } from './sdk-parity.js';
 export type { StackModel } from './stack-model.js';
 
@@ -29,6 +30,8 @@ function localNames(overrides: Partial<LocalNames> = {}): LocalNames {
     tableName: process.env.ORDERS_TABLE ?? '',
     stateMachineArn: process.env.STATE_MACHINE_ARN ?? '',
     releaseDlqUrl: process.env.RELEASE_DLQ_URL ?? '',
+    orderEventsBus: process.env.ORDER_EVENTS_BUS ?? '',
+    webhookDeliveriesUrl: process.env.WEBHOOK_DELIVERIES_URL ?? '',
     functionArn: (name) => localFunctionArn(name, region),
     ...overrides,
   };

@@ -109,6 +109,8 @@ export async function synthesizeStackModel(): Promise<StackModel> {
       [id(stack.table), 'table'],
       [id(stack.workflow.stateMachine), 'stateMachine'],
       [id(stack.workflow.releaseDlq), 'releaseDlq'],
+      [id(stack.orderEvents.bus), 'orderEventsBus'],
+      [id(stack.webhooks.queue), 'webhookDeliveries'],
       ...FUNCTION_NAMES.map((name): [string, string] => [
         id(stack.functions[name].handler),
         `function:${name}`,

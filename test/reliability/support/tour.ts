@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../infra/local/services.js';
 import { sampleOrder } from '../../../scripts/lib/client.js';
@@ -17,6 +18,37 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
     await sleep(100);
   }
 }
+
+/**
+ * The demo seller's webhook receiver: records each event it is sent, and turns away the first attempt
+ * of each, so every delivery is retried once (its backoff) before it is accepted.
+ */
+const receiver = (() => {
+  const attempts = new Map<string, number>();
+  const accepted: string[] = [];
+  let url: Promise<string> | undefined;
+  return {
+    accepted,
+    url: () =>
+      (url ??= new Promise((resolve) => {
+        const server = createServer((req, res) => {
+          let body = '';
+          req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          req.on('end', () => {
+            const id = String((JSON.parse(body || '{}') as { id?: string }).id);
+            const attempt = (attempts.get(id) ?? 0) + 1;
+            attempts.set(id, attempt);
+            if (attempt > 1) accepted.push(id);
+            res.writeHead(attempt > 1 ? 204 : 503).end();
+          });
+        });
+        server.unref();
+        server.listen(0, '127.0.0.1', () =>
+          resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}/orderflow`),
+        );
+      })),
+  };
+})();
 
 /** A Shopify seller of the tour's own, whose unpaid orders wait a year for their payment. */
 const SHOPIFY_SELLER = {
@@ -39,6 +71,12 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
   const shop = clientFor(runtime.url, SHOPIFY_SELLER);
   const tag = randomUUID().slice(0, 8);
   await prepareSellers();
+  // The demo seller's systems hear of its delivered orders (seller webhooks out); removed at the end.
+  const endpoint = await demo.request<{ id?: string }>('POST', '/webhook-endpoints', {
+    url: await receiver.url(),
+    events: ['order.delivered'],
+  });
+  if (endpoint.status !== 201) problems.push(`webhook endpoint: answered ${endpoint.status}`);
 
   const webhook = async (label: string, overrides: Parameters<typeof sampleOrder>[0]) => {
     const answer = await sendGenericWebhook(runtime.url, JSON.stringify(sampleOrder(overrides)));
@@ -169,7 +207,34 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
   if (api.status !== 201) problems.push(`api create: answered ${api.status}`);
 
   await Promise.all([
-    reach('happy', happy, 'DELIVERED'),
+    (async () => {
+      if (!(await reach('happy', happy, 'DELIVERED'))) return;
+      // Its order events, one per status change, from the table stream to the bus.
+      const { body } = await demo.request<{ history?: unknown[] }>('GET', `/orders/${happy}`);
+      const wanted = (body.history ?? []).map((_, index) => `${happy}:${index}`);
+      const published = () =>
+        runtime.orderEvents.bus
+          .events()
+          .map((event) => String(event.detail.id))
+          .filter((id) => id.startsWith(`${happy}:`));
+      const complete = () => Promise.resolve(wanted.every((id) => published().includes(id)));
+      if (!(await eventually(complete, Math.min(deadlineMs, 10_000))))
+        problems.push(`happy: order events ${published().join(', ') || 'none'} of ${wanted.length}`);
+      // Its order.delivered, at the seller's endpoint after one retry, then once more by a replay.
+      const delivered = wanted.at(-1)!;
+      const received = () => receiver.accepted.filter((id) => id === delivered).length;
+      if (!(await eventually(() => Promise.resolve(received() === 1), Math.min(deadlineMs, 10_000)))) {
+        problems.push(`happy: its webhook was received ${received()} times, not once`);
+        return;
+      }
+      const replay = await demo.request(
+        'POST',
+        `/webhook-endpoints/${endpoint.body.id}/deliveries/${encodeURIComponent(delivered)}/replay`,
+      );
+      if (replay.status !== 202) problems.push(`happy: webhook replay answered ${replay.status}`);
+      else if (!(await eventually(() => Promise.resolve(received() === 2), Math.min(deadlineMs, 10_000))))
+        problems.push(`happy: its replayed webhook was received ${received() - 1} times, not once`);
+    })(),
     reach('declined', declined, 'PAYMENT_FAILED'),
     (async () => {
       // Failed releases the seller fixes and retries, one after the other: each retry takes its own
@@ -262,6 +327,10 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
     else await reach('stuck', stuck.orderId, 'DELIVERED', { execution: `${stuck.orderId}-2` });
   } catch (error) {
     problems.push(`sweeper: failed (${(error as Error).name})`);
+  }
+  if (endpoint.body.id) {
+    const removed = await demo.request('DELETE', `/webhook-endpoints/${endpoint.body.id}`);
+    if (removed.status !== 200) problems.push(`webhook endpoint: delete answered ${removed.status}`);
   }
   return problems;
 }
