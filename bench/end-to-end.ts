@@ -62,6 +62,8 @@ export interface EndToEndResult {
   transitions: { total: number; counts: Record<string, number> };
   historyLambda: { scheduled: number; succeeded: number; failed: number };
   sqsTasks: number;
+  /** Domain events of the delivered orders: one per status change. */
+  orderEvents: number;
   lightLoad: {
     orders: number;
     lambdas: Record<string, { invocations: number; meanBilledMs: number; p50Ms: number; p99Ms: number }>;
@@ -190,6 +192,7 @@ export function costSection(result: EndToEndResult, load: Section['load']): Sect
     logBytes,
     // One trace per webhook request and one per execution (its task functions' segments join it).
     traces: (apiRequests + orders) / orders,
+    events: result.orderEvents / orders,
   };
   const { perThousand, total } = costPerThousand(usage);
   const happy = Object.entries(result.transitions.counts).map(([count, orders]) => [Number(count), orders]);
@@ -243,7 +246,7 @@ export function costSection(result: EndToEndResult, load: Section['load']): Sect
     [
       'SQS requests',
       usage.sqsRequests.toFixed(2),
-      'sqs:sendMessage tasks in the histories (the functions make no SQS calls)',
+      'sqs:sendMessage tasks in the histories (no seller webhook endpoint is registered in this run, so queue-webhooks sends none)',
     ],
     ['API Gateway HTTP API requests', usage.apiRequests.toFixed(2), 'the webhook that brings the order'],
     [
@@ -255,6 +258,11 @@ export function costSection(result: EndToEndResult, load: Section['load']): Sect
         `the state machine's log (level ALL, no execution data), one record per history event, sized from ` +
         `the histories: ${(result.logs.stateMachineBytes / orders).toFixed(0)} B; an API access log record, ` +
         `estimated at ${ACCESS_LOG_BYTES} B: ${((apiRequests * ACCESS_LOG_BYTES) / orders).toFixed(0)} B`,
+    ],
+    [
+      'EventBridge events',
+      usage.events.toFixed(2),
+      "one per status change (the orders' histories), put on the bus by publish-events from the table's stream",
     ],
     [
       'X-Ray traces recorded',

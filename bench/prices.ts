@@ -12,6 +12,7 @@ export const PRICES = {
   httpApiRequest: { usd: 0.000001, per: 'API Gateway HTTP API request ($1.00 per 1M)' },
   logsIngestedGb: { usd: 0.5, per: 'CloudWatch Logs GB ingested (Standard class)' },
   xrayTrace: { usd: 0.000005, per: 'X-Ray trace recorded ($5.00 per 1M)' },
+  eventBridgeEvent: { usd: 0.000001, per: 'EventBridge custom event published ($1.00 per 1M)' },
 } as const;
 
 export interface UsagePerOrder {
@@ -27,6 +28,8 @@ export interface UsagePerOrder {
   logBytes: number;
   /** X-Ray traces recorded (every one sampled: an upper bound). */
   traces: number;
+  /** Order events put on the stack's EventBridge bus. */
+  events: number;
 }
 
 export function costPerThousand(usage: UsagePerOrder) {
@@ -40,6 +43,7 @@ export function costPerThousand(usage: UsagePerOrder) {
     'API Gateway requests': usage.apiRequests * PRICES.httpApiRequest.usd,
     'CloudWatch Logs ingestion': (usage.logBytes / 2 ** 30) * PRICES.logsIngestedGb.usd,
     'X-Ray traces': usage.traces * PRICES.xrayTrace.usd,
+    'EventBridge events': usage.events * PRICES.eventBridgeEvent.usd,
   };
   const perThousand = Object.fromEntries(Object.entries(lines).map(([name, usd]) => [name, usd * 1000]));
   const total = Object.values(perThousand).reduce((sum, usd) => sum + usd, 0);

@@ -76,7 +76,8 @@ try {
   meter.meterDynamo(clients.documents);
   const api = await import('../functions/api/handler.js');
   meter.meterHandler('api', api.handler);
-  for (const name of ORDERFLOW_FUNCTIONS) {
+  // The workflow's task functions, and those the table's change stream drives (order events, webhooks).
+  for (const name of [...ORDERFLOW_FUNCTIONS, 'publish-events', 'queue-webhooks', 'deliver-webhooks']) {
     const module = (await import(`../functions/${name}/handler.js`)) as { handler: unknown };
     meter.meterHandler(name, module.handler);
   }
@@ -149,10 +150,13 @@ try {
   const historyLambda = { scheduled: 0, succeeded: 0, failed: 0 };
   let sqsTasks = 0;
   let stateMachineLogBytes = 0;
+  let orderEvents = 0;
   const workflowMs: number[] = [];
   for (const orderId of sent.orderIds) {
     const order = await getOrder(orderId);
     finalStatuses[order?.status ?? 'missing'] = (finalStatuses[order?.status ?? 'missing'] ?? 0) + 1;
+    // One domain event per status change (functions/shared/events), each put on the stack's bus.
+    orderEvents += order?.history.length ?? 0;
     const description = engine.describeExecution(engine.executionArn(orderId));
     executionStatuses[description.status] = (executionStatuses[description.status] ?? 0) + 1;
     workflowMs.push((description.stopDate?.getTime() ?? Date.now()) - description.startDate.getTime());
@@ -243,6 +247,7 @@ try {
         transitions: { total: sum(transitions), counts: transitionCounts },
         historyLambda,
         sqsTasks,
+        orderEvents,
         lightLoad: { orders: light.length, lambdas: lightLoad },
         meter: {
           dynamo: burstDynamo,
