@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { TransientError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/logger.js';
 import { voidPayment } from '../shared/providers/index.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
@@ -46,7 +47,15 @@ export const handler = taskHandler(input, async ({ orderId, status, reason, erro
         ? await recordReleaseFailure(orderId, why)
         : await transition(orderId, status, { actor: 'workflow', reason: why });
   // A hold that expired cancels the order: its authorisation is released (a retry finds it voided).
-  if (status === 'CANCELLED') await voidPayment(order);
+  if (status === 'CANCELLED') {
+    await voidPayment(order).catch((error: unknown) => {
+      // Stripe down: the state's Retry tries again (the cancel above is done already and is not repeated).
+      if (error instanceof TransientError) throw error;
+      logger.error('the payment of a cancelled order was not voided: void it with the provider', {
+        error: error as Error,
+      });
+    });
+  }
   metrics.addMetric(COUNTED_AS[status], 'Count', 1);
   logger.info('order marked', { status, reason: why });
   return { status: order.status, reason: why, at: order.updatedAt };

@@ -33,6 +33,7 @@ const FLAKY_FAILURES = 3;
 const received: Received[] = [];
 let downRecovered = false;
 const attemptsSeen = new Map<string, number>();
+const hung: { event: OrderEvent; at: number }[] = [];
 
 let receiver: Server;
 let receiverUrl: string;
@@ -52,6 +53,11 @@ beforeAll(async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const event = JSON.parse(raw.toString('utf8')) as OrderEvent;
+      if (req.url === '/hang') {
+        // Never answers: the deliverer gives up after its timeout.
+        hung.push({ event, at: Date.now() });
+        return;
+      }
       const key = `${req.url} ${event.id}`;
       const attempt = (attemptsSeen.get(key) ?? 0) + 1;
       attemptsSeen.set(key, attempt);
@@ -126,6 +132,7 @@ afterAll(async () => {
   await webhooks?.stop();
   await poller?.stop();
   await bus?.stop();
+  receiver.closeAllConnections();
   await new Promise((resolve) => receiver.close(resolve));
   sqs.destroy();
 });
@@ -251,6 +258,43 @@ describe('seller webhooks out', () => {
         (r) => r.path === '/down' && r.event.id !== eventId && r.event.orderId === order.orderId,
       ),
     ).toEqual([]);
+  });
+
+  it("a receiver that never answers holds up nobody else: another seller's events arrive meanwhile", async () => {
+    const hanging = await register('/hang', ['order.delivered']);
+    await putSeller({ sellerId: 'hooks-b', originCountry: 'US', webhookSecrets: [] });
+    await addApiKey('hooks-b', 'hooks-b-api-key');
+    await setStock('hooks-b', 'MUG-RED', 10);
+    const other = sellerClient('hooks-b-api-key');
+    expect((await other.post('/webhook-endpoints', { url: `${receiverUrl}/fast` })).statusCode).toBe(201);
+
+    const slow = await orderIn('DELIVERED', {
+      sellerId: seller.sellerId,
+      items: [{ sku: 'MUG-RED', quantity: 1 }],
+    });
+    await until('the hanging endpoint called', async () =>
+      hung.some((call) => call.event.orderId === slow.orderId) ? true : undefined,
+    );
+    const fast = await orderIn('DELIVERED', {
+      sellerId: 'hooks-b',
+      items: [{ sku: 'MUG-RED', quantity: 1 }],
+    });
+    const started = Date.now();
+    await until(
+      "the other seller's events",
+      async () =>
+        received.filter((r) => r.path === '/fast' && r.accepted && r.event.orderId === fast.orderId)
+          .length === fast.history.length
+          ? true
+          : undefined,
+      8_000,
+    );
+
+    // All of them while the hanging call was still waited on (the deliverer gives up after 10 s).
+    const firstHang = hung.find((call) => call.event.orderId === slow.orderId)!.at;
+    expect(Date.now() - firstHang).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(hanging.events).toEqual(['order.delivered']);
   });
 
   it('a deleted endpoint is gone for the seller, and another seller cannot see or delete it', async () => {

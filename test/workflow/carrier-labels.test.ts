@@ -141,6 +141,19 @@ describe.each(CARRIERS)('labels from $sellerId through the workflow', (carrier) 
     expect(carrier.labelsSold(order)).toBe(0);
   });
 
+  it('with no push, polls the carrier: a parcel sent back ends in DELIVERY_EXCEPTION', async () => {
+    // The stand-in sends a parcel to 99999 back to its sender on the last step of its journey.
+    const order = await place(carrier.sellerId, {
+      shippingAddress: { ...newOrder().shippingAddress, postalCode: '99999' },
+    });
+
+    const { execution, stored, statuses } = await settle(order);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statuses.at(-1)).toBe('DELIVERY_EXCEPTION');
+    expect(stored.history.at(-1)!.reason).toBe('returned_to_sender');
+  });
+
   it('retries the carrier through outages, still one label', async () => {
     const order = await place(carrier.sellerId);
     carrier

@@ -252,6 +252,21 @@ describe('Stripe payments through the workflow, against the Stripe stand-in', ()
     expect(late.json.outcome).toMatch(/^ignored/);
   });
 
+  it('declines an order the storefront says was paid elsewhere, with the reason', async () => {
+    const order = newOrder({
+      sellerId: 'striped',
+      items: [{ sku: 'MUG', quantity: 2 }],
+      payment: { provider: 'shopify', reference: '#1001', amount: '20.00' },
+    });
+    await createOrder(order, []);
+    await startExecution(order);
+
+    const { stored, statuses } = await settle(order);
+
+    expect(statuses).toEqual(['PENDING', 'PAYMENT_FAILED']);
+    expect(stored.history.at(-1)!.reason).toMatch(/^payment_provider_mismatch: .* paid with shopify/);
+  });
+
   it('answers a malformed event with a 400 naming the field', async () => {
     const body = JSON.stringify({ id: 'not-an-event', type: 'payment_intent.succeeded', data: {} });
 

@@ -119,6 +119,12 @@ function declinedBy(error: unknown): never {
 
 export const stripePayments: PaymentProvider = {
   async verify(order) {
+    if (order.payment.provider !== 'stripe') {
+      // The seller takes payments with Stripe; an order paid elsewhere cannot be checked here.
+      throw new PaymentDeclinedError(
+        `payment_provider_mismatch: the seller takes payments with stripe, the order was paid with ${order.payment.provider}`,
+      );
+    }
     const intent = await retrieve(order, 'verify').catch(declinedBy);
     // Stripe's webhooks name the intent, not the order: keep the way back before the order can wait.
     await rememberPaymentOrder(order.sellerId, 'stripe', intent.id, order.orderId);
@@ -139,6 +145,7 @@ export const stripePayments: PaymentProvider = {
   },
 
   async capture(order) {
+    if (order.payment.provider !== 'stripe') return;
     const intent = await retrieve(order, 'capture-read').catch(declinedBy);
     // Captured already (by an earlier attempt whose answer was lost), or captured automatically.
     if (intent.status === 'succeeded') return;
@@ -156,6 +163,7 @@ export const stripePayments: PaymentProvider = {
   },
 
   async void(order) {
+    if (order.payment.provider !== 'stripe') return;
     const intent = await retrieve(order, 'void-read').catch(declinedBy);
     if (intent.status === 'canceled') return;
     if (intent.status === 'succeeded') {

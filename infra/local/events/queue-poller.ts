@@ -14,6 +14,11 @@ export interface QueuePollerOptions {
   functionName: string;
   batchSize?: number;
   /**
+   * Batches handled at once (Lambda's mapping scales its pollers up to the function's maximum
+   * concurrency): a batch held up by a slow receiver does not hold up the next. Default 5.
+   */
+  concurrency?: number;
+  /**
    * Runs the mapping's own SQS calls (receive, delete), as Lambda makes them: with the function's role,
    * so a grant the stack forgot fails here too.
    */
@@ -40,7 +45,7 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
   const queueName = options.queueUrl.split('/').at(-1)!;
   const arn = `arn:aws:sqs:${LOCAL_REGION}:000000000000:${queueName}`;
   let stopped = false;
-  const loop = (async () => {
+  const worker = async () => {
     while (!stopped) {
       try {
         const { Messages = [] } = await as(() =>
@@ -102,11 +107,12 @@ export function startQueuePoller(options: QueuePollerOptions): QueuePoller {
         }
       }
     }
-  })();
+  };
+  const workers = Array.from({ length: options.concurrency ?? 5 }, () => worker());
   return {
     async stop() {
       stopped = true;
-      await loop;
+      await Promise.all(workers);
       sqs.destroy();
     },
   };

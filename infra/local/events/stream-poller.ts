@@ -191,8 +191,12 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         iterators.clear();
         caughtUp = false;
         if (!stopped) {
-          if ((error as Error).name !== 'ExpiredIteratorException')
-            console.error(`local stream poller: ${(error as Error).message}`);
+          // An expired iterator is routine; a refused connection is DynamoDB Local stopping (Ctrl-C reaches
+          // the Java process first): both are retried without a word.
+          const quiet =
+            (error as Error).name === 'ExpiredIteratorException' ||
+            (error as NodeJS.ErrnoException).code === 'ECONNREFUSED';
+          if (!quiet) console.error(`local stream poller: ${(error as Error).message}`);
           await pause(500);
         }
       }

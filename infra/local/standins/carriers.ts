@@ -82,6 +82,8 @@ export async function startEasyPostStandIn(
   const shipments = new Map<string, Json>();
   const purchases = new Map<string, number>();
   const trackers = new Map<string, Json>();
+  /** Where each tracked parcel goes (its postal code), kept off the tracker EasyPost answers with. */
+  const destinations = new Map<string, string>();
   const error = (status: number, code: string, message: string, errors: Json[] = []): StandInResponse => ({
     status,
     body: { error: { code, message, errors } },
@@ -102,7 +104,7 @@ export async function startEasyPostStandIn(
         tracker.status = nextStep(
           EASYPOST_STEPS,
           text(tracker.status),
-          text(tracker.zip),
+          destinations.get(text(tracker.tracking_code)) ?? '',
           'return_to_sender',
         );
       }
@@ -172,10 +174,10 @@ export async function startEasyPostStandIn(
       carrier: rate.carrier,
       status: 'pre_transit',
       shipment_id: shipment.id,
-      zip: (shipment.to_address as Json).zip,
       tracking_details: [],
     };
     trackers.set(code, tracker);
+    destinations.set(code, text((shipment.to_address as Json).zip));
     Object.assign(shipment, {
       tracker,
       selected_rate: rate,
@@ -238,6 +240,8 @@ export async function startShippoStandIn(
   options: { port?: number; autoProgress?: boolean } = {},
 ): Promise<ShippoStandIn> {
   const rates = new Map<string, Json>();
+  /** Where each rate's parcel goes (its postal code), kept off the rate Shippo answers with. */
+  const destinations = new Map<string, string>();
   const transactions: Json[] = [];
   const tracks = new Map<string, Json>();
   const statusOf = (number: string, status: string): Json => {
@@ -264,7 +268,8 @@ export async function startShippoStandIn(
       if (options.autoProgress !== false && SHIPPO_STEPS.includes(current)) {
         statusOf(text(track.tracking_number), nextStep(SHIPPO_STEPS, current, text(track.zip), 'RETURNED'));
       }
-      return { status: 200, body: track };
+      const { zip: _zip, ...answer } = track;
+      return { status: 200, body: answer };
     }
     if (request.method === 'POST' && request.path === '/shipments') {
       const to = (body.address_to ?? {}) as Json;
@@ -289,7 +294,6 @@ export async function startShippoStandIn(
         const offer: Json = {
           object_id: newId('', ''),
           shipment: id,
-          zip: text(to.zip),
           amount: rate.rate,
           currency: 'USD',
           provider: rate.carrier,
@@ -297,6 +301,7 @@ export async function startShippoStandIn(
           estimated_days: rate.days,
         };
         rates.set(offer.object_id as string, offer);
+        destinations.set(offer.object_id as string, text(to.zip));
         return offer;
       });
       return {
@@ -330,7 +335,7 @@ export async function startShippoStandIn(
       tracks.set(number, {
         carrier: text(rate.provider).toLowerCase(),
         tracking_number: number,
-        zip: rate.zip,
+        zip: destinations.get(text(rate.object_id)),
       });
       statusOf(number, 'PRE_TRANSIT');
       return { status: 201, body: transaction };

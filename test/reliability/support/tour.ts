@@ -24,11 +24,13 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
  * of each, so every delivery is retried once (its backoff) before it is accepted.
  */
 const receiver = (() => {
-  const attempts = new Map<string, number>();
+  const attempts = new Map<string, number[]>();
   const accepted: string[] = [];
   let url: Promise<string> | undefined;
   return {
     accepted,
+    /** When each attempt to deliver the event came, in ms since the epoch. */
+    attemptsAt: (id: string) => attempts.get(id) ?? [],
     url: () =>
       (url ??= new Promise((resolve) => {
         const server = createServer((req, res) => {
@@ -36,8 +38,9 @@ const receiver = (() => {
           req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
           req.on('end', () => {
             const id = String((JSON.parse(body || '{}') as { id?: string }).id);
-            const attempt = (attempts.get(id) ?? 0) + 1;
-            attempts.set(id, attempt);
+            const times = [...(attempts.get(id) ?? []), Date.now()];
+            attempts.set(id, times);
+            const attempt = times.length;
             if (attempt > 1) accepted.push(id);
             res.writeHead(attempt > 1 ? 204 : 503).end();
           });
@@ -227,6 +230,20 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
         problems.push(`happy: its webhook was received ${received()} times, not once`);
         return;
       }
+      // Retried after its backoff (a moment at this time scale), not after the queue's visibility timeout.
+      const [first, second] = receiver.attemptsAt(delivered);
+      if (second! - first! > 5_000)
+        problems.push(`happy: its webhook was retried after ${second! - first!} ms`);
+      // And the seller sees it delivered, on the second attempt.
+      const seen = async () => {
+        const { body } = await demo.request<{
+          items?: { eventId: string; status: string; attempts: number }[];
+        }>('GET', `/webhook-endpoints/${endpoint.body.id}/deliveries`);
+        const delivery = body.items?.find((item) => item.eventId === delivered);
+        return delivery?.status === 'delivered' && delivery.attempts === 2;
+      };
+      if (!(await eventually(seen, 3_000)))
+        problems.push('happy: its webhook delivery is not shown delivered');
       const replay = await demo.request(
         'POST',
         `/webhook-endpoints/${endpoint.body.id}/deliveries/${encodeURIComponent(delivered)}/replay`,
