@@ -26,7 +26,7 @@ export interface StreamPollerOptions {
   maxAttempts?: number;
   /** Where each shard's last processed sequence number is kept, so a restart resumes after it. */
   checkpointFile?: string;
-  /** Told of a batch given up after `maxAttempts`, as the mapping's on-failure destination is. */
+  /** Told of a batch given up after `maxAttempts` on one record, as the mapping's on-failure destination is. */
   onFailure?: (failure: { shardId: string; firstSequenceNumber: string; lastSequenceNumber: string }) => void;
 }
 
@@ -42,8 +42,9 @@ type Checkpoints = Record<string, string>;
  * The local stand-in of the Lambda event source mapping on the order table's stream: reads DynamoDB
  * Local's stream shard by shard (a child shard only after its parent is read to the end, so an item's
  * changes keep their order), hands batches to the handler in the Lambda event shape, and, as the mapping
- * does with ReportBatchItemFailures, retries from the first record the handler reports, in order. A batch
- * that fails `maxAttempts` times is reported to `onFailure` and skipped. What it has processed is
+ * does with ReportBatchItemFailures, retries from the first record the handler reports, in order. A record
+ * that fails `maxAttempts` times in a row is reported, with the rest of its batch, to `onFailure` and
+ * skipped. What it has processed is
  * checkpointed per shard, so after a restart it resumes where it stopped: at least once, in order.
  */
 export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
@@ -118,7 +119,12 @@ export function startStreamPoller(options: StreamPollerOptions): StreamPoller {
         0,
         pending.findIndex((record) => record.dynamodb?.SequenceNumber === failedAt),
       );
-      if (index > 0) saveCheckpoint(shardId, pending[index - 1]!.dynamodb!.SequenceNumber!);
+      if (index > 0) {
+        saveCheckpoint(shardId, pending[index - 1]!.dynamodb!.SequenceNumber!);
+        // Retries are counted per record: a retry that got further starts the count again, so a long batch
+        // under a storm of partial failures is never given up while it still moves.
+        attempt = 0;
+      }
       pending = pending.slice(index);
       if (attempt >= maxAttempts) {
         options.onFailure?.({
