@@ -43,6 +43,8 @@ interface Estate {
   failed: string;
   shopify: string;
   shopifyOrderId: string;
+  /** A webhook endpoint the seller subscribed, its URL carrying the marker. */
+  endpointId: string;
 }
 
 async function statusOf(seller: Seller, orderId: string): Promise<string> {
@@ -101,7 +103,10 @@ async function buildEstate(seller: Seller, onlySku: string): Promise<Estate> {
     },
     body: raw,
   });
-  expect([held.status, failed.status, shopify.status]).toEqual([201, 202, 202]);
+  const endpoint = await call(seller, 'POST', '/webhook-endpoints', {
+    url: `https://hooks.example.com/${marker}`,
+  });
+  expect([held.status, failed.status, shopify.status, endpoint.status]).toEqual([201, 202, 202, 201]);
   const estate = {
     seller,
     marker,
@@ -111,6 +116,7 @@ async function buildEstate(seller: Seller, onlySku: string): Promise<Estate> {
     failed: failed.json.orderId as string,
     shopify: shopify.json.orderId as string,
     shopifyOrderId,
+    endpointId: endpoint.json.id as string,
   };
   await until(seller, estate.held, 'ON_HOLD');
   await until(seller, estate.failed, 'FAILED_TO_RELEASE');
@@ -128,6 +134,32 @@ function attacks(attacker: Seller, victim: Estate): Record<string, () => Promise
   const address = { name: 'X', line1: '1 St', city: 'Berlin', postalCode: '10115', country: 'DE' };
   return {
     getOrder: async () => refused(await call(attacker, 'GET', `/orders/${victim.held}`)),
+    // Webhooks out: the victim's endpoint is not the attacker's to read, delete or replay to.
+    createWebhookEndpoint: async () => {
+      const answer = await call(attacker, 'POST', '/webhook-endpoints', {
+        url: `https://hooks.example.com/${attacker.sellerId}`,
+      });
+      expect(answer.status).toBe(201);
+      expect(answer.json.id).not.toBe(victim.endpointId);
+    },
+    listWebhookEndpoints: async () => {
+      const answer = await call(attacker, 'GET', '/webhook-endpoints');
+      expect(answer.status).toBe(200);
+      expect(answer.text).not.toContain(victim.endpointId);
+      expect(answer.text).not.toContain(victim.marker);
+    },
+    deleteWebhookEndpoint: async () =>
+      refused(await call(attacker, 'DELETE', `/webhook-endpoints/${victim.endpointId}`)),
+    listWebhookDeliveries: async () =>
+      refused(await call(attacker, 'GET', `/webhook-endpoints/${victim.endpointId}/deliveries`)),
+    replayWebhookDelivery: async () =>
+      refused(
+        await call(
+          attacker,
+          'POST',
+          `/webhook-endpoints/${victim.endpointId}/deliveries/${encodeURIComponent(`${victim.held}:0`)}/replay`,
+        ),
+      ),
     fixShippingAddress: async () =>
       refused(await call(attacker, 'PATCH', `/orders/${victim.failed}`, { shippingAddress: address })),
     cancelOrder: async () => refused(await call(attacker, 'POST', `/orders/${victim.held}/cancel`)),
@@ -195,7 +227,8 @@ async function snapshot(estate: Estate) {
   for (const id of [estate.held, estate.failed, estate.shopify])
     orders[id] = (await call(estate.seller, 'GET', `/orders/${id}`)).json as Order;
   const stock = (await call(estate.seller, 'GET', `/inventory/${estate.onlySku}`)).json as unknown;
-  return { orders, stock };
+  const endpoints = (await call(estate.seller, 'GET', '/webhook-endpoints')).json as unknown;
+  return { orders, stock, endpoints };
 }
 
 describe('seller isolation over HTTP', () => {
