@@ -8,6 +8,9 @@ import { sellerClient, type ApiAnswer } from '../support/http.js';
 import { newOrder } from '../support/orders.js';
 import { ACME, DEMO, seedSellers } from '../support/sellers.js';
 
+// In the reliability project, one file at a time: seeding 52,000 orders into the shared DynamoDB Local would
+// slow every test file running beside it.
+
 /** Lambda's limit on a synchronous answer, which API Gateway passes on: the JSON envelope counts too. */
 const LAMBDA_ANSWER_LIMIT = 6 * 1024 * 1024;
 const EXPORT_ORDERS = 50_000;
