@@ -9,9 +9,14 @@ import { startInProcessRuntime } from './support/in-process.js';
 let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
 
 beforeAll(async () => {
+  // As the stack sets it: the corpus's private and plain-http webhook URLs are refused, as on AWS.
+  process.env.WEBHOOK_URL_POLICY = 'public-https';
   runtime = await startInProcessRuntime();
 });
-afterAll(() => runtime?.cleanUp());
+afterAll(async () => {
+  delete process.env.WEBHOOK_URL_POLICY;
+  await runtime?.cleanUp();
+});
 
 /** Every item in the runtime's table, for "nothing was written". */
 async function tableItems(): Promise<number> {
