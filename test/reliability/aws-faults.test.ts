@@ -112,14 +112,31 @@ describe("AWS's own throttling and server errors, injected", () => {
     expect(serverErrors.unexpected()).toEqual([]);
     expect(heldIds.map((id) => orders.get(id)!.status)).toEqual(['DELIVERED', 'DELIVERED', 'DELIVERED']);
 
-    // The drill did inject every kind of fault, and what reached the workflow was retried as transient.
-    expect(Object.keys(faults.injected).sort()).toEqual([
-      'InternalServerError',
-      'Lambda.TooManyRequestsException',
-      'ProvisionedThroughputExceededException',
-      'ThrottlingException',
-      'TransactionCanceledException',
-    ]);
+    // The drill did inject the kinds every call can be given, and what reached the workflow was retried as
+    // transient. A throttled TransactionCanceledException is given only to a faulted transaction, one kind of
+    // three: with the few transactions a drill faults, some runs have none, so it is allowed, not
+    // required (CI saw such a run).
+    const injected = Object.keys(faults.injected).sort();
+    expect(injected).toEqual(
+      expect.arrayContaining([
+        'InternalServerError',
+        'Lambda.TooManyRequestsException',
+        'ProvisionedThroughputExceededException',
+        'ThrottlingException',
+      ]),
+    );
+    expect(
+      injected.filter(
+        (name) =>
+          ![
+            'InternalServerError',
+            'Lambda.TooManyRequestsException',
+            'ProvisionedThroughputExceededException',
+            'ThrottlingException',
+            'TransactionCanceledException',
+          ].includes(name),
+      ),
+    ).toEqual([]);
     const sfn = new SFNClient({
       endpoint: runtime.stepFunctions.endpoint,
       region: LOCAL_REGION,
