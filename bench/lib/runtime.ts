@@ -37,6 +37,7 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,
     faultSeed: 1,
+    webhookUrlPolicy: 'any',
     ...overrides,
   };
   let runtime: Runtime;

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { WebhookUrlPolicy } from '../../functions/shared/webhooks/url-policy.js';
 import { STAGE_NAMES, type StageName } from '../stage-names.js';
 
 /** Local runtime settings: the design's defaults, each overridable by an environment variable. */
@@ -43,6 +44,11 @@ export interface LocalConfig {
    * load tests; off by default, so local work and the drills are not held to a deployed stage's limits.
    */
   throttleStage?: StageName;
+  /**
+   * Which seller webhook URLs the functions accept (WEBHOOK_URL_POLICY): `any` by default, since local
+   * receivers are on this machine; `public-https` is what the stack sets.
+   */
+  webhookUrlPolicy: WebhookUrlPolicy;
 }
 
 function intFrom(name: string, fallback: number): number {
@@ -116,6 +122,7 @@ export function loadLocalConfig(): LocalConfig {
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),
     faultSeed: count('ORDERFLOW_FAULT_SEED', 1),
+    webhookUrlPolicy: webhookUrlPolicy(),
     ...throttleStage(),
   };
 }
@@ -126,4 +133,12 @@ function throttleStage(): { throttleStage?: StageName } {
   if (!(STAGE_NAMES as readonly string[]).includes(raw))
     throw new Error(`ORDERFLOW_THROTTLE_STAGE must be one of ${STAGE_NAMES.join(', ')}, got ${raw}`);
   return { throttleStage: raw as StageName };
+}
+
+function webhookUrlPolicy(): WebhookUrlPolicy {
+  const raw = process.env.WEBHOOK_URL_POLICY;
+  if (raw === undefined || raw === '') return 'any';
+  if (raw !== 'any' && raw !== 'public-https')
+    throw new Error(`WEBHOOK_URL_POLICY must be any or public-https, got ${raw}`);
+  return raw;
 }

@@ -103,8 +103,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       AWS_ENDPOINT_URL_EVENTBRIDGE: orderEvents.bus.endpoint,
       ORDER_EVENTS_BUS: config.orderEventsBus,
       WEBHOOK_DELIVERIES_URL: webhookQueueUrl,
-      // Local receivers are on this machine: any http(s) URL, unless told otherwise. The stack sets public-https.
-      WEBHOOK_URL_POLICY: process.env.WEBHOOK_URL_POLICY ?? 'any',
+      // The runtime's setting, not whatever the calling process has: a test process may set its own.
+      WEBHOOK_URL_POLICY: config.webhookUrlPolicy,
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
       // Like the dev stage: sellers who chose no provider get the sandbox (ALLOW_SANDBOX_PROVIDERS=false
       // tries what prod does).

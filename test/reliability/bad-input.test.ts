@@ -10,11 +10,9 @@ let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
 
 beforeAll(async () => {
   // As the stack sets it: the corpus's private and plain-http webhook URLs are refused, as on AWS.
-  process.env.WEBHOOK_URL_POLICY = 'public-https';
-  runtime = await startInProcessRuntime();
+  runtime = await startInProcessRuntime({ webhookUrlPolicy: 'public-https' });
 });
 afterAll(async () => {
-  delete process.env.WEBHOOK_URL_POLICY;
   await runtime?.cleanUp();
 });
 

@@ -34,6 +34,7 @@ export async function startInProcessRuntime(
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,
     faultSeed: 1,
+    webhookUrlPolicy: 'any',
     ...overrides,
   });
   // DynamoDB Local is a Java child: if this worker ends without stopping the runtime, stop it anyway.

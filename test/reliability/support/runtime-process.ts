@@ -71,14 +71,16 @@ export function startRuntimeProcess(options: RuntimeProcessOptions): RuntimeProc
     ORDERFLOW_TIME_SCALE: String(options.timeScale),
     ...options.env,
   };
-  // The test process's own configuration (table, endpoints) must not leak into the runtime.
+  // The test process's own configuration (table, endpoints, webhook URL policy) must not leak into the
+  // runtime: it gets only what `options.env` gives it.
   for (const name of [
     'ORDERS_TABLE',
     'AWS_ENDPOINT_URL_DYNAMODB',
     'AWS_ENDPOINT_URL_SQS',
     'AWS_ENDPOINT_URL_SFN',
+    'WEBHOOK_URL_POLICY',
   ])
-    delete env[name];
+    if (!(name in (options.env ?? {}))) delete env[name];
   const [command, args] =
     options.launcher === 'npm-start' ? [TSX, [MAIN]] : [process.execPath, ['--import', 'tsx', MAIN]];
   // Its own process group, so that whatever it leaves behind can be cleaned up with one signal.
