@@ -32,7 +32,8 @@ describe('the prod stage', () => {
       /Orderflow-prod: .*nobody is subscribed to its alarms\. Pass -c alarmEmail=.* or -c alarmTopicArn=/,
     );
     expect(() => synth('Orderflow-prod', { stage: 'prod', alarmEmail: 'oncall@example.com' })).not.toThrow();
-  });
+    // Two syntheses of the whole stack: seconds each on a busy machine, like the one in beforeAll.
+  }, 60_000);
 
   it('logs at INFO, keeps logs three months and refuses the sandbox providers', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
