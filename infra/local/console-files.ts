@@ -9,7 +9,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/** As CloudFront's response headers policy sends them for the console on AWS (infra/constructs). */
+/**
+ * The console's own headers: scripts and API calls from this origin only, no framing. (The stack does not
+ * deploy the console yet; its CloudFront response headers policy should send the same.)
+ */
 export const CONSOLE_SECURITY_HEADERS = {
   'content-security-policy':
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -21,8 +24,8 @@ export const CONSOLE_SECURITY_HEADERS = {
 export const CONSOLE_PATH = '/console';
 
 /**
- * Serves the built console (console/dist) under /console, as CloudFront serves it from S3 on AWS: the
- * page at /console and /console/, its hashed script under /console/…; other paths are not ours (false).
+ * Serves a built console under /console on the API's origin: the page at /console and /console/, its
+ * hashed script under /console/…; other paths are not ours (false), and go to the API.
  */
 export async function serveConsole(
   dir: string,
