@@ -1,3 +1,10 @@
+import {
+  canTransition,
+  ORDER_STATUSES,
+  RETRYABLE,
+  type OrderStatus,
+} from '../../functions/shared/domain/status.js';
+
 /**
  * The order screen's tabs: the seeds' groups of the API's statuses. Every status is in exactly one group,
  * so the tab counts add up to all of a seller's orders.
@@ -17,16 +24,11 @@ export const ORDER_GROUPS = [
 
 export type OrderGroup = (typeof ORDER_GROUPS)[number];
 
-/** What the API lets a seller do to an order in a status (DESIGN.md's transition table). */
+/**
+ * What the API lets a seller do to an order in a status: release a held order, retry what the API retries,
+ * cancel where the transition table allows it (the same module the API enforces them with).
+ */
 export const canRelease = (status: string) => status === 'ON_HOLD';
-export const canRetry = (status: string) => status === 'FAILED_TO_RELEASE' || status === 'OUT_OF_STOCK';
+export const canRetry = (status: string) => (RETRYABLE as readonly string[]).includes(status);
 export const canCancel = (status: string) =>
-  [
-    'PENDING',
-    'PAYMENT_VERIFIED',
-    'STOCK_RESERVED',
-    'ON_HOLD',
-    'OUT_OF_STOCK',
-    'FAILED_TO_RELEASE',
-    'PAYMENT_FAILED',
-  ].includes(status);
+  (ORDER_STATUSES as readonly string[]).includes(status) && canTransition(status as OrderStatus, 'CANCELLED');

@@ -1,3 +1,4 @@
+import { Feedback } from './feedback.js';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { getOrder, orderAction, type OrderSummary } from './api.js';
 import { canCancel, canRelease, canRetry } from './groups.js';
@@ -82,14 +83,7 @@ export function OrderScreen({ orderId }: { orderId: string }) {
           </button>
         )}
       </div>
-      <p role="status" class="notice">
-        {message}
-      </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Feedback message={message} error={error} />
       <h2>Items</h2>
       <table>
         <thead>

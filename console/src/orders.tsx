@@ -1,3 +1,4 @@
+import { Feedback } from './feedback.js';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { bulkRelease, orderCounts, searchOrders, type OrderSummary } from './api.js';
 import { canRelease, ORDER_GROUPS, type OrderGroup } from './groups.js';
@@ -212,14 +213,7 @@ export function OrdersScreen() {
           Release selected ({selected.size})
         </button>
       </div>
-      <p role="status" class="notice">
-        {message}
-      </p>
-      {error && (
-        <p role="alert" class="error">
-          {error}
-        </p>
-      )}
+      <Feedback message={message} error={error} />
       <section id="order-list" role="tabpanel" aria-labelledby={`tab-${groupId}`}>
         <table>
           <caption class="visually-hidden">{group.label}</caption>
