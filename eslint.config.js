@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'bench/results/', 'console/dist/'] },
   ...tseslint.configs.recommended,
   {
     rules: {

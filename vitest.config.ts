@@ -33,6 +33,18 @@ export default defineConfig({
         },
       },
       {
+        // The seller console in Debian's Chromium against a runtime each file starts: one file at a time,
+        // as each runs a whole runtime and a browser.
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Drills that load the machine (hundreds of orders, SIGKILLs, fault injection): one file at a time,
         // so one drill's load cannot time out another, and limits longer than the longest wait inside a
         // test (a drill's own deadline, up to 240 s to settle, must be what reports a stuck order).

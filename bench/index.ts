@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { runBundles } from './bundles.js';
 import { runColdStart } from './coldstart.js';
+import { runConsole } from './console.js';
 import { runEndToEnd } from './end-to-end.js';
 import { runIntake } from './intake.js';
 import { runReport } from './report.js';
@@ -29,6 +30,7 @@ const steps: Step[] = [
   { id: 'intake', name: 'Intake', run: runIntake },
   { id: 'end-to-end', name: 'End to end and cost', run: runEndToEnd },
   { id: 'sweep', name: 'Delivery sweep', run: runSweep },
+  { id: 'console', name: 'Seller console first screen', run: runConsole, once: true },
 ];
 
 const { only, runs: runsOption } = parseArgs({

@@ -27,6 +27,7 @@ export const ROUTE_KINDS: Readonly<Record<Auth, RouteKind>> = {
   easypostHmac: 'webhooks',
   shippoSignature: 'webhooks',
   sellerApiKey: 'sellerApi',
+  sellerSession: 'sellerApi',
   none: 'public',
 };
 

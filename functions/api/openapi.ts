@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { HeaderDoc, ResponseDoc, Route } from './route.js';
 import { orderEventJsonSchema } from '../shared/events/order-event.js';
 import { errorSchema } from './schemas.js';
+import { CSRF_HEADER, SESSION_COOKIE } from './auth.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the same route table the router uses and the same zod
@@ -15,7 +16,9 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 }
 
 const SECURITY: Record<Route['auth'], Record<string, string[]>[]> = {
-  sellerApiKey: [{ sellerApiKey: [] }],
+  // Either the key or a console session (OpenAPI: alternatives are separate requirement objects).
+  sellerApiKey: [{ sellerApiKey: [] }, { sellerSession: [] }],
+  sellerSession: [{ sellerSession: [] }],
   shopifyHmac: [{ shopifyHmac: [] }],
   orderflowSignature: [{ orderflowSignature: [] }],
   stripeSignature: [{ stripeSignature: [] }],
@@ -68,6 +71,8 @@ function operation(route: Route) {
   }
   if (route.auth !== 'none')
     responses['401'] ??= errorResponse('missing or invalid credentials or signature');
+  if ((route.auth === 'sellerApiKey' || route.auth === 'sellerSession') && route.method !== 'GET')
+    responses['403'] ??= errorResponse(`in a session: the ${CSRF_HEADER} header is missing or wrong`);
   if (route.body) {
     responses['413'] ??= errorResponse('body over 256 KB');
     responses['415'] ??= errorResponse('body is not application/json');
@@ -138,6 +143,12 @@ export function openApiDocument(routes: readonly Route[]) {
       schemas: { Error: jsonSchema(errorSchema, 'output'), OrderEvent: orderEventComponent() },
       securitySchemes: {
         sellerApiKey: { type: 'http', scheme: 'bearer', description: 'a seller API key' },
+        sellerSession: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: SESSION_COOKIE,
+          description: `a console session from POST /sessions; state-changing requests also need its ${CSRF_HEADER} header (else 403)`,
+        },
         shopifyHmac: {
           type: 'apiKey',
           in: 'header',

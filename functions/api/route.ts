@@ -4,7 +4,13 @@ import { IllegalTransitionError, NotFoundError, TransientError } from '../shared
 import { ENV, numberEnv } from '../shared/config.js';
 import { takeApiRequest } from '../shared/store/rate-limits.js';
 import { InvalidCursorError } from '../shared/store/search.js';
-import { authenticateSeller, authenticateWebhook, type Auth } from './auth.js';
+import {
+  authenticateSeller,
+  authenticateSession,
+  authenticateWebhook,
+  type Auth,
+  type SellerCaller,
+} from './auth.js';
 import {
   ApiError,
   badRequest,
@@ -48,6 +54,8 @@ export interface ApiRequest<Body, Query> {
   cursorKey: string;
   /** The seller record, loaded for webhooks (their secrets were needed anyway). */
   seller?: Seller;
+  /** The console session the request came with, if it came with one. */
+  session?: SellerCaller['session'];
 }
 
 interface RouteShape {
@@ -134,8 +142,10 @@ export function routeHandler(route: Route) {
       let sellerId = '';
       let cursorKey = '';
       let seller: Seller | undefined;
-      if (route.auth === 'sellerApiKey') {
-        ({ sellerId, cursorKey } = await authenticateSeller(event));
+      let session: SellerCaller['session'];
+      if (route.auth === 'sellerApiKey' || route.auth === 'sellerSession') {
+        ({ sellerId, cursorKey, session } =
+          route.auth === 'sellerApiKey' ? await authenticateSeller(event) : await authenticateSession(event));
         await withinSellerRate(sellerId);
       } else if (route.auth !== 'none') {
         seller = await authenticateWebhook(event, raw, route.auth);
@@ -162,6 +172,7 @@ export function routeHandler(route: Route) {
         sellerId,
         cursorKey,
         ...(seller ? { seller } : {}),
+        ...(session ? { session } : {}),
       });
     } catch (error) {
       return errorResponse(error);

@@ -321,6 +321,10 @@ export const orderPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
+export const orderCountsSchema = z.object({
+  counts: z.record(z.enum(ORDER_STATUSES), z.number().int()),
+});
+
 export const stockSchema = z.object({
   sku: z.string(),
   available: z.number().int(),

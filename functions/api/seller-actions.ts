@@ -1,5 +1,11 @@
 import { regionOf, type Address, type Order } from '../shared/domain/order.js';
-import { allowedFrom, canTransition, type Actor, type OrderStatus } from '../shared/domain/status.js';
+import {
+  allowedFrom,
+  canTransition,
+  RETRYABLE,
+  type Actor,
+  type OrderStatus,
+} from '../shared/domain/status.js';
 import { IllegalTransitionError } from '../shared/errors.js';
 import { logger, metrics } from '../shared/logger.js';
 import {
@@ -114,8 +120,6 @@ async function clearReleaseDlq(orderId: string): Promise<void> {
     });
   }
 }
-
-export const RETRYABLE: readonly OrderStatus[] = ['FAILED_TO_RELEASE', 'OUT_OF_STOCK', 'PAYMENT_FAILED'];
 
 /**
  * Starts the next execution of a FAILED_TO_RELEASE, OUT_OF_STOCK or PAYMENT_FAILED order at the step that failed. A

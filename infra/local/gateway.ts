@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { serveConsole } from './console-files.js';
 import { lambdaContext } from './lambda-context.js';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 
@@ -97,6 +98,8 @@ export async function startGateway(options: {
   functionName?: string;
   /** API Gateway's throttles (infra/local/throttle.ts): false answers 429 without invoking the function. */
   admit?: (method: string, path: string) => boolean;
+  /** The built seller console, served under /console on the API's origin (CloudFront's role on AWS). */
+  consoleDir?: string;
 }): Promise<{ url: string; server: Server; stop(): Promise<void> }> {
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -117,6 +120,13 @@ export async function startGateway(options: {
       }
       const method = (request.method ?? 'GET').toUpperCase();
       const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      if (!options.consoleDir) invokeApi(method, path);
+      else
+        void serveConsole(options.consoleDir, method, path, response).then((served) => {
+          if (!served) invokeApi(method, path);
+        });
+    });
+    const invokeApi = (method: string, path: string) => {
       if (options.admit && !options.admit(method, path)) {
         // API Gateway's own answer when a route's throttle is spent.
         writeResult(response, {
@@ -141,7 +151,7 @@ export async function startGateway(options: {
             body: JSON.stringify({ message: 'Internal Server Error' }),
           });
         });
-    });
+    };
   });
   server.keepAliveTimeout = 5_000;
   const host = options.host ?? '127.0.0.1';

@@ -3,6 +3,7 @@ import type { LocalConfig } from './config.js';
 import { routeThrottle } from './throttle.js';
 import { ENV } from '../../functions/shared/config.js';
 import { SELLER_API_RATE } from '../throttles.js';
+import { buildConsole } from '../../console/build.js';
 import { startGateway, type HttpHandler } from './gateway.js';
 import { lambdaContext } from './lambda-context.js';
 import {
@@ -143,9 +144,14 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     // The stage's per-seller limit too, as the stack gives it to the api function.
     if (config.throttleStage) process.env[ENV.sellerApiRate] = String(SELLER_API_RATE[config.throttleStage]);
     const { routes } = await import('../../functions/api/routes/index.js');
+    // The seller console, built from its source at every start (esbuild takes well under a second) into
+    // this runtime's own data folder, so runtimes side by side never serve each other's half-written build.
+    const consoleDir = join(config.dataDir, 'console');
+    await buildConsole(consoleDir);
     const gateway = await startGateway({
       port: config.port,
       host: config.host,
+      consoleDir,
       handler: api as unknown as HttpHandler,
       ...(config.throttleStage ? { admit: routeThrottle(routes, config.throttleStage) } : {}),
     });

@@ -283,3 +283,27 @@ describe('GET /orders/export.csv', () => {
     expect(answer.json.error.details[0].field).toBe('query.region');
   });
 });
+
+describe('GET /orders/counts', () => {
+  it('counts the seller’s orders in each status, and only theirs', async () => {
+    const before = (await demo.get('/orders/counts')).json.counts;
+    const acmeBefore = (await acme.get('/orders/counts')).json.counts;
+
+    await stored('2026-03-01T10:00:00.000Z', { externalOrderId: 'count-held-1', status: 'ON_HOLD' });
+    await stored('2026-03-01T11:00:00.000Z', { externalOrderId: 'count-held-2', status: 'ON_HOLD' });
+    await stored('2026-03-01T12:00:00.000Z', {
+      externalOrderId: 'count-failed',
+      status: 'FAILED_TO_RELEASE',
+    });
+    const after = await demo.get('/orders/counts');
+
+    expect(after.statusCode).toBe(200);
+    expect(after.json.counts).toEqual({
+      ...before,
+      ON_HOLD: before.ON_HOLD + 2,
+      FAILED_TO_RELEASE: before.FAILED_TO_RELEASE + 1,
+    });
+    expect(Object.keys(after.json.counts)).toHaveLength(13);
+    expect((await acme.get('/orders/counts')).json.counts).toEqual(acmeBefore);
+  });
+});

@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildConsole } from '../../console/build.js';
 import { startGateway } from '../../infra/local/gateway.js';
 
 let seen: APIGatewayProxyEventV2;
@@ -61,5 +65,57 @@ describe('the local HTTP gateway', () => {
 
     expect(seen.isBase64Encoded).toBe(true);
     expect(Buffer.from(seen.body!, 'base64').equals(raw)).toBe(true);
+  });
+});
+
+describe('the local gateway serving the built console', () => {
+  let withConsole: Awaited<ReturnType<typeof startGateway>>;
+  let invoked: string[];
+  const consoleDir = join(mkdtempSync(join(tmpdir(), 'orderflow-gateway-')), 'console');
+
+  beforeAll(async () => {
+    await buildConsole(consoleDir);
+    invoked = [];
+    withConsole = await startGateway({
+      port: 0,
+      consoleDir,
+      handler: async (event) => {
+        invoked.push(event.rawPath);
+        return { statusCode: 200, body: '{}' };
+      },
+    });
+  });
+  afterAll(async () => {
+    await withConsole.stop();
+    rmSync(join(consoleDir, '..'), { recursive: true, force: true });
+  });
+
+  const get = (path: string, method = 'GET') => fetch(`${withConsole.url}${path}`, { method });
+
+  it('serves the page and its script under /console with a strict content security policy', async () => {
+    const page = await get('/console');
+    const html = await page.text();
+    const script = /src="(\/console\/app-[^"]+\.js)"/.exec(html)![1]!;
+    const js = await get(script);
+
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^application\/javascript/);
+    expect((await js.text()).length).toBeGreaterThan(1000);
+    expect(invoked).toEqual([]);
+  });
+
+  it('answers 404 for files it does not have, even by climbing out, 405 for writes, and leaves the rest to the API', async () => {
+    const missing = await get('/console/nope.js');
+    // URLs resolve "/console/../x" to "/x" before anything sees it; escaped slashes must not climb either.
+    const climbing = await get('/console/..%2f..%2fpackage.json');
+    const post = await get('/console', 'POST');
+    const api = await get('/orders');
+
+    expect([missing.status, climbing.status, post.status, api.status]).toEqual([404, 404, 405, 200]);
+    expect(invoked).toEqual(['/orders']);
   });
 });

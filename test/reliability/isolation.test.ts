@@ -134,6 +134,13 @@ function attacks(attacker: Seller, victim: Estate): Record<string, () => Promise
   const address = { name: 'X', line1: '1 St', city: 'Berlin', postalCode: '10115', country: 'DE' };
   return {
     getOrder: async () => refused(await call(attacker, 'GET', `/orders/${victim.held}`)),
+    // Counts only the attacker's own orders: the victim's three held or failed orders are not in them.
+    countOrders: async () => {
+      const answer = await call(attacker, 'GET', '/orders/counts');
+      expect(answer.status).toBe(200);
+      const own = await call(attacker, 'GET', '/orders?status=ON_HOLD&limit=200');
+      expect(answer.json.counts.ON_HOLD).toBe(own.json.items.length);
+    },
     // Webhooks out: the victim's endpoint is not the attacker's to read, delete or replay to.
     createWebhookEndpoint: async () => {
       const answer = await call(attacker, 'POST', '/webhook-endpoints', {

@@ -7,6 +7,8 @@ export interface ApiEventOptions {
   path: string;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** `name=value` pairs, given apart from the headers as API Gateway's payload 2.0 does. */
+  cookies?: string[];
   /** An object is sent as JSON; a Buffer is sent base64-encoded, as API Gateway does for binary bodies. */
   body?: string | Buffer | object;
 }
@@ -22,13 +24,19 @@ export function apiEvent(options: ApiEventOptions): APIGatewayProxyEventV2 {
   } else if (typeof options.body === 'string') body = options.body;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
-  for (const [name, value] of Object.entries(options.headers ?? {})) headers[name.toLowerCase()] = value;
+  const cookies = [...(options.cookies ?? [])];
+  // As API Gateway (and the local gateway) does: the Cookie header arrives as `cookies`, not as a header.
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (name.toLowerCase() === 'cookie') cookies.push(...value.split(/;\s*/).filter(Boolean));
+    else headers[name.toLowerCase()] = value;
+  }
   const rawQueryString = new URLSearchParams(options.query ?? {}).toString();
   return {
     version: '2.0',
     routeKey: '$default',
     rawPath: options.path,
     rawQueryString,
+    ...(cookies.length ? { cookies } : {}),
     headers,
     ...(options.query ? { queryStringParameters: { ...options.query } } : {}),
     requestContext: {
@@ -71,6 +79,8 @@ export function lambdaContext(): Context {
 export interface ApiAnswer {
   statusCode: number;
   headers: Record<string, string>;
+  /** The Set-Cookie values. */
+  cookies: string[];
   body: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   json: any;
@@ -89,6 +99,7 @@ export async function invoke(event: APIGatewayProxyEventV2): Promise<ApiAnswer> 
   return {
     statusCode: result.statusCode ?? 200,
     headers: (result.headers ?? {}) as Record<string, string>,
+    cookies: result.cookies ?? [],
     body,
     json: parsed,
   };

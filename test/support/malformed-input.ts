@@ -576,6 +576,7 @@ const UNKNOWN_ENDPOINT = 'whe_000000000000000000000000';
 export const ROUTES_REACHED = [
   { method: 'GET', path: '/orders', auth: 'apiKey' },
   { method: 'GET', path: '/orders/export.csv', auth: 'apiKey' },
+  { method: 'GET', path: '/orders/counts', auth: 'apiKey' },
   { method: 'GET', path: `/orders/${UNKNOWN_ORDER}`, auth: 'apiKey' },
   {
     method: 'PATCH',
@@ -634,6 +635,8 @@ export const HEADERS_READ = [
   'stripe-signature',
   'x-hmac-signature',
   'shippo-auth-signature',
+  'cookie',
+  'x-csrf-token',
 ] as const;
 
 /** Every query parameter of the search and the export, with values each wrong in its own way. */
@@ -1069,6 +1072,81 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
       [401],
     );
   }
+
+  // Console sessions: a sign-in with anything but the key makes no session; a cookie that names no active
+  // session is refused on the session's own routes and on the seller routes alike (the gateway hands the
+  // Cookie header to the function as API Gateway's `cookies`).
+  const signIn = (
+    body: string,
+    headers: Record<string, string> = { 'content-type': 'application/json' },
+  ) => ({
+    method: 'POST',
+    path: '/sessions',
+    headers,
+    body,
+  });
+  for (const value of [
+    {},
+    { apiKey: '' },
+    { apiKey: 'short' },
+    { apiKey: 1 },
+    { apiKey: `${target.apiKey}x` },
+    { apiKey: target.apiKey.toUpperCase() },
+    { apiKey: ` ${target.apiKey}` },
+    { apiKey: 'k'.repeat(513) },
+    { apiKey: target.apiKey, sellerId: target.sellerId },
+    [],
+    'null',
+    ...someNaughty()
+      .filter((naughtyValue) => naughtyValue !== target.apiKey)
+      .map((naughtyValue) => ({ apiKey: naughtyValue })),
+  ]) {
+    const body = typeof value === 'string' ? value : JSON.stringify(value);
+    add(`POST /sessions body ${body.slice(0, 30)}`, signIn(body), [400, 401]);
+  }
+  add('POST /sessions body not JSON', signIn('{'), [400]);
+  add('POST /sessions without a body', signIn(''), [400]);
+  add(
+    'POST /sessions content-type text/plain',
+    signIn(JSON.stringify({ apiKey: target.apiKey }), { 'content-type': 'text/plain' }),
+    [415],
+  );
+  const badCookies = [
+    '',
+    'orderflow_session=',
+    `orderflow_session=${'A'.repeat(43)}`,
+    `orderflow_session=${'A'.repeat(44)}`,
+    `orderflow_session=${target.apiKey}`,
+    'other=1',
+    `orderflow_session=${'x'.repeat(4000)}`,
+    ...someNaughty()
+      .filter(sendableInHeader)
+      .slice(0, 20)
+      .map((value) => `orderflow_session=${value}`),
+  ];
+  const sessionRoutes = [
+    { method: 'GET', path: '/sessions/current' },
+    { method: 'DELETE', path: '/sessions/current' },
+    ...ROUTES_REACHED.filter((route) => route.auth === 'apiKey').slice(0, 3),
+  ];
+  for (const route of sessionRoutes) {
+    for (const cookie of badCookies) {
+      add(
+        `${route.method} ${route.path} cookie ${JSON.stringify(cookie.slice(0, 30))}`,
+        { method: route.method, path: route.path, headers: { cookie, 'x-csrf-token': 'A'.repeat(43) } },
+        [401],
+      );
+    }
+  }
+  for (const method of ['GET', 'DELETE']) {
+    add(
+      `${method} /sessions/current with an API key only`,
+      { method, path: '/sessions/current', headers: auth },
+      [401],
+    );
+  }
+  add('PUT /sessions/current', { method: 'PUT', path: '/sessions/current', headers: auth }, [405]);
+  add('GET /sessions', { method: 'GET', path: '/sessions', headers: auth }, [405]);
 
   // The public routes read no input: junk in their query and headers changes nothing.
   for (const route of ROUTES_REACHED.filter((candidate) => candidate.auth === 'none')) {

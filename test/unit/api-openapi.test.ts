@@ -44,6 +44,10 @@ describe('GET /openapi.json', () => {
         'GET /orders/{orderId}',
         'GET /orders',
         'GET /orders/export.csv',
+        'GET /orders/counts',
+        'POST /sessions',
+        'GET /sessions/current',
+        'DELETE /sessions/current',
         'PATCH /orders/{orderId}',
         'POST /orders/{orderId}/cancel',
         'POST /orders/{orderId}/release',
@@ -79,11 +83,20 @@ describe('GET /openapi.json', () => {
     const create = document.paths['/orders'].post;
     const search = document.paths['/orders'].get;
 
-    expect(create.security).toEqual([{ sellerApiKey: [] }]);
+    expect(create.security).toEqual([{ sellerApiKey: [] }, { sellerSession: [] }]);
     expect(create.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['customer', 'shippingAddress', 'items', 'currency', 'payment']),
     );
-    expect(Object.keys(create.responses).sort()).toEqual(['200', '201', '400', '401', '413', '415', '422']);
+    expect(Object.keys(create.responses).sort()).toEqual([
+      '200',
+      '201',
+      '400',
+      '401',
+      '403',
+      '413',
+      '415',
+      '422',
+    ]);
     expect(create.parameters.map((p: { name: string }) => p.name)).toContain('Idempotency-Key');
     expect(search.parameters.map((p: { name: string }) => p.name).sort()).toEqual(
       [
@@ -104,6 +117,13 @@ describe('GET /openapi.json', () => {
       in: 'path',
     });
     expect(document.paths['/webhooks/shopify/{sellerId}'].post.security).toEqual([{ shopifyHmac: [] }]);
+    expect(document.paths['/sessions'].post.security).toEqual([]);
+    expect(document.paths['/sessions/current'].delete.security).toEqual([{ sellerSession: [] }]);
+    expect(document.components.securitySchemes.sellerSession).toMatchObject({
+      type: 'apiKey',
+      in: 'cookie',
+      name: 'orderflow_session',
+    });
     expect(document.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
   });
 });

@@ -8,13 +8,13 @@ import {
   allowedFrom,
   canTransition,
   isTerminal,
+  RETRYABLE,
 } from '../../functions/shared/domain/status.js';
 import { chooseService, transitDays } from '../../functions/shared/providers/carrier.js';
 import { holdReason } from '../../functions/reserve-stock/handler.js';
 import { releaseProblem, releaseProblems } from '../../functions/release-order/handler.js';
 import { reasonOf } from '../../functions/mark-status/handler.js';
 import { resumePoint } from '../../functions/delivery-sweeper/handler.js';
-import { RETRYABLE } from '../../functions/api/seller-actions.js';
 import type { Seller } from '../../functions/shared/domain/seller.js';
 import { newOrder } from '../support/orders.js';
 

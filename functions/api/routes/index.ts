@@ -7,6 +7,7 @@ import { getStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js
 import {
   bulkReleaseRoute,
   cancelOrderRoute,
+  countOrdersRoute,
   createOrderRoute,
   exportOrdersRoute,
   getOrderRoute,
@@ -23,6 +24,7 @@ import {
   listWebhookEndpointsRoute,
   replayDeliveryRoute,
 } from './webhook-endpoints.js';
+import { getSessionRoute, signInRoute, signOutRoute } from './sessions.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -64,8 +66,12 @@ export const routes: readonly Route[] = [
   stripeWebhook,
   easypostWebhook,
   shippoWebhook,
+  signInRoute,
+  getSessionRoute,
+  signOutRoute,
   createOrderRoute,
   searchOrdersRoute,
+  countOrdersRoute,
   exportOrdersRoute,
   getOrderRoute,
   patchOrderRoute,

@@ -4,6 +4,7 @@ import type { Order } from '../../shared/domain/order.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { logger } from '../../shared/logger.js';
 import { getSellerOrder } from '../../shared/store/orders.js';
+import { countOrdersByStatus } from '../../shared/store/order-counts.js';
 import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { csvRowBytes, ordersCsv } from '../csv.js';
@@ -16,6 +17,7 @@ import {
   bulkReleaseResultSchema,
   bulkReleaseSchema,
   orderBodySchema,
+  orderCountsSchema,
   orderIdSchema,
   orderPageSchema,
   orderViewSchema,
@@ -153,6 +155,21 @@ export const searchOrdersRoute = defineRoute({
       },
     });
     return json(200, { items: page.items.map(publicOrder), nextCursor: page.nextCursor });
+  },
+});
+
+export const countOrdersRoute = defineRoute({
+  method: 'GET',
+  path: '/orders/counts',
+  operationId: 'countOrders',
+  summary: 'How many orders are in each status (the console’s tab counts)',
+  tag: TAG,
+  auth: 'sellerApiKey',
+  // No filters (yet): a query parameter is a mistake, not something to ignore.
+  query: z.strictObject({}),
+  responses: { 200: { description: 'a count for every status', schema: orderCountsSchema } },
+  async handle({ sellerId }) {
+    return json(200, { counts: await countOrdersByStatus(sellerId) });
   },
 });
 

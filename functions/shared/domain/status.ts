@@ -56,3 +56,6 @@ export const RESERVING_STATUSES: readonly OrderStatus[] = ['STOCK_RESERVED', 'ON
 
 export const ACTORS = ['workflow', 'seller', 'storefront', 'system'] as const;
 export type Actor = (typeof ACTORS)[number];
+
+/** The statuses a seller's retry starts again from (POST /orders/{orderId}/retry). */
+export const RETRYABLE: readonly OrderStatus[] = ['FAILED_TO_RELEASE', 'OUT_OF_STOCK', 'PAYMENT_FAILED'];

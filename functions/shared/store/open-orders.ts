@@ -9,6 +9,7 @@ import {
 import { documents } from '../clients.js';
 import type { Order } from '../domain/order.js';
 import { TransientError } from '../errors.js';
+import { countIndexPartition } from './index-counts.js';
 import { INDEXES, OPEN_SHARDS, indexKeys, keys, openShard } from './schema.js';
 import { tableName } from './table.js';
 
@@ -75,26 +76,7 @@ export async function dueOrderIds(
  */
 export async function countOpenOrders(): Promise<number> {
   const counts = await Promise.all(
-    Array.from({ length: OPEN_SHARDS }, async (_, shard) => {
-      let count = 0;
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await documents.send(
-          new QueryCommand({
-            TableName: tableName(),
-            IndexName: INDEXES.open.name,
-            KeyConditionExpression: '#pk = :shard',
-            ExpressionAttributeNames: { '#pk': INDEXES.open.partition },
-            ExpressionAttributeValues: { ':shard': openShard(shard) },
-            Select: 'COUNT',
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        count += page.Count ?? 0;
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return count;
-    }),
+    Array.from({ length: OPEN_SHARDS }, (_, shard) => countIndexPartition(INDEXES.open, openShard(shard))),
   );
   return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -6,6 +6,7 @@
  * |-------------------|--------------------------|-----------------------|-------------------------------------------|
  * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
+ * | console session   | SESSION#<sha256 of token>| SESSION               | (TTL: expiresAt; made from an API key)    |
  * | provider secret   | SELLER#<sellerId>        | SECRET#<provider>     | (never read by the API's seller routes)   |
  * | provider calls    | ORDER#<orderId>          | PROVIDER#<step>       | (idempotency-key attempts per step)       |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
@@ -52,6 +53,7 @@ export const openShard = (shard: number): string => `OPEN#${shard}`;
 export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
+  session: (hash: string) => ({ PK: `SESSION#${hash}`, SK: 'SESSION' }),
   providerSecret: (sellerId: string, provider: string) => ({
     PK: `SELLER#${sellerId}`,
     SK: `SECRET#${provider}`,
