@@ -82,7 +82,7 @@ async function notice(sync: Sync, kind: OrderNotice, reason: string, step: strin
 async function findOrCreateFulfillment(
   sync: Sync,
   tracking: TrackingInfo,
-  firstClaimedAt: string,
+  claim: { firstClaimedAt: string; retaken: boolean },
 ): Promise<ShopifyFulfillment | undefined> {
   const { order, shop, waitUntil } = sync;
   const state = await readOrderFulfillment(shop, order.externalOrderId!, { waitUntil });
@@ -98,11 +98,13 @@ async function findOrCreateFulfillment(
   const live = state.fulfillments.filter((fulfillment) => fulfillment.status !== 'CANCELLED');
   // Ours is the one with our tracking number; failing that, after a claim that never recorded its
   // fulfillment, one Shopify made since (its tracking may be what Shopify dropped).
-  const retaken = Date.parse(firstClaimedAt) < Date.now() - 1_000;
+  // (Shopify's clock is not ours: a minute's slack.)
   const ours =
     live.find((fulfillment) => fulfillment.trackingInfo.some((info) => info.number === tracking.number)) ??
-    (retaken
-      ? live.find((fulfillment) => Date.parse(fulfillment.createdAt) >= Date.parse(firstClaimedAt) - 60_000)
+    (claim.retaken
+      ? live.find(
+          (fulfillment) => Date.parse(fulfillment.createdAt) >= Date.parse(claim.firstClaimedAt) - 60_000,
+        )
       : undefined);
   if (ours) return ours;
 
@@ -173,7 +175,7 @@ async function sendShipment(sync: Sync): Promise<Outcome> {
     } else {
       let made: ShopifyFulfillment | undefined;
       try {
-        made = await findOrCreateFulfillment(sync, tracking, claim.firstClaimedAt);
+        made = await findOrCreateFulfillment(sync, tracking, claim);
       } catch (error) {
         await releaseClaim(order.orderId);
         throw error;

@@ -251,6 +251,23 @@ describe('fulfillment back to Shopify', () => {
     );
   });
 
+  it('after a lost answer, finds the fulfillment made without its tracking, instead of making another', async () => {
+    const { order, shopifyId } = await shopifyOrder([1]);
+    shopify.dropTrackingOnNextCreate();
+    shopify.loseNextAnswer('FulfillmentCreate');
+
+    await walk(order.orderId, 'SHIPPED', '9400TEST000006');
+    const made = await until('the tracking sent to the fulfillment found', () => {
+      const fulfillments = shopify.order(SHOP, shopifyId)!.fulfillments;
+      return fulfillments[0]?.trackingInfo.length ? fulfillments : undefined;
+    });
+    await queueDrained();
+
+    expect(made).toHaveLength(1);
+    expect(made[0]!.trackingInfo[0]!.number).toBe('9400TEST000006');
+    expect(shopify.order(SHOP, shopifyId)!.fulfillments).toHaveLength(1);
+  });
+
   it('updates the tracking when it changes', async () => {
     const { order, shopifyId } = await shopifyOrder([1]);
     await walk(order.orderId, 'SHIPPED', '9400TEST000004');

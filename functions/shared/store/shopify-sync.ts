@@ -40,7 +40,7 @@ export async function getShopifySync(orderId: string): Promise<ShopifySyncRecord
 export async function claimFulfillment(
   orderId: string,
   staleMs: number,
-): Promise<{ claimed: true; firstClaimedAt: string } | { claimed: false }> {
+): Promise<{ claimed: true; firstClaimedAt: string; retaken: boolean } | { claimed: false }> {
   const now = nowIso();
   try {
     const { Attributes } = await documents.send(
@@ -57,7 +57,9 @@ export async function claimFulfillment(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { claimed: true, firstClaimedAt: Attributes!.firstClaimedAt as string };
+    const firstClaimedAt = Attributes!.firstClaimedAt as string;
+    // An earlier claim that never recorded a fulfillment: it may have made one.
+    return { claimed: true, firstClaimedAt, retaken: firstClaimedAt !== now };
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return { claimed: false };
     throw error;
