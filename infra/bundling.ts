@@ -16,6 +16,7 @@ export const FUNCTION_NAMES = [
   'publish-events',
   'queue-webhooks',
   'deliver-webhooks',
+  'sync-shopify',
 ] as const;
 
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

@@ -18,4 +18,5 @@ export const FUNCTION_MEMORY_MB: Record<FunctionName, number> = {
   'publish-events': 256,
   'queue-webhooks': 256,
   'deliver-webhooks': 256,
+  'sync-shopify': 256,
 };

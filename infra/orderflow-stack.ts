@@ -12,6 +12,7 @@ import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfill
 import { Observability } from './constructs/observability.js';
 import { OrderEvents } from './constructs/order-events.js';
 import { DELIVERER_TIMEOUT, WebhookDeliveries } from './constructs/webhook-deliveries.js';
+import { ShopifySync, SYNCER_TIMEOUT } from './constructs/shopify-sync.js';
 import {
   OrderflowFunction,
   type ItemAction,
@@ -89,6 +90,7 @@ export class OrderflowStack extends Stack {
   readonly api: OrdersApi;
   readonly orderEvents: OrderEvents;
   readonly webhooks: WebhookDeliveries;
+  readonly shopifySync: ShopifySync;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
@@ -184,6 +186,15 @@ export class OrderflowStack extends Stack {
     // A seller's replay queues the delivery again.
     api.useWebhookDeliveries(this.webhooks.queue, ['sqs:SendMessage']);
 
+    // Reads the order, its seller and their Shopify token; records the fulfillment and notices.
+    const syncShopify = fn('sync-shopify', 'sends fulfillments and tracking back to Shopify shops', {
+      timeout: SYNCER_TIMEOUT,
+    }).useOrders(this.table, [GET, UPDATE]);
+    this.shopifySync = new ShopifySync(this, 'ShopifySync', {
+      bus: this.orderEvents.bus,
+      syncer: syncShopify,
+    });
+
     this.api = new OrdersApi(this, 'HttpApi', {
       handler: api.handler,
       logRetention,
@@ -199,13 +210,19 @@ export class OrderflowStack extends Stack {
       'publish-events': publishEvents,
       'queue-webhooks': queueWebhooks,
       'deliver-webhooks': deliverWebhooks,
+      'sync-shopify': syncShopify,
     };
     this.observability = new Observability(this, 'Observability', {
       functions: Object.fromEntries(Object.entries(this.functions).map(([name, f]) => [name, f.handler])),
       orderEvents: { publisher: publishEvents.handler, streamFailures: this.orderEvents.streamFailures },
       // Invoked by event sources that retry a throttled invocation themselves: their throttles delay events
       // and deliveries, which OrderEventsBehind and the webhook graphs show, and lose nothing.
-      eventConsumers: [publishEvents.handler, queueWebhooks.handler, deliverWebhooks.handler],
+      eventConsumers: [
+        publishEvents.handler,
+        queueWebhooks.handler,
+        deliverWebhooks.handler,
+        syncShopify.handler,
+      ],
       sweeper: sweeper.handler,
       table: this.table,
       apiStage: this.api.stage,
@@ -234,6 +251,7 @@ export class OrderflowStack extends Stack {
       description: 'the EventBridge bus of the order events (source orderflow.orders)',
     });
     new CfnOutput(this, 'WebhookDeadLettersUrl', { value: this.webhooks.deadLetters.queueUrl });
+    new CfnOutput(this, 'ShopifySyncDeadLettersUrl', { value: this.shopifySync.deadLetters.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }

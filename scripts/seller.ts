@@ -24,6 +24,8 @@ const USAGE = `usage:
                                   [--ship-from '{"name":…,"line1":…,"city":…,"postalCode":…,"country":"US"}']
   npm run seller -- set-credentials --id <sellerId> --provider stripe|easypost|shippo
                                   [--api-key <key>] [--webhook-secret <secret>[,<secret>…]]
+  npm run seller -- connect-shopify --id <sellerId> --shop <shop>.myshopify.com --access-token shpat_…
+                                  [--notify-customer true|false]
 
 add-secret     accepts webhooks signed with a secret the storefront chose (Shopify signs with the app's
                client secret or the shop's webhook key), alongside the current ones
@@ -35,6 +37,9 @@ set-providers  chooses who takes the seller's payments and who carries their par
                real orders only on a stage that allows it (dev, npm start)
 set-credentials stores the provider's API key and the secrets it signs webhooks with (several while
                rotating); they are never printed, logged or returned by the API
+connect-shopify sends each shipped order from that shop back to it as a fulfillment with its tracking
+               (Shopify emails the customer unless --notify-customer false); the token is kept as a
+               credential, never printed, logged or returned by the API
 
 Every command also takes --local (the runtime of \`npm start\`). Otherwise it writes to the table in
 ORDERS_TABLE (the stack output TableName) with your usual AWS credentials and region (AWS_PROFILE,
@@ -58,6 +63,7 @@ const COMMANDS = [
   'rotate-secret',
   'set-providers',
   'set-credentials',
+  'connect-shopify',
 ];
 
 /**
@@ -88,6 +94,9 @@ export async function run(argv: string[]): Promise<string> {
       'api-key': { type: 'string' },
       'webhook-secret': { type: 'string' },
       'ship-from': { type: 'string' },
+      shop: { type: 'string' },
+      'access-token': { type: 'string' },
+      'notify-customer': { type: 'string' },
       local: { type: 'boolean' },
     },
   });
@@ -195,6 +204,20 @@ export async function run(argv: string[]): Promise<string> {
           : { webhookSecrets: values['webhook-secret'].split(',').map((secret) => secret.trim()) }),
       });
       return `${values.provider} credentials of ${sellerId} stored (not shown); they apply within 30 s`;
+    }
+    if (command === 'connect-shopify') {
+      const notify = values['notify-customer'];
+      if (notify !== undefined && notify !== 'true' && notify !== 'false')
+        throw new UsageError('--notify-customer is true or false');
+      const connection = await admin.connectShopify(sellerId, {
+        ...(values.shop === undefined ? {} : { shopDomain: values.shop }),
+        ...(values['access-token'] === undefined ? {} : { accessToken: values['access-token'] }),
+        ...(notify === undefined ? {} : { notifyCustomer: notify === 'true' }),
+      });
+      return (
+        `${sellerId} is connected to ${connection.shopDomain} (token stored, not shown): shipped Shopify ` +
+        `orders are fulfilled there${connection.notifyCustomer ? ', and Shopify emails the customer' : ', without emailing the customer'} (within 30 s)`
+      );
     }
     if (command === 'add-secret') {
       await admin.addWebhookSecret(sellerId, requireSecret(values.secret));

@@ -33,6 +33,8 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     streamFailuresQueueName: 'orderflow-stream-failures',
     webhookQueueName: 'orderflow-webhook-deliveries',
     webhookDeadLettersName: 'orderflow-webhook-dead-letters',
+    shopifySyncQueueName: 'orderflow-shopify-sync',
+    shopifySyncDeadLettersName: 'orderflow-shopify-sync-dead-letters',
     printEvents: false,
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,

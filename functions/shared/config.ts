@@ -24,6 +24,8 @@ export const ENV = {
   orderEventsBus: 'ORDER_EVENTS_BUS',
   /** The queue of seller webhook deliveries (one message per event and endpoint). */
   webhookDeliveriesUrl: 'WEBHOOK_DELIVERIES_URL',
+  /** The queue of order events for the Shopify fulfillment sync (an EventBridge rule fills it). */
+  shopifySyncUrl: 'SHOPIFY_SYNC_URL',
   /**
    * Which seller webhook URLs may be registered and called: `public-https` (the stack sets it: https only,
    * never a private, loopback or link-local address) or `any` (the local runtime, whose receivers are local).
@@ -40,6 +42,8 @@ export const ENV = {
   stripeApiUrl: 'STRIPE_API_URL',
   easypostApiUrl: 'EASYPOST_API_URL',
   shippoApiUrl: 'SHIPPO_API_URL',
+  /** Unset: each shop's own `https://<shop>.myshopify.com`; set: `<url>/<shop>` (the local stand-in). */
+  shopifyApiUrl: 'SHOPIFY_API_URL',
   /** Probability (0..1) that a sandbox provider call fails transiently; for fault-injection runs. */
   faultRate: 'ORDERFLOW_FAULT_RATE',
   /** Seed of those faults' draws (default 1): the same seed gives the same sequence. */

@@ -36,6 +36,14 @@ export const ORDER_METRICS = {
     'WebhookDeliveriesFailed',
     'WebhookDeliveriesDeadLettered',
   ],
+  shopify: [
+    'ShopifyFulfillmentsCreated',
+    'ShopifyTrackingUpdated',
+    'ShopifySyncThrottled',
+    'ShopifySyncFailed',
+    'ShopifyTrackingDropped',
+    'ShopifySyncDeadLettered',
+  ],
 } as const;
 
 /** The operations the store sends, for DynamoDB's per-operation throttle and error metrics. */
@@ -118,6 +126,7 @@ export class Observability extends Construct {
     lambdaThrottles: cw.Alarm;
     workflowThrottles: cw.Alarm;
     eventsBehind: cw.Alarm;
+    shopifySyncFailing: cw.Alarm;
     eventsLost: cw.Alarm;
   };
 
@@ -293,6 +302,26 @@ export class Observability extends Construct {
         evaluationPeriods: 2,
         treatMissingData: cw.TreatMissingData.NOT_BREACHING,
       }),
+      // What Shopify refused (a notice on the order tells the seller) and what it never took (dead letters).
+      shopifySyncFailing: new cw.Alarm(this, 'ShopifySyncFailing', {
+        alarmDescription:
+          "Orders did not reach their seller's Shopify shop: Shopify refused a fulfillment or tracking update " +
+          '(the order has an order.shopify_sync_failed notice saying why: a bad token, nothing left to fulfil…) ' +
+          'or the sync gave up after its retries (ShopifySyncDeadLetters). See the sync-shopify log group.',
+        metric: sumOf(
+          [
+            orderMetric('ShopifySyncFailed'),
+            orderMetric('ShopifyTrackingDropped'),
+            // Counted by the function as it gives up: SQS counts no metric of a redrive policy's moves.
+            orderMetric('ShopifySyncDeadLettered'),
+          ],
+          'Shopify syncs refused, tracking dropped or given up',
+        ),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
       eventsLost: new cw.Alarm(this, 'OrderEventsLost', {
         alarmDescription:
           'A batch of the order stream failed every retry and was skipped: its events were not published. ' +
@@ -466,6 +495,14 @@ export class Observability extends Construct {
             title: 'Seller webhooks: queued, delivered, failed attempts, dead-lettered',
             width: 12,
             left: ORDER_METRICS.webhooks.map((name) => orderMetric(name)),
+          }),
+        ],
+        [
+          new cw.GraphWidget({
+            title:
+              'Shopify sync: fulfillments, tracking updates, throttled, refused, tracking dropped, given up',
+            width: 24,
+            left: ORDER_METRICS.shopify.map((name) => orderMetric(name)),
           }),
         ],
         [

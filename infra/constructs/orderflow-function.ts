@@ -166,6 +166,15 @@ export class OrderflowFunction extends Construct {
     return this;
   }
 
+  /** The listed SQS actions on the Shopify sync queue and on no other. Sets SHOPIFY_SYNC_URL. */
+  useShopifySync(queue: IQueue, actions: readonly `sqs:${string}`[]): this {
+    this.handler.addEnvironment(ENV.shopifySyncUrl, queue.queueUrl);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ShopifySync', actions: [...actions], resources: [queue.queueArn] }),
+    );
+    return this;
+  }
+
   /** PutEvents on the order events bus and on no other. Sets ORDER_EVENTS_BUS (its name). */
   useOrderEvents(bus: IEventBus): this {
     this.handler.addEnvironment(ENV.orderEventsBus, bus.eventBusName);

@@ -24,6 +24,9 @@ export interface LocalConfig {
   /** The seller webhook deliveries queue and its dead-letter queue. */
   webhookQueueName: string;
   webhookDeadLettersName: string;
+  /** The Shopify fulfillment sync's queue and its dead-letter queue. */
+  shopifySyncQueueName: string;
+  shopifySyncDeadLettersName: string;
   /** Print each order event in the terminal (ORDERFLOW_EVENTS=print). */
   printEvents: boolean;
   /**
@@ -118,6 +121,8 @@ export function loadLocalConfig(): LocalConfig {
     streamFailuresQueueName: 'orderflow-stream-failures',
     webhookQueueName: 'orderflow-webhook-deliveries',
     webhookDeadLettersName: 'orderflow-webhook-dead-letters',
+    shopifySyncQueueName: 'orderflow-shopify-sync',
+    shopifySyncDeadLettersName: 'orderflow-shopify-sync-dead-letters',
     printEvents: printEvents(),
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),

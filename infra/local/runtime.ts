@@ -23,7 +23,13 @@ import {
 import type { LocalStepFunctions } from './stepfunctions/index.js';
 import { awsFaults, startAwsParity, type AwsParity } from './aws/index.js';
 import { runAs } from './aws/index.js';
-import { startLocalOrderEvents, startLocalWebhookDeliveries, type LocalOrderEvents } from './events/index.js';
+import {
+  startLocalOrderEvents,
+  startLocalShopifySync,
+  startLocalWebhookDeliveries,
+  type LocalOrderEvents,
+} from './events/index.js';
+import { SHOPIFY_SYNC_MAX_ATTEMPTS } from '../../functions/shared/shopify-sync.js';
 import { WEBHOOK_MAX_ATTEMPTS } from '../../functions/shared/webhooks/retry-schedule.js';
 import type { Handler } from './aws/lambda.js';
 import { startStandIns, type StandIns } from './standins/index.js';
@@ -36,7 +42,7 @@ export interface Runtime {
   stepFunctions: LocalStepFunctions;
   /** What the runtime enforces of the deployed stack (roles, timeouts) and its fault injection. */
   parity: AwsParity;
-  /** The Stripe, EasyPost and Shippo stand-ins the adapters are pointed at. */
+  /** The Stripe, EasyPost, Shippo and Shopify stand-ins the adapters are pointed at. */
   standIns: StandIns;
   releaseDlqUrl: string;
   /** The order events: the local bus and the stream poller that feeds it. */
@@ -44,6 +50,9 @@ export interface Runtime {
   /** The seller webhook deliveries queue and its dead-letter queue. */
   webhookQueueUrl: string;
   webhookDeadLettersUrl: string;
+  /** The Shopify fulfillment sync's queue and its dead-letter queue. */
+  shopifySyncQueueUrl: string;
+  shopifySyncDeadLettersUrl: string;
   seeded: boolean;
   /** Runs the delivery sweeper once, as the schedule does. */
   sweep(): Promise<unknown>;
@@ -83,6 +92,19 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
         }),
       },
     });
+    const shopifySyncDeadLetters = sqs.server.createQueue(config.shopifySyncDeadLettersName, {
+      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    });
+    const { queueUrl: shopifySyncQueueUrl } = sqs.server.createQueue(config.shopifySyncQueueName, {
+      attributes: {
+        MessageRetentionPeriod: String(4 * 24 * 3600),
+        VisibilityTimeout: '180',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: shopifySyncDeadLetters.queueArn,
+          maxReceiveCount: SHOPIFY_SYNC_MAX_ATTEMPTS,
+        }),
+      },
+    });
     await createTable(dynamo.endpoint, config.tableName);
     const orderEvents = await startLocalOrderEvents({
       busName: config.orderEventsBus,
@@ -104,6 +126,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       AWS_ENDPOINT_URL_EVENTBRIDGE: orderEvents.bus.endpoint,
       ORDER_EVENTS_BUS: config.orderEventsBus,
       WEBHOOK_DELIVERIES_URL: webhookQueueUrl,
+      SHOPIFY_SYNC_URL: shopifySyncQueueUrl,
       // The runtime's setting, not whatever the calling process has: a test process may set its own.
       WEBHOOK_URL_POLICY: config.webhookUrlPolicy,
       ORDERFLOW_TIME_SCALE: String(config.timeScale),
@@ -190,6 +213,19 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     });
     stopped.unshift(() => webhooks.stop());
 
+    const shopifySync = startLocalShopifySync({
+      bus: orderEvents.bus,
+      sqsEndpoint: sqs.endpoint,
+      queueUrl: shopifySyncQueueUrl,
+      syncer: parity.deployed(
+        'sync-shopify',
+        (await import('../../functions/sync-shopify/handler.js')).handler as Handler,
+      ),
+      asSyncer: (work) =>
+        runAs({ name: 'sync-shopify', statements: parity.model.functions['sync-shopify'].statements }, work),
+    });
+    stopped.unshift(() => shopifySync.stop());
+
     const sweeper = parity.deployed(
       'delivery-sweeper',
       (await import('../../functions/delivery-sweeper/handler.js')).handler as Handler,
@@ -213,6 +249,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       orderEvents,
       webhookQueueUrl,
       webhookDeadLettersUrl: webhookDeadLetters.queueUrl,
+      shopifySyncQueueUrl,
+      shopifySyncDeadLettersUrl: shopifySyncDeadLetters.queueUrl,
       seeded,
       sweep,
       stop: async () => {

@@ -184,6 +184,7 @@ describe('permissions', () => {
         [ref(stack.table.tableStreamArn), 'table stream'],
         [ref(stack.orderEvents.streamFailures.queueArn), 'stream failures'],
         [ref(stack.webhooks.queue.queueArn), 'webhook deliveries'],
+        [ref(stack.shopifySync.queue.queueArn), 'Shopify sync'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -216,7 +217,15 @@ describe('permissions', () => {
                 'sqs:GetQueueUrl on webhook deliveries',
                 'sqs:ReceiveMessage on webhook deliveries',
               ]
-            : [`an event source the test does not know: ${source}`],
+            : source === ref(stack.shopifySync.queue.queueArn)
+              ? [
+                  'sqs:ChangeMessageVisibility on Shopify sync',
+                  'sqs:DeleteMessage on Shopify sync',
+                  'sqs:GetQueueAttributes on Shopify sync',
+                  'sqs:GetQueueUrl on Shopify sync',
+                  'sqs:ReceiveMessage on Shopify sync',
+                ]
+              : [`an event source the test does not know: ${source}`],
       );
       expect([...new Set(permissions.filter((p) => byMapping.includes(p)))].sort()).toEqual(
         [...byMapping].sort(),
@@ -231,7 +240,7 @@ describe('permissions', () => {
       );
       for (const permission of aws) {
         expect(permission).toMatch(
-          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries)$/,
+          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries|Shopify sync)$/,
         );
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
@@ -377,6 +386,8 @@ describe('queues (release DLQ, order stream failures, webhook deliveries and the
       [logicalId(stack.orderEvents.streamFailures), 14],
       [logicalId(stack.webhooks.deadLetters), 14],
       [logicalId(stack.webhooks.queue), 4],
+      [logicalId(stack.shopifySync.deadLetters), 14],
+      [logicalId(stack.shopifySync.queue), 4],
     ]);
     expect(queues.map(([id]) => id).sort()).toEqual([...retentionDays.keys()].sort());
     for (const [id, queue] of queues) {
@@ -476,6 +487,42 @@ describe('seller webhooks', () => {
     expect(withPolicy.sort()).toEqual([
       ['api', 'public-https'],
       ['deliver-webhooks', 'public-https'],
+    ]);
+  });
+});
+
+describe('Shopify sync', () => {
+  it('takes the order events that carry a shipment or a cancellation from the bus, through its own queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: { Ref: logicalId(stack.orderEvents.bus) },
+      EventPattern: {
+        source: ['orderflow.orders'],
+        'detail-type': Match.arrayWith(['order.shipped', 'order.in_transit', 'order.cancelled']),
+      },
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stack.shopifySync.queue), 'Arn'] } })],
+    });
+    expect(resources[logicalId(stack.shopifySync.queue)]!.Properties.RedrivePolicy).toMatchObject({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack.shopifySync.deadLetters), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stack.functions['sync-shopify'].handler) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(stack.shopifySync.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('pages when Shopify refuses a sync, drops tracking or the sync gives up', () => {
+    const alarm = resources[logicalId(stack.observability.alarms.shopifySyncFailing)]!.Properties as {
+      Metrics: { MetricStat?: { Metric: { MetricName: string } } }[];
+    };
+    const watched = alarm.Metrics.flatMap(({ MetricStat }) =>
+      MetricStat ? [MetricStat.Metric.MetricName] : [],
+    );
+
+    expect(watched.sort()).toEqual([
+      'ShopifySyncDeadLettered',
+      'ShopifySyncFailed',
+      'ShopifyTrackingDropped',
     ]);
   });
 });
@@ -732,7 +779,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -785,11 +832,11 @@ describe('observability', () => {
       TreatMissingData: 'breaching',
     });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
-    // Throttles of every function but the three event consumers, summed in one alarm (10 metrics at most)...
+    // Throttles of every function but the four event consumers, summed in one alarm (10 metrics at most)...
     const throttled = alarmedMetrics().filter(
       ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
     );
-    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 3);
+    expect(throttled).toHaveLength(FUNCTION_NAMES.length - 4);
     // ...and the event consumers': their throttles show as events published late, and a batch given up pages.
     const publisher = [
       { Name: 'FunctionName', Value: { Ref: logicalId(stack.functions['publish-events'].handler) } },
@@ -862,6 +909,7 @@ describe('cdk-nag', () => {
         `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
         `${stack.orderEvents.streamFailures.node.path} AwsSolutions-SQS3`,
         `${stack.webhooks.deadLetters.node.path} AwsSolutions-SQS3`,
+        `${stack.shopifySync.deadLetters.node.path} AwsSolutions-SQS3`,
         `${stack.api.httpApi.node.path} AwsSolutions-APIG4`,
       ].sort(),
     );

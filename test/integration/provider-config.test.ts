@@ -36,6 +36,66 @@ const request = (sellerId: string) => ({
   address: newOrder().shippingAddress,
 });
 
+describe('connecting a Shopify shop', () => {
+  const TOKEN = 'shpat_never_shown_anywhere_0001';
+
+  it('keeps the token as a credential, never on the profile, printed or returned; notifyCustomer defaults to true', async () => {
+    const created = await run(['create', '--id', 'shop-1', '--origin', 'US']);
+    const apiKey = secretIn(created, 'API key');
+
+    const connected = await run([
+      'connect-shopify',
+      '--id',
+      'shop-1',
+      '--shop',
+      'Demo-Shop.myshopify.com',
+      '--access-token',
+      TOKEN,
+    ]);
+    const order = newOrder({ sellerId: 'shop-1' });
+    await createOrder(order, []);
+    const answer = await sellerClient(apiKey).get(`/orders/${order.orderId}`);
+
+    expect(connected).toContain('demo-shop.myshopify.com');
+    expect(connected).not.toContain(TOKEN);
+    expect((await getSeller('shop-1'))!.shopify).toMatchObject({
+      shopDomain: 'demo-shop.myshopify.com',
+      notifyCustomer: true,
+    });
+    expect(JSON.stringify(await getSeller('shop-1'))).not.toContain(TOKEN);
+    expect((await getProviderCredentials('shop-1', 'shopify'))?.apiKey).toBe(TOKEN);
+    expect(answer.body).not.toContain(TOKEN);
+  });
+
+  it('changes notifyCustomer alone, and refuses another host or a malformed token, changing nothing', async () => {
+    await run(['create', '--id', 'shop-2', '--origin', 'US']);
+    await run(['connect-shopify', '--id', 'shop-2', '--shop', 'two.myshopify.com', '--access-token', TOKEN]);
+
+    await run(['connect-shopify', '--id', 'shop-2', '--notify-customer', 'false']);
+    await expect(
+      run(['connect-shopify', '--id', 'shop-2', '--shop', 'evil.example.com', '--access-token', TOKEN]),
+    ).rejects.toThrow(/myshopify\.com/);
+    await expect(
+      run([
+        'connect-shopify',
+        '--id',
+        'shop-2',
+        '--shop',
+        'two.myshopify.com',
+        '--access-token',
+        'not a token',
+      ]),
+    ).rejects.toThrow(/shpat_/);
+    forgetCachedCredentials();
+
+    expect((await getSeller('shop-2'))!.shopify).toMatchObject({
+      shopDomain: 'two.myshopify.com',
+      notifyCustomer: false,
+    });
+    expect((await getProviderCredentials('shop-2', 'shopify'))?.apiKey).toBe(TOKEN);
+  });
+});
+
 describe('providers per seller, by configuration', () => {
   it('stores credentials apart from the profile, and never prints or returns them', async () => {
     const created = await run(['create', '--id', 'prov-1', '--origin', 'US']);

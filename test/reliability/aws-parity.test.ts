@@ -50,6 +50,9 @@ const GRANTED_UNUSED: Record<string, string> = {
   'deliver-webhooks sqs:GetQueueAttributes':
     "granted with the queue's event source mapping, which reads the queue's attributes; the local stand-in does not",
   'deliver-webhooks sqs:GetQueueUrl': 'granted with the event source mapping, as sqs:GetQueueAttributes',
+  'sync-shopify sqs:GetQueueAttributes':
+    "granted with the queue's event source mapping, which reads the queue's attributes; the local stand-in does not",
+  'sync-shopify sqs:GetQueueUrl': 'granted with the event source mapping, as sqs:GetQueueAttributes',
   'queue-webhooks dynamodb:GetItem':
     'only a repeated event (the bus delivers at least once) reads the delivery record it finds; the tour repeats none',
 };
@@ -62,6 +65,9 @@ const SILENT_BY_DESIGN: Record<string, string> = {
   'deliver-webhooks sqs:DeleteMessage':
     "a delivered message that is not deleted comes back after the queue's visibility timeout (3 minutes, " +
     'past the tour), and the deliverer skips a delivery already made: the seller gets it once either way',
+  'sync-shopify sqs:DeleteMessage':
+    "a synced event's message that is not deleted comes back after the queue's visibility timeout (3 minutes, " +
+    'past the tour), and the sync finds the fulfillment recorded: the shop has one either way',
   'api sqs:DeleteMessage':
     'a retry whose DLQ message cannot be removed still goes on (logged); the message reappears after its ' +
     'visibility timeout and `npm run ops -- dlq ack` clears it',

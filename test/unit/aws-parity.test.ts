@@ -21,6 +21,7 @@ const names: LocalNames = {
   releaseDlqUrl: 'http://127.0.0.1:9324/000000000000/release-dlq',
   orderEventsBus: 'orderflow-events',
   webhookDeliveriesUrl: 'http://127.0.0.1:9324/000000000000/webhook-deliveries',
+  shopifySyncUrl: 'http://127.0.0.1:9324/000000000000/shopify-sync',
   functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:orderflow-${name}`,
 };
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders';

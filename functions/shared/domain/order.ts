@@ -75,11 +75,24 @@ export const orderInputSchema = z.strictObject({
 });
 export type OrderInput = z.infer<typeof orderInputSchema>;
 
+/**
+ * What a history entry that changes no status tells the seller: what happened to the order in their
+ * storefront (store/shopify-sync.ts). Each is an order event of its own (`order.<notice>`), so the
+ * seller's systems hear it as they hear a status change; `reason` says what Shopify answered.
+ */
+export const ORDER_NOTICES = [
+  'shopify_sync_failed',
+  'shopify_tracking_missing',
+  'shopify_fulfillment_held',
+] as const;
+export type OrderNotice = (typeof ORDER_NOTICES)[number];
+
 export const historyEntrySchema = z.object({
   status: z.enum(ORDER_STATUSES),
   at: z.string(),
   reason: z.string().optional(),
   actor: z.enum(ACTORS),
+  notice: z.enum(ORDER_NOTICES).optional(),
 });
 export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseAmount } from './money.js';
 import type { Address } from './order.js';
-import type { Parcel, SellerProviders } from './providers.js';
+import type { Parcel, SellerProviders, ShopifyConnection } from './providers.js';
 
 export * from './providers.js';
 
@@ -45,6 +45,8 @@ export type SellerSettings = z.infer<typeof sellerSettingsSchema>;
 export interface Seller extends SellerSettings {
   /** Absent on a profile from before providers were chosen: DEFAULT_PROVIDERS. */
   providers?: SellerProviders;
+  /** The Shopify shop orderflow sends fulfillments and tracking back to; absent, none is sent. */
+  shopify?: ShopifyConnection;
   /** Where parcels leave from: the label's sender, which a real carrier requires. */
   shipFrom?: Address;
   parcel?: Parcel;

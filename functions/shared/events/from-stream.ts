@@ -1,6 +1,12 @@
 import type { HistoryEntry, Order } from '../domain/order.js';
 import { keys } from '../store/schema.js';
-import { EVENT_TYPE_OF, ORDER_EVENT_VERSION, orderEventId, type OrderEvent } from './order-event.js';
+import {
+  EVENT_TYPE_OF,
+  NOTICE_EVENT_TYPE,
+  ORDER_EVENT_VERSION,
+  orderEventId,
+  type OrderEvent,
+} from './order-event.js';
 
 /** An item as the change stream shows it, unmarshalled; undefined when there is no such image. */
 export type StreamImage = Record<string, unknown> | undefined;
@@ -11,7 +17,7 @@ const isOrderItem = (image: StreamImage): image is Record<string, unknown> =>
 /**
  * The events one change of an item publishes: one per history entry the change appended to an order, in
  * history order. Every transition appends exactly one entry (store/orders.ts), so a change of status is
- * exactly one event, and a write that changed no status (an address fix, workflow bookkeeping) or another
+ * exactly one event (and a notice, an entry that keeps the status, one event of its own type), and a write that changed no status (an address fix, workflow bookkeeping) or another
  * item (stock, lookups) none. The id is the entry's index, so a redelivered record makes the same events.
  */
 export function orderEventsOf(oldImage: StreamImage, newImage: StreamImage): OrderEvent[] {
@@ -28,7 +34,8 @@ export function orderEventsOf(oldImage: StreamImage, newImage: StreamImage): Ord
 
 function eventAt(order: Order, sequence: number): OrderEvent {
   const entry = order.history[sequence]!;
-  const type = EVENT_TYPE_OF[entry.status];
+  // A notice keeps the status and is an event of its own type (order.shopify_sync_failed...).
+  const type = entry.notice ? NOTICE_EVENT_TYPE[entry.notice] : EVENT_TYPE_OF[entry.status];
   const shipment = order.shipment;
   const withShipment = shipment && ['SHIPPED', 'IN_TRANSIT', 'DELIVERED'].includes(entry.status);
   // Only the latest entry has the order's current problems: an earlier one's were those of its time.

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { OrderNotice } from '../domain/order.js';
 import { ACTORS, ORDER_STATUSES, type OrderStatus } from '../domain/status.js';
 
 /**
@@ -26,10 +27,16 @@ export const EVENT_TYPE_OF: Readonly<Record<OrderStatus, `order.${string}`>> = {
   CANCELLED: 'order.cancelled',
 };
 
-export const ORDER_EVENT_TYPES = [...new Set(Object.values(EVENT_TYPE_OF))] as [
-  `order.${string}`,
-  ...`order.${string}`[],
-];
+/** The event a notice (a history entry that changes no status) publishes: `order.<notice>`. */
+export const NOTICE_EVENT_TYPE: Readonly<Record<OrderNotice, `order.${string}`>> = {
+  shopify_sync_failed: 'order.shopify_sync_failed',
+  shopify_tracking_missing: 'order.shopify_tracking_missing',
+  shopify_fulfillment_held: 'order.shopify_fulfillment_held',
+};
+
+export const ORDER_EVENT_TYPES = [
+  ...new Set([...Object.values(EVENT_TYPE_OF), ...Object.values(NOTICE_EVENT_TYPE)]),
+] as [`order.${string}`, ...`order.${string}`[]];
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
 /** Where an event comes from on the EventBridge bus (`source`); its `detail-type` is the event type. */
@@ -56,7 +63,12 @@ export const orderEventSchema = z
     id: z
       .string()
       .describe('`<orderId>:<history index>`: stable across redeliveries; consumers dedupe on it'),
-    type: z.enum(ORDER_EVENT_TYPES),
+    type: z
+      .enum(ORDER_EVENT_TYPES)
+      .describe(
+        'a status change (order.received … order.cancelled), or a notice that keeps the status ' +
+          '(order.shopify_*: what happened to the order in the seller’s Shopify shop, `reason` says what)',
+      ),
     version: z.literal(ORDER_EVENT_VERSION),
     occurredAt: z.string().describe('when the status changed (UTC ISO-8601), from the order history'),
     sellerId: z.string(),

@@ -15,6 +15,7 @@
  * | order lookup      | ORDER#<orderId>          | LOOKUP#<kind>#<value> | ByLookup (sku, product, email)            |
  * | reservation       | ORDER#<orderId>          | RESERVATION           |                                           |
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
+ * | Shopify sync      | ORDER#<orderId>          | SHOPIFY               | (the fulfillment made in the seller's shop) |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
  * | API rate window   | RATE#<sellerId>          | <epoch second>        | (TTL: expiresAt; a seller's API requests)   |
  * | webhook endpoint  | SELLER#<sellerId>        | WEBHOOK#<endpointId>  | (a seller's event subscription)           |
@@ -67,6 +68,7 @@ export const keys = {
   order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
   label: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'LABEL' }),
+  shopifySync: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'SHOPIFY' }),
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
   rateWindow: (sellerId: string, second: number) => ({ PK: `RATE#${sellerId}`, SK: String(second) }),
   webhookEndpoint: (sellerId: string, endpointId: string) => ({

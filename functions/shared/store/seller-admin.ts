@@ -15,6 +15,7 @@ import {
   CREDENTIALED_PROVIDERS,
   DEFAULT_PROVIDERS,
   PAYMENT_PROVIDERS,
+  SHOP_DOMAIN_PATTERN,
   acceptedWebhookSecrets,
   sellerSettingsSchema,
   type CredentialedProvider,
@@ -22,6 +23,7 @@ import {
   type RetiringSecret,
   type Seller,
   type SellerSettings,
+  type ShopifyConnection,
 } from '../domain/seller.js';
 import { addressSchema, type Address } from '../domain/order.js';
 import { keys } from './schema.js';
@@ -426,4 +428,51 @@ export async function setShipFrom(sellerId: string, address: unknown): Promise<A
       throw error;
     });
   return parsed.data;
+}
+
+/** A Shopify Admin API access token as Shopify issues them (`shpat_…` for a custom app). */
+export const SHOPIFY_TOKEN_PATTERN = /^shp[a-z]{2}_[A-Za-z0-9_]{8,200}$/;
+
+/**
+ * Connects the seller's Shopify shop: orderflow sends fulfillments and tracking back to it. The shop
+ * domain and `notifyCustomer` go on the profile; the access token is a `shopify` credential, never on the
+ * profile, never printed or returned. Given again, it changes what is given and keeps the rest.
+ */
+export async function connectShopify(
+  sellerId: string,
+  input: { shopDomain?: string; accessToken?: string; notifyCustomer?: boolean },
+): Promise<ShopifyConnection> {
+  const seller = await getSeller(sellerId);
+  if (!seller) throw new SellerAdminError(`no seller ${sellerId}`);
+  const shopDomain = (input.shopDomain ?? seller.shopify?.shopDomain ?? '').toLowerCase();
+  if (!SHOP_DOMAIN_PATTERN.test(shopDomain)) {
+    throw new SellerAdminError("the shop domain is the shop's own <shop>.myshopify.com");
+  }
+  if (input.accessToken !== undefined && !SHOPIFY_TOKEN_PATTERN.test(input.accessToken)) {
+    throw new SellerAdminError(
+      "a Shopify Admin API access token looks like shpat_… (from the app's API credentials)",
+    );
+  }
+  if (input.accessToken === undefined && !seller.shopify) {
+    throw new SellerAdminError('connecting a shop needs its Admin API access token');
+  }
+  const connection: ShopifyConnection = {
+    shopDomain,
+    notifyCustomer: input.notifyCustomer ?? seller.shopify?.notifyCustomer ?? true,
+    connectedAt: seller.shopify?.connectedAt ?? nowIso(),
+  };
+  // The token first: a profile that names a shop always has one to reach it with.
+  if (input.accessToken !== undefined) {
+    await setProviderCredentials(sellerId, 'shopify', { apiKey: input.accessToken });
+  }
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.seller(sellerId),
+      UpdateExpression: 'SET shopify = :connection',
+      ConditionExpression: 'attribute_exists(PK)',
+      ExpressionAttributeValues: { ':connection': connection },
+    }),
+  );
+  return connection;
 }

@@ -1,8 +1,6 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ENV, requireEnv } from '../config.js';
-
-/** The endpoint comes from AWS_ENDPOINT_URL_SQS (not from the queue URL, as for the release DLQ). */
-const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+import { delayMessage, sqs } from '../queues.js';
 
 /** One message per event and endpoint: the delivery record has the rest. */
 export interface DeliveryMessage {
@@ -26,11 +24,5 @@ export async function enqueueDelivery(message: DeliveryMessage): Promise<void> {
 
 /** Makes a failed delivery's message visible again after `seconds` (its backoff), instead of at once. */
 export async function delayRetry(receiptHandle: string, seconds: number): Promise<void> {
-  await sqs.send(
-    new ChangeMessageVisibilityCommand({
-      QueueUrl: requireEnv(ENV.webhookDeliveriesUrl),
-      ReceiptHandle: receiptHandle,
-      VisibilityTimeout: seconds,
-    }),
-  );
+  await delayMessage(requireEnv(ENV.webhookDeliveriesUrl), receiptHandle, seconds);
 }

@@ -24,8 +24,15 @@ export const WEBHOOK_MAX_ATTEMPTS = WEBHOOK_RETRY_DELAYS_MS.length + 1;
 /** SQS's longest visibility timeout: 12 hours. */
 const MAX_VISIBILITY_SECONDS = 12 * 3600;
 
-/** The visibility timeout (whole seconds, scaled by ORDERFLOW_TIME_SCALE) after failed attempt `attempt`. */
-export function retryDelaySeconds(attempt: number): number {
-  const delay = WEBHOOK_RETRY_DELAYS_MS[Math.min(attempt, WEBHOOK_RETRY_DELAYS_MS.length) - 1] ?? 0;
+/**
+ * The visibility timeout (whole seconds, scaled by ORDERFLOW_TIME_SCALE) after failed attempt `attempt`
+ * of a schedule of `delays` (the last one repeats).
+ */
+export function backoffSeconds(delays: readonly number[], attempt: number): number {
+  const delay = delays[Math.min(attempt, delays.length) - 1] ?? 0;
   return Math.min(MAX_VISIBILITY_SECONDS, Math.round(scaledMs(delay) / 1000));
 }
+
+/** The webhook deliveries' backoff after failed attempt `attempt`. */
+export const retryDelaySeconds = (attempt: number): number =>
+  backoffSeconds(WEBHOOK_RETRY_DELAYS_MS, attempt);

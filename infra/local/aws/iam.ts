@@ -12,6 +12,8 @@ export interface LocalNames {
   orderEventsBus: string;
   /** The seller webhook deliveries queue (WEBHOOK_DELIVERIES_URL). */
   webhookDeliveriesUrl: string;
+  /** The Shopify sync queue (SHOPIFY_SYNC_URL). */
+  shopifySyncUrl: string;
   /** A function's ARN, by orderflow function name (`verify-payment`). */
   functionArn(name: string): string;
 }
@@ -44,6 +46,8 @@ function fill(template: string, names: LocalNames): string {
     if (slot === 'orderEventsBus:ref') return names.orderEventsBus;
     if (slot === 'webhookDeliveries') return arns.queue(names, names.webhookDeliveriesUrl);
     if (slot === 'webhookDeliveries:ref') return names.webhookDeliveriesUrl;
+    if (slot === 'shopifySync') return arns.queue(names, names.shopifySyncUrl);
+    if (slot === 'shopifySync:ref') return names.shopifySyncUrl;
     const fn = /^function:([\w-]+)(:ref)?$/.exec(slot);
     if (fn) return fn[2] ? names.functionArn(fn[1]!).split(':').at(-1)! : names.functionArn(fn[1]!);
     // A resource the local runtime does not have (a log group): matches no request.

@@ -32,6 +32,7 @@ function localNames(overrides: Partial<LocalNames> = {}): LocalNames {
     releaseDlqUrl: process.env.RELEASE_DLQ_URL ?? '',
     orderEventsBus: process.env.ORDER_EVENTS_BUS ?? '',
     webhookDeliveriesUrl: process.env.WEBHOOK_DELIVERIES_URL ?? '',
+    shopifySyncUrl: process.env.SHOPIFY_SYNC_URL ?? '',
     functionArn: (name) => localFunctionArn(name, region),
     ...overrides,
   };

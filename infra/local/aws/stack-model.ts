@@ -111,6 +111,7 @@ export async function synthesizeStackModel(): Promise<StackModel> {
       [id(stack.workflow.releaseDlq), 'releaseDlq'],
       [id(stack.orderEvents.bus), 'orderEventsBus'],
       [id(stack.webhooks.queue), 'webhookDeliveries'],
+      [id(stack.shopifySync.queue), 'shopifySync'],
       ...FUNCTION_NAMES.map((name): [string, string] => [
         id(stack.functions[name].handler),
         `function:${name}`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname } from 'node:path';
+import type { EventBridgeEvent } from 'aws-lambda';
 
 /** One event as the bus took it: EventBridge's envelope, with the detail parsed. */
 export interface BusEvent {
@@ -11,6 +12,21 @@ export interface BusEvent {
   time: string;
   resources: string[];
   detail: Record<string, unknown>;
+}
+
+/** The event as EventBridge hands it to a target (a Lambda function's event, an SQS message's body). */
+export function targetEnvelope(event: BusEvent, region: string): EventBridgeEvent<string, unknown> {
+  return {
+    version: '0',
+    id: event.id,
+    'detail-type': event['detail-type'],
+    source: event.source,
+    account: '000000000000',
+    time: event.time,
+    region,
+    resources: event.resources,
+    detail: event.detail,
+  };
 }
 
 export interface LocalEventBus {

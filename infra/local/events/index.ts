@@ -3,7 +3,7 @@ import type { Handler } from '../aws/lambda.js';
 import { startLocalEventBus, type BusEvent, type LocalEventBus } from './bus.js';
 import { startStreamPoller, type StreamPoller, type StreamPollerOptions } from './stream-poller.js';
 
-export { startLocalEventBus, type BusEvent, type LocalEventBus } from './bus.js';
+export { startLocalEventBus, targetEnvelope, type BusEvent, type LocalEventBus } from './bus.js';
 export { startStreamPoller, type StreamPoller } from './stream-poller.js';
 
 /** Where the local bus appends each event it takes (`npm run events -- tail` follows it). */
@@ -63,3 +63,4 @@ function eventLine(event: BusEvent): string {
 }
 
 export { startLocalWebhookDeliveries, type LocalWebhookDeliveries } from './webhooks.js';
+export { startLocalShopifySync, type LocalShopifySync } from './shopify-sync.js';

@@ -1,9 +1,8 @@
-import type { EventBridgeEvent } from 'aws-lambda';
 import { ORDER_EVENT_SOURCE } from '../../../functions/shared/events/order-event.js';
 import type { Handler } from '../aws/lambda.js';
 import { lambdaContext } from '../lambda-context.js';
 import { LOCAL_REGION } from '../services.js';
-import type { BusEvent, LocalEventBus } from './bus.js';
+import { targetEnvelope, type BusEvent, type LocalEventBus } from './bus.js';
 import { startQueuePoller, type QueuePoller } from './queue-poller.js';
 
 export interface LocalWebhookDeliveries {
@@ -26,17 +25,7 @@ export function startLocalWebhookDeliveries(options: {
 }): LocalWebhookDeliveries {
   let stopped = false;
   const invoke = async (event: BusEvent) => {
-    const envelope: EventBridgeEvent<string, unknown> = {
-      version: '0',
-      id: event.id,
-      'detail-type': event['detail-type'],
-      source: event.source,
-      account: '000000000000',
-      time: event.time,
-      region: LOCAL_REGION,
-      resources: event.resources,
-      detail: event.detail,
-    };
+    const envelope = targetEnvelope(event, LOCAL_REGION);
     for (let attempt = 1; !stopped; attempt++) {
       try {
         await options.queuer(envelope, lambdaContext('orderflow-queue-webhooks', Date.now() + 20_000));

@@ -4,6 +4,7 @@ import {
   type EasyPostStandIn,
   type ShippoStandIn,
 } from './carriers.js';
+import { startShopifyStandIn, type ShopifyStandIn } from './shopify.js';
 import { startStripeStandIn, type StripeStandIn } from './stripe.js';
 
 /**
@@ -14,6 +15,7 @@ export interface StandIns {
   stripe: StripeStandIn;
   easypost: EasyPostStandIn;
   shippo: ShippoStandIn;
+  shopify: ShopifyStandIn;
   /** The adapters' configuration: a base URL per provider. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -30,18 +32,26 @@ function portFrom(name: string): number {
 
 /** Each on the port in its ORDERFLOW_<PROVIDER>_PORT, or a free one. */
 export async function startStandIns(): Promise<StandIns> {
-  const [stripe, easypost, shippo] = await Promise.all([
+  const [stripe, easypost, shippo, shopify] = await Promise.all([
     startStripeStandIn({ port: portFrom('ORDERFLOW_STRIPE_PORT') }),
     startEasyPostStandIn({ port: portFrom('ORDERFLOW_EASYPOST_PORT') }),
     startShippoStandIn({ port: portFrom('ORDERFLOW_SHIPPO_PORT') }),
+    // A Shopify order it was never given is one line of quantity 1, so a demo's orders can be fulfilled.
+    startShopifyStandIn({ port: portFrom('ORDERFLOW_SHOPIFY_PORT'), autoOrders: true }),
   ]);
   return {
     stripe,
     easypost,
     shippo,
-    env: { STRIPE_API_URL: stripe.url, EASYPOST_API_URL: easypost.url, SHIPPO_API_URL: shippo.url },
+    shopify,
+    env: {
+      STRIPE_API_URL: stripe.url,
+      EASYPOST_API_URL: easypost.url,
+      SHIPPO_API_URL: shippo.url,
+      SHOPIFY_API_URL: shopify.url,
+    },
     stop: async () => {
-      await Promise.all([stripe.stop(), easypost.stop(), shippo.stop()]);
+      await Promise.all([stripe.stop(), easypost.stop(), shippo.stop(), shopify.stop()]);
     },
   };
 }

@@ -29,8 +29,11 @@ export interface RecordedCall {
 }
 
 export interface PlannedFailure {
-  /** Which calls fail: `POST /v1/payment_intents/:id/capture` is matched as `POST /v1/payment_intents/`. */
-  match: (call: { method: string; path: string }) => boolean;
+  /**
+   * Which calls fail: `POST /v1/payment_intents/:id/capture` is matched as `POST /v1/payment_intents/`;
+   * `json` is the parsed body (a GraphQL call's `operationName`, say).
+   */
+  match: (call: { method: string; path: string; json?: unknown }) => boolean;
   status: number;
   /** How many matching calls fail; default 1. */
   times?: number;

@@ -30,6 +30,8 @@ export async function startInProcessRuntime(
     streamFailuresQueueName: 'orderflow-stream-failures',
     webhookQueueName: 'orderflow-webhook-deliveries',
     webhookDeadLettersName: 'orderflow-webhook-dead-letters',
+    shopifySyncQueueName: 'orderflow-shopify-sync',
+    shopifySyncDeadLettersName: 'orderflow-shopify-sync-dead-letters',
     printEvents: false,
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,

@@ -53,18 +53,24 @@ const receiver = (() => {
   };
 })();
 
-/** A Shopify seller of the tour's own, whose unpaid orders wait a year for their payment. */
+/**
+ * A Shopify seller of the tour's own, whose unpaid orders wait a year for their payment, connected to its
+ * shop (the runtime's Shopify stand-in), where its shipped orders are fulfilled.
+ */
 const SHOPIFY_SELLER = {
   sellerId: 'tour-shop',
   apiKey: 'tour-shop-api-key',
   webhookSecret: 'tour-shop-webhook-secret',
+  shopDomain: 'tour-shop.myshopify.com',
+  accessToken: 'shpat_tourshop00000001',
 };
 
 /**
  * One pass over everything the deployed functions do, through the local runtime as a seller and a
  * storefront use it: a delivered order, a declined one, two that fail to release (the DLQ: an
  * undeliverable address and a missing recipient name), a held one the seller releases, one created and
- * cancelled through the API, a Shopify order that waits for orders/paid, a Shopify line without a SKU
+ * cancelled through the API, a Shopify order that waits for orders/paid (and is fulfilled in its shop,
+ * through a lost answer), a Shopify line without a SKU
  * that the seller maps to one, searches, and a stuck order the sweeper resumes. Returns what did not
  * happen as it should, empty when all did.
  */
@@ -287,8 +293,26 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
         if (Date.now() > deadline) return problems.push('unpaid: never waited for its payment');
         await sleep(50);
       }
+      // Its fulfillment in the shop: Shopify's answer to the first creation is lost on the way back.
+      const standIn = runtime.standIns.shopify;
+      standIn.loseNextAnswer('FulfillmentCreate');
+      const readsBefore = standIn.operations.filter((op) => op.name === 'OrderFulfillment').length;
       await shopify('unpaid', 'orders/paid', { ...unpaidPayload, financial_status: 'paid' }, unpaidId);
-      await reach('unpaid', unpaid, 'DELIVERED', { client: shop });
+      if (!(await reach('unpaid', unpaid, 'DELIVERED', { client: shop }))) return;
+      const fulfilled = () => {
+        const made = standIn.order(SHOPIFY_SELLER.shopDomain, unpaidId!)?.fulfillments ?? [];
+        const reads = standIn.operations.filter((op) => op.name === 'OrderFulfillment').length;
+        // One fulfillment with the tracking number, found again by a retry's read after the lost answer.
+        return Promise.resolve(
+          made.length === 1 && !!made[0]!.trackingInfo[0]?.number && reads >= readsBefore + 2,
+        );
+      };
+      if (!(await eventually(fulfilled, Math.min(deadlineMs, 10_000)))) {
+        const made = standIn.order(SHOPIFY_SELLER.shopDomain, unpaidId!)?.fulfillments ?? [];
+        problems.push(
+          `unpaid: ${made.length} Shopify fulfillment(s) ${JSON.stringify(made.map((f) => f.trackingInfo))}, not one with its tracking, found again after the lost answer`,
+        );
+      }
     })(),
     (async () => {
       // A line without a SKU: the seller maps its variant to one of theirs, then retries the order.
@@ -358,7 +382,8 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
  * orders meant to be held or delivered would end OUT_OF_STOCK before reaching the call under test.
  */
 async function prepareSellers(): Promise<void> {
-  const { putSeller, addApiKey } = await import('../../../functions/shared/store/seller-admin.js');
+  const { putSeller, addApiKey, connectShopify } =
+    await import('../../../functions/shared/store/seller-admin.js');
   const { setStock } = await import('../../../functions/shared/store/inventory.js');
   const { getSeller } = await import('../../../functions/shared/store/sellers.js');
   const { sellerId, apiKey, webhookSecret } = SHOPIFY_SELLER;
@@ -370,6 +395,10 @@ async function prepareSellers(): Promise<void> {
       paymentWaitHours: 8760,
     });
     await addApiKey(sellerId, apiKey);
+    await connectShopify(sellerId, {
+      shopDomain: SHOPIFY_SELLER.shopDomain,
+      accessToken: SHOPIFY_SELLER.accessToken,
+    });
   }
   for (const seller of [sellerId, 'demo']) {
     for (const sku of ['MUG-RED', 'TEE-BLK-M']) await setStock(seller, sku, 1_000);
