@@ -35,6 +35,10 @@ export class PaymentPendingError extends Error {
 export class PaymentReceivedError extends Error {
   override name = 'PaymentReceived';
 }
+/** The order's delivery was settled (a push, nothing to ship) before its wait for the carrier was set up. */
+export class DeliverySettledError extends Error {
+  override name = 'DeliverySettled';
+}
 export class ReleaseRejectedError extends Error {
   override name = 'ReleaseRejected';
 }

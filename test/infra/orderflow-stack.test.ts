@@ -732,7 +732,7 @@ describe('observability', () => {
         EvaluationPeriods: 1,
       });
 
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 11);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     const dlq = [
       { Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.workflow.releaseDlq), 'QueueName'] } },
     ];
@@ -785,7 +785,8 @@ describe('observability', () => {
       TreatMissingData: 'breaching',
     });
     alarm({ MetricName: 'ExecutionThrottled', Namespace: 'AWS/States', Threshold: 1 });
-    // Throttles of every function but the three event consumers, summed in one alarm (10 metrics at most)...
+    // Throttles of every function but the three event consumers, summed in two alarms (10 metrics each at
+    // most): the workflow's tasks, which it retries, and the others...
     const throttled = alarmedMetrics().filter(
       ([namespace, name]) => `${namespace} ${name}` === 'AWS/Lambda Throttles',
     );

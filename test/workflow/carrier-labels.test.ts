@@ -148,10 +148,25 @@ describe.each(CARRIERS)('labels from $sellerId through the workflow', (carrier) 
     });
 
     const { execution, stored, statuses } = await settle(order);
+    const history = harness.stepFunctions.engine.history(order.orderId);
+    const waited = history.find(
+      (event) => event.type === 'TaskScheduled' && JSON.stringify(event).includes('await-delivery'),
+    );
+    const timedOut = history.find((event) => event.type === 'TaskTimedOut');
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(statuses.at(-1)).toBe('DELIVERY_EXCEPTION');
     expect(stored.history.at(-1)!.reason).toBe('returned_to_sender');
+    // The wait for a push lasted past the estimate by the carrier's grace period, then the polls began.
+    const timeoutSeconds = (waited?.taskScheduledEventDetails as { timeoutInSeconds?: number } | undefined)
+      ?.timeoutInSeconds;
+    expect(timeoutSeconds).toBeGreaterThanOrEqual(
+      Math.ceil(
+        (Date.parse(stored.shipment!.estimatedDeliveryAt) - Date.parse(stored.shipment!.shippedAt)) / 1000,
+      ),
+    );
+    expect(timedOut).toBeDefined();
+    expect(harness.stepFunctions.engine.statesEntered(order.orderId)).toContain('PollDelivery');
   });
 
   it('retries the carrier through outages, still one label', async () => {

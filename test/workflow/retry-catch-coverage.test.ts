@@ -4,7 +4,7 @@ import type { Order } from '../../functions/shared/domain/order.js';
 import type { OrderStatus } from '../../functions/shared/domain/status.js';
 import { setStock, transitionWithStock } from '../../functions/shared/store/inventory.js';
 import { recordFinancialStatus } from '../../functions/shared/store/executions.js';
-import { createOrder, requireOrder, updateOrder } from '../../functions/shared/store/orders.js';
+import { createOrder, requireOrder, transition, updateOrder } from '../../functions/shared/store/orders.js';
 import { putSeller } from '../../functions/shared/store/seller-admin.js';
 import { startExecution } from '../../functions/shared/workflow.js';
 import type { OrderflowFunction } from '../../infra/local/stepfunctions/orderflow.js';
@@ -63,6 +63,15 @@ const lateParcel: Landing = async (orderId, invocation) => {
     { shipment: { ...shipment!, estimatedDeliveryAt } },
     { status: ['SHIPPED', 'IN_TRANSIT'] },
   );
+};
+
+/** The carrier's push of the delivery, landing before the workflow has set up its wait for it. */
+const pushedDelivery: Landing = async (orderId) => {
+  const { shipment } = await requireOrder(orderId);
+  await transition(orderId, 'DELIVERED', {
+    actor: 'system',
+    set: { shipment: { ...shipment!, deliveredAt: nowIso() } },
+  });
 };
 
 const SCENARIOS: Scenario[] = [
@@ -238,6 +247,24 @@ const SCENARIOS: Scenario[] = [
     status: 'RELEASED',
   },
   {
+    title: 'AwaitDelivery gets past a failed attempt, and its wait times out into the poll that delivers',
+    faults: [once('AwaitDelivery')],
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
+  },
+  {
+    title: 'AwaitDelivery runs out of retries: the poll takes over, and the order is delivered',
+    faults: [always('AwaitDelivery')],
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
+  },
+  {
+    title: 'a push that lands as AwaitDelivery starts ends the wait at once (DeliverySettled)',
+    during: { fn: 'await-delivery', landing: pushedDelivery },
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
+  },
+  {
     title: 'PollDelivery gets past a failed attempt, and the order is delivered',
     faults: [once('PollDelivery')],
     execution: 'SUCCEEDED',
@@ -326,6 +353,16 @@ describe('every Retry and Catch rule of the order workflow, with the real functi
 
     expect(execution.status).toBe(scenario.execution);
     expect((await requireOrder(order.orderId)).status).toBe(scenario.status);
+    if (scenario.during?.landing === pushedDelivery) {
+      const entered = harness.stepFunctions.engine.statesEntered(order.orderId);
+      expect(entered.slice(-4)).toEqual(['AwaitDelivery', 'PollDelivery', 'DeliveryState', 'Delivered']);
+      expect(harness.stepFunctions.engine.history(order.orderId)).toContainEqual(
+        expect.objectContaining({
+          type: 'TaskFailed',
+          taskFailedEventDetails: expect.objectContaining({ error: 'DeliverySettled' }),
+        }),
+      );
+    }
     if (scenario.during?.landing === lateParcel) {
       const polls = harness.stepFunctions.engine
         .statesEntered(order.orderId)

@@ -6,7 +6,13 @@ import { ReleaseRejectedError } from '../errors.js';
 import { logger } from '../logger.js';
 import { getProviderCredentials } from '../store/provider-secrets.js';
 import { getSellerCached } from '../store/sellers.js';
-import type { Label, LabelRequest, LabelService, ShipmentService } from './carrier.js';
+import {
+  PUSH_GRACE_MS,
+  type Label,
+  type LabelRequest,
+  type LabelService,
+  type ShipmentService,
+} from './carrier.js';
 import { CarrierError } from './easypost.js';
 import { baseUrl, providerRequest, type ProviderResponse } from './http.js';
 import {
@@ -175,6 +181,7 @@ function labelOf(transaction: ShippoTransaction, request: LabelRequest, record: 
 }
 
 export const shippoLabels: LabelService = {
+  pushGraceMs: PUSH_GRACE_MS,
   async buyLabel(request) {
     let record = await readLabelRecord(request.orderId);
     if (record?.label) return record.label;
