@@ -12,6 +12,7 @@ import { runEndToEnd } from './end-to-end.js';
 import { runIntake } from './intake.js';
 import { runReport } from './report.js';
 import { runSweep } from './sweep.js';
+import { runTracking } from './tracking.js';
 import { summariseSection } from './lib/runs.js';
 import { writeSection, type Section } from './lib/section.js';
 
@@ -29,6 +30,7 @@ const steps: Step[] = [
   { id: 'intake', name: 'Intake', run: runIntake },
   { id: 'end-to-end', name: 'End to end and cost', run: runEndToEnd },
   { id: 'sweep', name: 'Delivery sweep', run: runSweep },
+  { id: 'tracking', name: 'Tracking: push vs poll', run: runTracking },
 ];
 
 const { only, runs: runsOption } = parseArgs({
