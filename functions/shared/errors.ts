@@ -39,6 +39,14 @@ export class PaymentReceivedError extends Error {
 export class DeliverySettledError extends Error {
   override name = 'DeliverySettled';
 }
+/**
+ * The carrier refused the label for good (a 4xx: an address it cannot verify at purchase, a rate it no
+ * longer sells, an account it will not charge): retrying would not help, so the order is parked
+ * FAILED_TO_RELEASE with the carrier's message and a message in the release DLQ.
+ */
+export class CarrierRefusedError extends Error {
+  override name = 'CarrierRefused';
+}
 export class ReleaseRejectedError extends Error {
   override name = 'ReleaseRejected';
 }
