@@ -13,6 +13,7 @@ import { runEndToEnd } from './end-to-end.js';
 import { runIntake } from './intake.js';
 import { runReport } from './report.js';
 import { runSweep } from './sweep.js';
+import { runTracking } from './tracking.js';
 import { summariseSection } from './lib/runs.js';
 import { writeSection, type Section } from './lib/section.js';
 
@@ -31,6 +32,7 @@ const steps: Step[] = [
   { id: 'end-to-end', name: 'End to end and cost', run: runEndToEnd },
   { id: 'sweep', name: 'Delivery sweep', run: runSweep },
   { id: 'console', name: 'Seller console first screen', run: runConsole, once: true },
+  { id: 'tracking', name: 'Tracking: push vs poll', run: runTracking },
 ];
 
 const { only, runs: runsOption } = parseArgs({

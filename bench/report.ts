@@ -11,7 +11,7 @@ import { RESULTS_DIR } from './lib/child.js';
 import { machine, readSection, yes, type Goal, type Section } from './lib/section.js';
 import { writeReadmeFigures } from './readme.js';
 
-const SECTION_IDS = ['intake', 'end-to-end', 'cost', 'coldstart', 'sweep', 'console'];
+const SECTION_IDS = ['intake', 'end-to-end', 'cost', 'coldstart', 'sweep', 'console', 'tracking'];
 
 /** What report.json holds. */
 export interface Report {

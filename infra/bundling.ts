@@ -10,6 +10,7 @@ export const FUNCTION_NAMES = [
   'await-release',
   'release-order',
   'generate-label',
+  'await-delivery',
   'poll-delivery',
   'mark-status',
   'delivery-sweeper',

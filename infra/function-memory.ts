@@ -12,6 +12,7 @@ export const FUNCTION_MEMORY_MB: Record<FunctionName, number> = {
   'await-release': 256,
   'release-order': 256,
   'generate-label': 256,
+  'await-delivery': 256,
   'poll-delivery': 256,
   'mark-status': 256,
   'delivery-sweeper': 256,

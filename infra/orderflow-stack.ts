@@ -71,6 +71,10 @@ const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]
   },
   'release-order': { description: 'release checks; RELEASED or the release DLQ', items: [GET, UPDATE] },
   'generate-label': { description: 'buys the shipping label: SHIPPED', items: [GET, UPDATE, PUT] },
+  'await-delivery': {
+    description: "keeps the task token of a shipped order, for the carrier's tracking push to send back",
+    items: [GET, UPDATE],
+  },
   'poll-delivery': {
     description: 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
     items: [GET, UPDATE],
@@ -223,6 +227,7 @@ export class OrderflowStack extends Stack {
         deliverWebhooks.handler,
         syncShopify.handler,
       ],
+      workflowTasks: Object.values(taskHandlers),
       sweeper: sweeper.handler,
       table: this.table,
       apiStage: this.api.stage,

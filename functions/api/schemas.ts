@@ -276,6 +276,10 @@ export const orderViewSchema = z.object({
     .object({ reason: z.literal('payment_pending'), since: z.string(), expiresAt: z.string() })
     .optional()
     .describe('an order not yet paid waits for its payment until expiresAt, then PAYMENT_FAILED'),
+  deliveryWait: z
+    .object({ since: z.string(), expiresAt: z.string() })
+    .optional()
+    .describe("a shipped order waits for the carrier's pushed tracking until expiresAt, then polls it"),
   test: z.boolean().optional().describe("a storefront's test order: only ever sent to sandbox providers"),
   storefrontEvents: z
     .array(

@@ -23,7 +23,10 @@ import { ApiError } from './http.js';
 
 /** What a seller (or a storefront's cancel webhook) can do to an order once it exists. */
 
-/** The order as clients see it: never a task token (a hold's, a payment wait's), which would let anyone send it. */
+/**
+ * The order as clients see it: never a task token (a hold's, a payment wait's, a delivery wait's), which
+ * would let anyone send it.
+ */
 export function publicOrder(order: Order): Order {
   let visible = order;
   if (visible.hold?.taskToken) {
@@ -33,6 +36,10 @@ export function publicOrder(order: Order): Order {
   if (visible.paymentWait?.taskToken) {
     const { taskToken: _token, ...paymentWait } = visible.paymentWait;
     visible = { ...visible, paymentWait };
+  }
+  if (visible.deliveryWait?.taskToken) {
+    const { taskToken: _token, ...deliveryWait } = visible.deliveryWait;
+    visible = { ...visible, deliveryWait };
   }
   return visible;
 }

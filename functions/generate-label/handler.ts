@@ -1,5 +1,5 @@
 import { labelsFor } from '../shared/providers/index.js';
-import { nowIso } from '../shared/clock.js';
+import { nowIso, scaledMs } from '../shared/clock.js';
 import { ships } from '../shared/domain/lines.js';
 import type { Shipment } from '../shared/domain/order.js';
 import { logger, metrics } from '../shared/logger.js';
@@ -8,14 +8,28 @@ import { requireOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
 /**
+ * What the workflow goes on with: the poll time, and how long AwaitDelivery waits for the carrier's push
+ * (the estimate plus the carrier's grace period, in real seconds; at least 1, as Step Functions asks). It is
+ * shaped `{Payload: {...}}` for the same reason as AwaitRelease's input (see that state's Comment).
+ */
+function delivery(orderId: string, status: string, estimatedDeliveryAt: string, pushGraceMs: number) {
+  const waitMs = Date.parse(estimatedDeliveryAt) - Date.now() + scaledMs(pushGraceMs);
+  const timeoutSeconds = Math.max(1, Math.ceil(waitMs / 1000));
+  return { status, nextPollAt: estimatedDeliveryAt, wait: { Payload: { orderId, timeoutSeconds } } };
+}
+
+/**
  * RELEASED → SHIPPED: buys the label (once per order, however often it runs: see LabelService) and takes
  * the reserved stock out of the warehouse in the same write as the status change.
  */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
-  if (order.shipment) return { status: order.status, nextPollAt: order.shipment.estimatedDeliveryAt };
+  const labels = await labelsFor(order);
+  if (order.shipment) {
+    return delivery(orderId, order.status, order.shipment.estimatedDeliveryAt, labels.pushGraceMs);
+  }
   if (!order.items.some(ships)) {
-    // Nothing to ship (gift cards, downloads): complete without a label; the poll finds it DELIVERED.
+    // Nothing to ship (gift cards, downloads): complete without a label; the wait ends at once (settled).
     const done = await transitionWithStock(
       orderId,
       'DELIVERED',
@@ -23,11 +37,9 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
       order,
     );
     logger.info('nothing to ship');
-    return { status: done.status, nextPollAt: nowIso() };
+    return delivery(orderId, done.status, nowIso(), 0);
   }
-  const label = await (
-    await labelsFor(order)
-  ).buyLabel({
+  const label = await labels.buyLabel({
     idempotencyKey: orderId,
     orderId,
     sellerId: order.sellerId,
@@ -44,5 +56,5 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   );
   metrics.addMetric('OrdersShipped', 'Count', 1);
   logger.info('label bought', { trackingNumber: label.trackingNumber, carrier: label.carrier });
-  return { status: shipped.status, nextPollAt: label.estimatedDeliveryAt };
+  return delivery(orderId, shipped.status, label.estimatedDeliveryAt, labels.pushGraceMs);
 });

@@ -35,6 +35,18 @@ export class PaymentPendingError extends Error {
 export class PaymentReceivedError extends Error {
   override name = 'PaymentReceived';
 }
+/** The order's delivery was settled (a push, nothing to ship) before its wait for the carrier was set up. */
+export class DeliverySettledError extends Error {
+  override name = 'DeliverySettled';
+}
+/**
+ * The carrier refused the label for good (a 4xx: an address it cannot verify at purchase, a rate it no
+ * longer sells, an account it will not charge): retrying would not help, so the order is parked
+ * FAILED_TO_RELEASE with the carrier's message and a message in the release DLQ.
+ */
+export class CarrierRefusedError extends Error {
+  override name = 'CarrierRefused';
+}
 export class ReleaseRejectedError extends Error {
   override name = 'ReleaseRejected';
 }

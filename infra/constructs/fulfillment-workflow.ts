@@ -20,6 +20,7 @@ export const TASK_PLACEHOLDERS = {
   AwaitReleaseFunctionArn: 'await-release',
   ReleaseOrderFunctionArn: 'release-order',
   GenerateLabelFunctionArn: 'generate-label',
+  AwaitDeliveryFunctionArn: 'await-delivery',
   PollDeliveryFunctionArn: 'poll-delivery',
   MarkStatusFunctionArn: 'mark-status',
 } as const satisfies Record<string, FunctionName>;

@@ -61,8 +61,10 @@ export interface ObservabilityProps {
   readonly functions: Record<string, IFunction>;
   /** The order events: the stream consumer and where its failed batches are recorded. */
   readonly orderEvents: { publisher: IFunction; streamFailures: IQueue };
-  /** Functions invoked by event sources, left out of the throttle alarm (it holds at most 10 metrics). */
+  /** Functions invoked by event sources, left out of the throttle alarms (each holds at most 10 metrics). */
   readonly eventConsumers: IFunction[];
+  /** The state machine's task functions: their throttles have an alarm of their own (see taskThrottles). */
+  readonly workflowTasks: IFunction[];
   /** The scheduled delivery sweeper, whose errors and missed sweeps page. */
   readonly sweeper: IFunction;
   readonly table: ITable;
@@ -124,6 +126,7 @@ export class Observability extends Construct {
     sweeperErrors: cw.Alarm;
     sweepMissing: cw.Alarm;
     lambdaThrottles: cw.Alarm;
+    taskThrottles: cw.Alarm;
     workflowThrottles: cw.Alarm;
     eventsBehind: cw.Alarm;
     shopifySyncFailing: cw.Alarm;
@@ -269,13 +272,29 @@ export class Observability extends Construct {
       }),
       lambdaThrottles: new cw.Alarm(this, 'LambdaThrottles', {
         alarmDescription:
-          'orderflow functions were throttled: the api or reserve-stock reached its reserved concurrency, ' +
-          'or the account its limit. The dashboard shows which; the workflow retries throttled tasks.',
+          'orderflow functions outside the workflow were throttled: the api or the sweeper reached its ' +
+          'reserved concurrency, or the account its limit. Nobody retries these: a throttled API call ' +
+          'is a 5xx to its caller. The dashboard shows which.',
         metric: sumOf(
           Object.values(props.functions)
-            .filter((fn) => !props.eventConsumers.includes(fn))
+            .filter((fn) => !props.eventConsumers.includes(fn) && !props.workflowTasks.includes(fn))
             .map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
           'throttled invocations',
+        ),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+      }),
+      // A second alarm because one holds at most 10 metrics, and the workflow has more task functions.
+      taskThrottles: new cw.Alarm(this, 'TaskThrottles', {
+        alarmDescription:
+          "the order workflow's task functions were throttled: reserve-stock reached its reserved " +
+          'concurrency, or the account its limit. The workflow retries throttled tasks, so orders are ' +
+          'delayed, not lost; the dashboard shows which.',
+        metric: sumOf(
+          props.workflowTasks.map((fn) => fn.metricThrottles({ statistic: 'Sum' })),
+          'throttled task invocations',
         ),
         threshold: 1,
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

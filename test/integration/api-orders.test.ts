@@ -1,7 +1,7 @@
 import { SendTaskSuccessCommand, StopExecutionCommand, TaskTimedOut } from '@aws-sdk/client-sfn';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getStock } from '../../functions/shared/store/inventory.js';
-import { getOrder } from '../../functions/shared/store/orders.js';
+import { getOrder, updateOrder } from '../../functions/shared/store/orders.js';
 import { orderInput } from '../support/orders.js';
 import { orderIn } from '../support/order-states.js';
 import { call, sellerClient } from '../support/http.js';
@@ -195,6 +195,22 @@ describe('GET /orders/{orderId}', () => {
     ]);
     expect(answer.json.hold).toMatchObject({ reason: 'manual_release_mode' });
     expect(answer.body).not.toContain('secret-token');
+  });
+
+  it("shows a shipped order's wait for the carrier's push, never its task token", async () => {
+    const shipped = await orderIn('SHIPPED');
+    const since = new Date().toISOString();
+    await updateOrder(
+      shipped.orderId,
+      { deliveryWait: { since, expiresAt: since, taskToken: 'delivery-secret-token' } },
+      { status: ['SHIPPED'] },
+    );
+
+    const answer = await demo.get(`/orders/${shipped.orderId}`);
+
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json.deliveryWait).toEqual({ since, expiresAt: since });
+    expect(answer.body).not.toContain('delivery-secret-token');
   });
 
   it('is 404 for an unknown or malformed id', async () => {

@@ -39,7 +39,13 @@ function stubTasks(scenario: Scenario) {
   const calls = new Map<string, number>();
   const outputs: Record<string, unknown> = {
     ReserveStock: { hold: false },
-    GenerateLabel: { status: 'SHIPPED', nextPollAt: new Date(Date.now() - 1000).toISOString() },
+    GenerateLabel: {
+      status: 'SHIPPED',
+      nextPollAt: new Date(Date.now() - 1000).toISOString(),
+      wait: { Payload: { orderId: 'ord_1', timeoutSeconds: 60 } },
+    },
+    // What the tracking webhook sends back with the token.
+    AwaitDelivery: { status: 'DELIVERED' },
     PollDelivery: { status: 'DELIVERED' },
   };
   return Object.fromEntries(
@@ -112,6 +118,7 @@ describe('the order-fulfillment state machine definition', () => {
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
     expect(placeholders.sort()).toEqual([
+      'AwaitDeliveryFunctionArn',
       'AwaitPaymentFunctionArn',
       'AwaitReleaseFunctionArn',
       'GenerateLabelFunctionArn',
@@ -136,6 +143,8 @@ describe('the order-fulfillment state machine definition', () => {
     expect(states.AwaitRelease?.Resource).toMatch(/waitForTaskToken$/);
     expect(states.AwaitPayment?.Resource).toMatch(/waitForTaskToken$/);
     expect(states.AwaitPayment?.TimeoutSecondsPath).toBeDefined();
+    expect(states.AwaitDelivery?.Resource).toMatch(/waitForTaskToken$/);
+    expect(states.AwaitDelivery?.TimeoutSecondsPath).toBeDefined();
   });
 
   it('waits for a pending payment, verifies it again when it comes, and delivers', async () => {
@@ -152,8 +161,8 @@ describe('the order-fulfillment state machine definition', () => {
     expect(output).toMatchObject({ error: { Error: 'States.Timeout' } });
   });
 
-  it('takes the happy path in 10 state transitions with one delivery poll', async () => {
-    const { entered } = await run({});
+  it('takes the happy path in 9 state transitions when the carrier pushes the delivery', async () => {
+    const { entered, output } = await run({});
 
     expect(entered).toEqual([
       'Route',
@@ -162,7 +171,19 @@ describe('the order-fulfillment state machine definition', () => {
       'HoldGate',
       'ReleaseOrder',
       'GenerateLabel',
-      'WaitForDelivery',
+      'AwaitDelivery',
+      'DeliveryState',
+      'Delivered',
+    ]);
+    expect(output).toMatchObject({ delivery: { status: 'DELIVERED' } });
+  });
+
+  it('polls the carrier once the wait for the push times out', async () => {
+    const { entered } = await run({ fail: { AwaitDelivery: { error: 'States.Timeout', times: 1 } } });
+
+    expect(entered.slice(5)).toEqual([
+      'GenerateLabel',
+      'AwaitDelivery',
       'PollDelivery',
       'DeliveryState',
       'Delivered',

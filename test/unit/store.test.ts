@@ -7,6 +7,7 @@ import {
   BatchWriteCommand,
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { reserveStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, transition } from '../../functions/shared/store/orders.js';
 import { scopes } from '../../functions/shared/store/idempotency.js';
+import { keys } from '../../functions/shared/store/schema.js';
 import { handler as verifyPayment } from '../../functions/verify-payment/handler.js';
 import { handler as generateLabel } from '../../functions/generate-label/handler.js';
 import { newOrder } from '../support/orders.js';
@@ -333,12 +335,21 @@ describe('task handlers', () => {
       status: 'SHIPPED',
       shipment: { estimatedDeliveryAt: '2026-01-04T00:00:00.000Z', trackingNumber: 'SBX1' },
     };
-    dynamo.on(GetCommand).resolves({ Item: order });
+    dynamo.on(GetCommand, { Key: keys.order(order.orderId) }).resolves({ Item: order });
 
     const result = await generateLabel({ orderId: order.orderId }, lambdaContext());
 
-    expect(result).toEqual({ status: 'SHIPPED', nextPollAt: '2026-01-04T00:00:00.000Z' });
+    // The estimate is long past: the wait for the carrier's push is the shortest Step Functions allows.
+    expect(result).toEqual({
+      status: 'SHIPPED',
+      nextPollAt: '2026-01-04T00:00:00.000Z',
+      wait: { Payload: { orderId: order.orderId, timeoutSeconds: 1 } },
+    });
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
-    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
+    expect(dynamo.commandCalls(PutCommand)).toHaveLength(0);
+    // The order, and the seller for its carrier: never the label record.
+    const read = dynamo.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.SK);
+    expect(read).not.toContain('LABEL');
+    expect(read).toContain('ORDER');
   });
 });

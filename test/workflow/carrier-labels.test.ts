@@ -141,6 +141,23 @@ describe.each(CARRIERS)('labels from $sellerId through the workflow', (carrier) 
     expect(carrier.labelsSold(order)).toBe(0);
   });
 
+  it("parks an order whose label the carrier refuses for good: FAILED_TO_RELEASE with the carrier's words", async () => {
+    const order = await place(carrier.sellerId);
+    // A 4xx is the carrier's last word (an expired rate, an account it will not charge): no retry buys.
+    carrier.standIn().fail({ match: carrier.isPurchase, status: 422 });
+
+    const { execution, stored, statuses, dlq } = await settle(order);
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(statuses.slice(-2)).toEqual(['RELEASED', 'FAILED_TO_RELEASE']);
+    expect(stored.release?.failureReason).toMatch(/^label_refused: .*422.*stand-in outage 422/);
+    expect(dlq).toEqual([
+      expect.objectContaining({ reason: stored.release!.failureReason, sellerId: carrier.sellerId }),
+    ]);
+    expect(carrier.labelsSold(order)).toBe(0);
+    expect(stored.shipment).toBeUndefined();
+  });
+
   it('with no push, polls the carrier: a parcel sent back ends in DELIVERY_EXCEPTION', async () => {
     // The stand-in sends a parcel to 99999 back to its sender on the last step of its journey.
     const order = await place(carrier.sellerId, {
@@ -148,10 +165,25 @@ describe.each(CARRIERS)('labels from $sellerId through the workflow', (carrier) 
     });
 
     const { execution, stored, statuses } = await settle(order);
+    const history = harness.stepFunctions.engine.history(order.orderId);
+    const waited = history.find(
+      (event) => event.type === 'TaskScheduled' && JSON.stringify(event).includes('await-delivery'),
+    );
+    const timedOut = history.find((event) => event.type === 'TaskTimedOut');
 
     expect(execution.status).toBe('SUCCEEDED');
     expect(statuses.at(-1)).toBe('DELIVERY_EXCEPTION');
     expect(stored.history.at(-1)!.reason).toBe('returned_to_sender');
+    // The wait for a push lasted past the estimate by the carrier's grace period, then the polls began.
+    const timeoutSeconds = (waited?.taskScheduledEventDetails as { timeoutInSeconds?: number } | undefined)
+      ?.timeoutInSeconds;
+    expect(timeoutSeconds).toBeGreaterThanOrEqual(
+      Math.ceil(
+        (Date.parse(stored.shipment!.estimatedDeliveryAt) - Date.parse(stored.shipment!.shippedAt)) / 1000,
+      ),
+    );
+    expect(timedOut).toBeDefined();
+    expect(harness.stepFunctions.engine.statesEntered(order.orderId)).toContain('PollDelivery');
   });
 
   it('retries the carrier through outages, still one label', async () => {

@@ -61,13 +61,14 @@ afterAll(async () => {
   await Promise.all([easypost.stop(), shippo.stop()]);
 });
 
-async function shipped(sellerId: string): Promise<Order> {
+/** A new order of the seller, once shipped and (with `waiting`) once the workflow waits for the push. */
+async function shipped(sellerId: string, waiting = false): Promise<Order> {
   const order = newOrder({ sellerId, items: [{ sku: 'MUG', quantity: 1 }] });
   await createOrder(order, []);
   await startExecution(order);
   for (let tries = 0; tries < 500; tries++) {
     const current = (await getOrder(order.orderId))!;
-    if (current.shipment) return current;
+    if (current.shipment && (!waiting || current.deliveryWait?.taskToken)) return current;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`order ${order.orderId} never shipped`);
@@ -107,13 +108,15 @@ describe.each(CARRIERS)('tracking pushed by $name', (carrier) => {
     });
 
   it('moves the order forward on verified news, once per event, never back, and the workflow ends', async () => {
-    const order = await shipped(sellerId);
+    const order = await shipped(sellerId, true);
     const number = order.shipment!.trackingNumber;
     const inTransit = JSON.stringify(carrier.event(number, carrier.statuses.inTransit));
     const delivered = JSON.stringify(carrier.event(number, carrier.statuses.delivered));
     const lateInTransit = JSON.stringify(carrier.event(number, carrier.statuses.inTransit));
 
     const first = await push(inTransit);
+    const waitingAfterNews = (await getOrder(order.orderId))!;
+    const runningAfterNews = harness.stepFunctions.engine.running().includes(order.orderId);
     const arrived = await push(delivered);
     const repeat = await push(delivered);
     const late = await push(lateInTransit);
@@ -121,6 +124,10 @@ describe.each(CARRIERS)('tracking pushed by $name', (carrier) => {
     const stored = (await getOrder(order.orderId))!;
 
     expect(first.json).toMatchObject({ duplicate: false, orderId: order.orderId, outcome: 'IN_TRANSIT' });
+    // News on the way is recorded; the workflow goes on waiting for the final status.
+    expect(waitingAfterNews.status).toBe('IN_TRANSIT');
+    expect(waitingAfterNews.deliveryWait?.taskToken).toEqual(expect.any(String));
+    expect(runningAfterNews).toBe(true);
     expect(arrived.json).toMatchObject({ duplicate: false, outcome: 'DELIVERED' });
     expect(repeat.json).toMatchObject({ duplicate: true, outcome: 'DELIVERED' });
     expect(late.json).toMatchObject({ duplicate: false, outcome: 'ignored: the order is DELIVERED already' });
@@ -128,10 +135,17 @@ describe.each(CARRIERS)('tracking pushed by $name', (carrier) => {
     expect(stored.status).toBe('DELIVERED');
     expect(stored.history.filter((entry) => entry.status === 'DELIVERED')).toHaveLength(1);
     expect(stored.shipment!.deliveredAt).toEqual(expect.any(String));
+    // The push ended the wait: the carrier was never polled, and the token is forgotten once sent.
+    expect(harness.stepFunctions.engine.statesEntered(order.orderId).slice(-3)).toEqual([
+      'AwaitDelivery',
+      'DeliveryState',
+      'Delivered',
+    ]);
+    expect(stored.deliveryWait).not.toHaveProperty('taskToken');
   });
 
   it('ends in DELIVERY_EXCEPTION when the parcel goes back to the sender', async () => {
-    const order = await shipped(sellerId);
+    const order = await shipped(sellerId, true);
 
     const answer = await push(
       JSON.stringify(carrier.event(order.shipment!.trackingNumber, carrier.statuses.returned)),
@@ -146,6 +160,7 @@ describe.each(CARRIERS)('tracking pushed by $name', (carrier) => {
       status: 'DELIVERY_EXCEPTION',
       reason: 'returned_to_sender',
     });
+    expect(harness.stepFunctions.engine.statesEntered(order.orderId)).not.toContain('PollDelivery');
   });
 
   it('refuses a wrong signature or a malformed body, and ignores a parcel it does not ship', async () => {

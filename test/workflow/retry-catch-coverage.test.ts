@@ -4,10 +4,16 @@ import type { Order } from '../../functions/shared/domain/order.js';
 import type { OrderStatus } from '../../functions/shared/domain/status.js';
 import { setStock, transitionWithStock } from '../../functions/shared/store/inventory.js';
 import { recordFinancialStatus } from '../../functions/shared/store/executions.js';
-import { createOrder, requireOrder, updateOrder } from '../../functions/shared/store/orders.js';
-import { putSeller } from '../../functions/shared/store/seller-admin.js';
+import { createOrder, requireOrder, transition, updateOrder } from '../../functions/shared/store/orders.js';
+import {
+  putSeller,
+  setProviderCredentials,
+  setProviders,
+  setShipFrom,
+} from '../../functions/shared/store/seller-admin.js';
 import { startExecution } from '../../functions/shared/workflow.js';
 import type { OrderflowFunction } from '../../infra/local/stepfunctions/orderflow.js';
+import { startEasyPostStandIn, type EasyPostStandIn } from '../../infra/local/standins/carriers.js';
 import { newOrder } from '../support/orders.js';
 import { plannedFaults, type PlannedFault } from '../support/planned-faults.js';
 import { readWorkflowDefinition, rulesExercised, rulesOf } from '../support/rule-coverage.js';
@@ -26,10 +32,13 @@ type Landing = (orderId: string, invocation: number) => Promise<void>;
 
 interface Scenario {
   title: string;
-  /** `held`: the seller releases by hand, and a hold expires after an hour. */
-  seller?: 'auto' | 'held';
-  /** What is special about the order. */
-  order?: 'unpaid' | 'declined' | 'out of stock' | 'undeliverable';
+  /**
+   * `held`: the seller releases by hand, and a hold expires after an hour. `easypost`: labels from the
+   * EasyPost stand-in.
+   */
+  seller?: 'auto' | 'held' | 'easypost';
+  /** What is special about the order. `label refused`: the carrier refuses its purchase for good. */
+  order?: 'unpaid' | 'declined' | 'out of stock' | 'undeliverable' | 'label refused';
   faults?: Omit<PlannedFault, 'orderId'>[];
   during?: { fn: OrderflowFunction; landing: Landing };
   execution: 'SUCCEEDED' | 'FAILED';
@@ -63,6 +72,15 @@ const lateParcel: Landing = async (orderId, invocation) => {
     { shipment: { ...shipment!, estimatedDeliveryAt } },
     { status: ['SHIPPED', 'IN_TRANSIT'] },
   );
+};
+
+/** The carrier's push of the delivery, landing before the workflow has set up its wait for it. */
+const pushedDelivery: Landing = async (orderId) => {
+  const { shipment } = await requireOrder(orderId);
+  await transition(orderId, 'DELIVERED', {
+    actor: 'system',
+    set: { shipment: { ...shipment!, deliveredAt: nowIso() } },
+  });
 };
 
 const SCENARIOS: Scenario[] = [
@@ -232,10 +250,35 @@ const SCENARIOS: Scenario[] = [
     status: 'DELIVERED',
   },
   {
-    title: 'GenerateLabel runs out of retries, with no Catch: the execution fails',
+    title: 'a label the carrier refuses for good parks the order FAILED_TO_RELEASE (CarrierRefused)',
+    seller: 'easypost',
+    order: 'label refused',
+    execution: 'SUCCEEDED',
+    status: 'FAILED_TO_RELEASE',
+  },
+  {
+    title: 'GenerateLabel runs out of retries: the execution fails',
     faults: [always('GenerateLabel')],
     execution: 'FAILED',
     status: 'RELEASED',
+  },
+  {
+    title: 'AwaitDelivery gets past a failed attempt, and its wait times out into the poll that delivers',
+    faults: [once('AwaitDelivery')],
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
+  },
+  {
+    title: 'AwaitDelivery runs out of retries: the poll takes over, and the order is delivered',
+    faults: [always('AwaitDelivery')],
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
+  },
+  {
+    title: 'a push that lands as AwaitDelivery starts ends the wait at once (DeliverySettled)',
+    during: { fn: 'await-delivery', landing: pushedDelivery },
+    execution: 'SUCCEEDED',
+    status: 'DELIVERED',
   },
   {
     title: 'PollDelivery gets past a failed attempt, and the order is delivered',
@@ -265,6 +308,7 @@ const SCENARIOS: Scenario[] = [
 ];
 
 let harness: WorkflowHarness;
+let easypost: EasyPostStandIn;
 let faults: ReturnType<typeof plannedFaults>;
 /** What lands during each order's invocations, and how many of each there have been. */
 const landings = new Map<string, { fn: OrderflowFunction; landing: Landing; invocations: number }>();
@@ -272,6 +316,8 @@ const landings = new Map<string, { fn: OrderflowFunction; landing: Landing; invo
 const orderIds: string[] = [];
 
 beforeAll(async () => {
+  easypost = await startEasyPostStandIn();
+  process.env.EASYPOST_API_URL = easypost.url;
   harness = await startWorkflowHarness({
     async beforeInvoke(fn, event) {
       const orderId = (event as { orderId?: string }).orderId ?? '';
@@ -289,12 +335,26 @@ beforeAll(async () => {
     releaseMode: 'manual',
     holdTimeoutHours: 1,
   });
-  for (const sellerId of ['auto', 'held']) {
+  await putSeller({ sellerId: 'easypost', originCountry: 'US', webhookSecrets: [] });
+  await setProviders('easypost', { carrier: 'easypost' });
+  await setProviderCredentials('easypost', 'easypost', { apiKey: 'EZTKcoveragekey0001' });
+  await setShipFrom('easypost', {
+    name: 'Warehouse',
+    line1: '100 Dock Rd',
+    city: 'Springfield',
+    region: 'IL',
+    postalCode: '62702',
+    country: 'US',
+  });
+  for (const sellerId of ['auto', 'held', 'easypost']) {
     await setStock(sellerId, 'MUG', 1_000);
     await setStock(sellerId, 'GONE', 0);
   }
 });
-afterAll(() => harness.stop());
+afterAll(async () => {
+  await harness.stop();
+  await easypost.stop();
+});
 
 function orderFor(scenario: Scenario): Order {
   const order = newOrder({
@@ -318,6 +378,9 @@ describe('every Retry and Catch rule of the order workflow, with the real functi
     const order = orderFor(scenario);
     orderIds.push(order.orderId);
     for (const fault of scenario.faults ?? []) faults.plan({ ...fault, orderId: order.orderId });
+    if (scenario.order === 'label refused') {
+      easypost.fail({ match: (call) => call.method === 'POST' && call.path.endsWith('/buy'), status: 422 });
+    }
     if (scenario.during) landings.set(order.orderId, { ...scenario.during, invocations: 0 });
 
     await createOrder(order, []);
@@ -326,6 +389,16 @@ describe('every Retry and Catch rule of the order workflow, with the real functi
 
     expect(execution.status).toBe(scenario.execution);
     expect((await requireOrder(order.orderId)).status).toBe(scenario.status);
+    if (scenario.during?.landing === pushedDelivery) {
+      const entered = harness.stepFunctions.engine.statesEntered(order.orderId);
+      expect(entered.slice(-4)).toEqual(['AwaitDelivery', 'PollDelivery', 'DeliveryState', 'Delivered']);
+      expect(harness.stepFunctions.engine.history(order.orderId)).toContainEqual(
+        expect.objectContaining({
+          type: 'TaskFailed',
+          taskFailedEventDetails: expect.objectContaining({ error: 'DeliverySettled' }),
+        }),
+      );
+    }
     if (scenario.during?.landing === lateParcel) {
       const polls = harness.stepFunctions.engine
         .statesEntered(order.orderId)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
 import { setStock } from '../../functions/shared/store/inventory.js';
+import { voidPayment } from '../../functions/shared/providers/index.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';
 import {
   addApiKey,
@@ -197,6 +198,32 @@ describe('Stripe payments through the workflow, against the Stripe stand-in', ()
     expect(stripe.intents.get(intent.id)).toMatchObject({ status: 'canceled', amount_received: 0 });
     expect(callsOf(intent, '/cancel')).toHaveLength(1);
     expect(callsOf(intent, '/capture')).toHaveLength(0);
+  });
+
+  it("refunds a cancelled order's payment Stripe has already taken, in full, once", async () => {
+    const intent = stripe.createIntent({ amount: 2000, currency: 'usd', captureMethod: 'automatic' });
+    const order = await place('striped-held', intent);
+    await waitFor(order.orderId, (o) => o.status === 'ON_HOLD' && Boolean(o.hold?.taskToken));
+    // The refund's first answer is lost: Stripe made it, and keeps the answer under the key.
+    stripe.fail({ match: (c) => c.path === '/v1/refunds', status: 503, when: 'after' });
+
+    const cancelled = await sellerClient('striped-held-api-key').post(`/orders/${order.orderId}/cancel`, {});
+    const again = await sellerClient('striped-held-api-key').post(`/orders/${order.orderId}/cancel`, {});
+    // The refund asked for again, as a retry would: Stripe already refunded the charge, which is done.
+    await voidPayment((await getOrder(order.orderId))!);
+
+    expect(cancelled.statusCode).toBe(200);
+    expect(again.statusCode).toBe(409);
+    expect((await getOrder(order.orderId))!.status).toBe('CANCELLED');
+    expect(stripe.refunds).toEqual([
+      expect.objectContaining({ payment_intent: intent.id, amount: 2000, status: 'succeeded' }),
+    ]);
+    const refundCalls = stripe.calls.filter((c) => c.path === '/v1/refunds');
+    expect(refundCalls.map((c) => [c.idempotencyKey, c.status])).toEqual([
+      [`${order.orderId}:refund:1`, 503],
+      [`${order.orderId}:refund:2`, 400],
+    ]);
+    expect(callsOf(intent, '/cancel')).toHaveLength(0);
   });
 
   it("waits while Stripe is processing, goes on at Stripe's webhook, and acts on a redelivery once", async () => {

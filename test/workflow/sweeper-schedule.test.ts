@@ -121,12 +121,12 @@ describe('the delivery sweeper', () => {
 
     const first = await sweep(t0 + 20 * MINUTE);
     const resumedAs = await Promise.all(ids.map(async (id) => (await getOrder(id))!.workflow.executionName));
-    // Each resumed run gets to the delivery loop, where it waits for the parcel (days, in real time).
+    // Each resumed run gets to the wait for the parcel (days, in real time): for the push, then the polls.
     await vi.waitFor(
       async () => {
         for (const id of ids) expect((await getOrder(id))?.shipment?.trackingNumber).toBeDefined();
         for (const name of resumedAs)
-          expect(harness.stepFunctions.engine.statesEntered(name)).toContain('WaitForDelivery');
+          expect(harness.stepFunctions.engine.statesEntered(name)).toContain('AwaitDelivery');
       },
       { timeout: 20_000 },
     );

@@ -1,4 +1,5 @@
-import type { OrderStatus } from '../../shared/domain/status.js';
+import type { Order } from '../../shared/domain/order.js';
+import { isTerminal, type OrderStatus } from '../../shared/domain/status.js';
 import { IllegalTransitionError } from '../../shared/errors.js';
 import { logger, metrics } from '../../shared/logger.js';
 import {
@@ -7,7 +8,11 @@ import {
   type TrackingUpdate,
 } from '../../shared/providers/carrier-tracking.js';
 import { getOrder, transition } from '../../shared/store/orders.js';
-import { recordFinancialStatus, restorePaymentToken } from '../../shared/store/executions.js';
+import {
+  dropDeliveryToken,
+  recordFinancialStatus,
+  restorePaymentToken,
+} from '../../shared/store/executions.js';
 import {
   handledEvent,
   paymentOrderId,
@@ -105,9 +110,22 @@ const PROGRESS: Partial<Record<OrderStatus, number>> = {
 };
 
 /**
+ * Ends the workflow's wait for the push (AwaitDelivery) of an order made final, with its status. The token
+ * is the one the final write found on the order: a wait set up after that write finds the order settled
+ * itself. Sending fails the webhook (the carrier delivers it again, and the token is sent again); a token
+ * no longer waited on (the wait timed out into polling) is simply forgotten.
+ */
+async function endDeliveryWait(order: Order): Promise<void> {
+  const taskToken = order.deliveryWait?.taskToken;
+  if (!taskToken || !isTerminal(order.status)) return;
+  await sendRelease(taskToken, { status: order.status });
+  await dropDeliveryToken(order.orderId, taskToken);
+}
+
+/**
  * A carrier's tracking news for a shipped order: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION, each only
- * forward (a late "in transit" after "delivered", or any news before SHIPPED, changes nothing). The
- * workflow's poll, when it comes, finds the order final and ends.
+ * forward (a late "in transit" after "delivered", or any news before SHIPPED, changes nothing). A final
+ * status ends the workflow's wait for it; an intermediate one is only recorded.
  */
 async function applyTracking(orderId: string, update: TrackingUpdate): Promise<string> {
   if (!update) return 'ignored: no news for the order';
@@ -116,15 +134,20 @@ async function applyTracking(orderId: string, update: TrackingUpdate): Promise<s
   const to: OrderStatus = update.status === 'EXCEPTION' ? 'DELIVERY_EXCEPTION' : update.status;
   const now = PROGRESS[order.status];
   if (now === undefined) return `ignored: the order is ${order.status}`;
-  if (PROGRESS[to]! <= now) return `ignored: the order is ${order.status} already`;
+  if (PROGRESS[to]! <= now) {
+    // A redelivery after the token could not be sent: send it now.
+    await endDeliveryWait(order);
+    return `ignored: the order is ${order.status} already`;
+  }
   const shipment =
     update.status === 'DELIVERED'
       ? { ...order.shipment, deliveredAt: update.at }
       : update.status === 'EXCEPTION'
         ? { ...order.shipment, exception: update.reason }
         : order.shipment;
+  let moved: Order;
   try {
-    await transition(
+    moved = await transition(
       orderId,
       to,
       {
@@ -138,6 +161,7 @@ async function applyTracking(orderId: string, update: TrackingUpdate): Promise<s
     if (!(error instanceof IllegalTransitionError)) throw error;
     return `ignored: the order moved on to ${error.from}`;
   }
+  await endDeliveryWait(moved);
   if (to === 'DELIVERED') metrics.addMetric('OrdersDelivered', 'Count', 1);
   if (to === 'DELIVERY_EXCEPTION') metrics.addMetric('DeliveryExceptions', 'Count', 1);
   return to;

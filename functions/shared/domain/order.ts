@@ -161,6 +161,17 @@ export interface PaymentWait {
   taskToken?: string;
 }
 
+/**
+ * A shipped order waiting for its carrier's push (AwaitDelivery): until `expiresAt` (the estimate plus a
+ * grace period), then the workflow polls the carrier instead.
+ */
+export interface DeliveryWait {
+  since: string;
+  expiresAt: string;
+  /** Present while the workflow waits; the tracking webhook sends it back with the final status. */
+  taskToken?: string;
+}
+
 export interface Shipment {
   carrier: string;
   service: string;
@@ -207,6 +218,7 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   /** What keeps a parked order from going on; cleared when the step that found it succeeds. */
   problems?: Problem[];
   shipment?: Shipment;
+  deliveryWait?: DeliveryWait;
   workflow: { executionName: string; attempt: number; startedAt?: string };
 }
 

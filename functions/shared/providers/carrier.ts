@@ -38,7 +38,16 @@ export interface ShipmentService {
 export interface LabelService {
   /** Buys the label, once per order however often it is called (and whatever crashed in between). */
   buyLabel(request: LabelRequest): Promise<Label>;
+  /**
+   * How long after the estimate a final status pushed by the carrier may still come: the workflow waits
+   * for the push until then, and polls after. 0 for a carrier that pushes nothing (the sandbox, whose
+   * parcels arrive exactly at the estimate): its wait ends at the estimate with the first poll.
+   */
+  readonly pushGraceMs: number;
 }
+
+/** A real carrier's webhook can lag its scan by hours; a day covers that without delaying the fallback long. */
+export const PUSH_GRACE_MS = DAY_MS;
 export interface TrackingService {
   track(shipment: Shipment, address: Address, sellerId: string): Promise<TrackingStatus>;
 }
@@ -77,6 +86,7 @@ export const sandboxShipments: ShipmentService = {
 };
 
 export const sandboxLabels: LabelService = {
+  pushGraceMs: 0,
   async buyLabel(request) {
     maybeInjectFault('carrier.buyLabel');
     const key = keys.label(request.idempotencyKey);

@@ -2,11 +2,17 @@ import { nowIso } from '../clock.js';
 import { ENV } from '../config.js';
 import { DEFAULT_PARCEL } from '../domain/providers.js';
 import type { Problem } from '../domain/order.js';
-import { ReleaseRejectedError } from '../errors.js';
+import { CarrierRefusedError, ReleaseRejectedError } from '../errors.js';
 import { logger } from '../logger.js';
 import { getProviderCredentials } from '../store/provider-secrets.js';
 import { getSellerCached } from '../store/sellers.js';
-import type { Label, LabelRequest, LabelService, ShipmentService } from './carrier.js';
+import {
+  PUSH_GRACE_MS,
+  type Label,
+  type LabelRequest,
+  type LabelService,
+  type ShipmentService,
+} from './carrier.js';
 import { baseUrl, providerRequest, type ProviderResponse } from './http.js';
 import {
   addressField,
@@ -25,10 +31,6 @@ import {
  * verified strictly, rates returned) at release, keep its id, then buy the chosen rate. A shipment can be
  * bought only once, and a retry reads the shipment back (GET) before buying: one label per order.
  */
-
-export class CarrierError extends Error {
-  override name = 'CarrierError';
-}
 
 interface EasyPostRate {
   id: string;
@@ -159,20 +161,21 @@ function labelOf(shipment: EasyPostShipment, request: LabelRequest, estimatedDay
 }
 
 export const easypostLabels: LabelService = {
+  pushGraceMs: PUSH_GRACE_MS,
   async buyLabel(request) {
     let record = await readLabelRecord(request.orderId);
     if (record?.label) return record.label;
     if (!record?.shipmentId) {
       // Released before the shipment was kept (or by an older version): make it now.
       const problems = await createShipment(request);
-      if (problems.length) throw new CarrierError(`bad_address: ${problems[0]!.message}`);
+      if (problems.length) throw new CarrierRefusedError(`bad_address: ${problems[0]!.message}`);
       record = (await readLabelRecord(request.orderId))!;
     }
     await markBuying(request.orderId);
     const current = await call(request.sellerId, 'GET', `/v2/shipments/${record.shipmentId}`);
     if (current.status >= 400) {
-      throw new CarrierError(
-        `EasyPost ${current.status}: ${errorOf(current).message ?? 'shipment not readable'}`,
+      throw new CarrierRefusedError(
+        `label_refused: EasyPost ${current.status}: ${errorOf(current).message ?? 'shipment not readable'}`,
       );
     }
     let shipment = current.body as unknown as EasyPostShipment;
@@ -187,8 +190,8 @@ export const easypostLabels: LabelService = {
         const again = await call(request.sellerId, 'GET', `/v2/shipments/${record.shipmentId}`);
         const read = again.body as unknown as EasyPostShipment;
         if (!read.postage_label) {
-          throw new CarrierError(
-            `EasyPost ${bought.status}: ${errorOf(bought).message ?? 'purchase refused'}`,
+          throw new CarrierRefusedError(
+            `label_refused: EasyPost ${bought.status}: ${errorOf(bought).message ?? 'purchase refused'}`,
           );
         }
         shipment = read;

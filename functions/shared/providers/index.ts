@@ -53,6 +53,7 @@ const refusedShipments: ShipmentService = {
 };
 
 const refusedLabels: LabelService = {
+  pushGraceMs: 0,
   async buyLabel() {
     throw new Error(`sandbox_not_allowed: ${SANDBOX_REFUSED}`);
   },

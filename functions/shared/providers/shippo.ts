@@ -2,12 +2,17 @@ import { nowIso } from '../clock.js';
 import { ENV } from '../config.js';
 import { DEFAULT_PARCEL } from '../domain/providers.js';
 import type { Problem } from '../domain/order.js';
-import { ReleaseRejectedError } from '../errors.js';
+import { CarrierRefusedError, ReleaseRejectedError, TransientError } from '../errors.js';
 import { logger } from '../logger.js';
 import { getProviderCredentials } from '../store/provider-secrets.js';
 import { getSellerCached } from '../store/sellers.js';
-import type { Label, LabelRequest, LabelService, ShipmentService } from './carrier.js';
-import { CarrierError } from './easypost.js';
+import {
+  PUSH_GRACE_MS,
+  type Label,
+  type LabelRequest,
+  type LabelService,
+  type ShipmentService,
+} from './carrier.js';
 import { baseUrl, providerRequest, type ProviderResponse } from './http.js';
 import {
   carrierAddress,
@@ -152,7 +157,8 @@ async function earlierPurchase(
 ): Promise<ShippoTransaction | undefined> {
   for (let page = 1; page <= LOOKBACK_PAGES; page++) {
     const response = await call(request.sellerId, 'GET', `/transactions?results=100&page=${page}`);
-    if (response.status >= 400) throw new CarrierError(`Shippo ${response.status}: ${messageOf(response)}`);
+    if (response.status >= 400)
+      throw new CarrierRefusedError(`label_refused: Shippo ${response.status}: ${messageOf(response)}`);
     const { results = [], next } = response.body as { results?: ShippoTransaction[]; next?: string | null };
     const found = results.find(
       (t) => rateIdOf(t) === record.rateId && t.metadata === request.orderId && t.status !== 'ERROR',
@@ -175,12 +181,13 @@ function labelOf(transaction: ShippoTransaction, request: LabelRequest, record: 
 }
 
 export const shippoLabels: LabelService = {
+  pushGraceMs: PUSH_GRACE_MS,
   async buyLabel(request) {
     let record = await readLabelRecord(request.orderId);
     if (record?.label) return record.label;
     if (!record?.shipmentId) {
       const problems = await createShipment(request);
-      if (problems.length) throw new CarrierError(`bad_address: ${problems[0]!.message}`);
+      if (problems.length) throw new CarrierRefusedError(`bad_address: ${problems[0]!.message}`);
       record = (await readLabelRecord(request.orderId))!;
     }
     let transaction = record.buyingAt ? await earlierPurchase(request, record) : undefined;
@@ -194,12 +201,17 @@ export const shippoLabels: LabelService = {
         async: false,
         metadata: request.orderId,
       });
-      if (bought.status >= 400) throw new CarrierError(`Shippo ${bought.status}: ${messageOf(bought)}`);
+      if (bought.status >= 400)
+        throw new CarrierRefusedError(`label_refused: Shippo ${bought.status}: ${messageOf(bought)}`);
       transaction = bought.body as unknown as ShippoTransaction;
     }
     if (transaction.status !== 'SUCCESS' || !transaction.tracking_number) {
       const why = transaction.messages?.map((m) => m.text).join('; ') ?? transaction.status;
-      throw new CarrierError(`Shippo label ${transaction.status}: ${why}`.slice(0, 300));
+      const message = `Shippo label ${transaction.status}: ${why}`.slice(0, 300);
+      // QUEUED or WAITING: Shippo is still making it, and a retry finds this purchase (earlierPurchase).
+      if (transaction.status !== 'ERROR' && transaction.status !== 'REFUNDED')
+        throw new TransientError(message);
+      throw new CarrierRefusedError(`label_refused: ${message}`);
     }
     return recordLabel(request.orderId, labelOf(transaction, request, record), {
       sellerId: request.sellerId,

@@ -167,8 +167,19 @@ export const stripePayments: PaymentProvider = {
     const intent = await retrieve(order, 'void-read').catch(declinedBy);
     if (intent.status === 'canceled') return;
     if (intent.status === 'succeeded') {
-      // Money taken cannot be voided, only refunded: a seller's decision, not one made here.
-      logger.warn('cancelled order was paid in full: refund it in Stripe', { paymentIntent: intent.id });
+      // Money taken (captured at release, or charged at checkout) cannot be voided: it is refunded, in
+      // full, once. The key makes a repeat within Stripe's 24 h a replay; later, Stripe itself refuses a
+      // second refund of a refunded charge, which is the refund done.
+      const key = await idempotencyKey(order.orderId, 'refund');
+      try {
+        await stripeCall(order.sellerId, 'POST', '/v1/refunds', key, {
+          payment_intent: intent.id,
+          reason: 'requested_by_customer',
+        });
+      } catch (error) {
+        if (!(error instanceof StripeError && error.code === 'charge_already_refunded')) declinedBy(error);
+      }
+      logger.info('stripe payment refunded', { paymentIntent: intent.id });
       return;
     }
     const key = await idempotencyKey(order.orderId, 'void');

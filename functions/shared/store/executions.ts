@@ -211,3 +211,17 @@ export async function restorePaymentToken(orderId: string, taskToken: string): P
     ExpressionAttributeValues: { ':pending': 'PENDING', ':token': taskToken },
   });
 }
+
+/**
+ * Forgets a delivery wait's token once the carrier's final status has been sent with it (or it was no
+ * longer waited on); a newer token (a re-entered wait) is left alone.
+ */
+export async function dropDeliveryToken(orderId: string, taskToken: string): Promise<void> {
+  await conditionalUpdate({
+    Key: keys.order(orderId),
+    UpdateExpression: 'REMOVE #wait.#token',
+    ConditionExpression: '#wait.#token = :token',
+    ExpressionAttributeNames: { '#wait': 'deliveryWait', '#token': 'taskToken' },
+    ExpressionAttributeValues: { ':token': taskToken },
+  });
+}

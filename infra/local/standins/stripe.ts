@@ -16,6 +16,9 @@ import { newId, startStandIn, type StandIn, type StandInRequest, type StandInRes
  * - `POST /v1/payment_intents/:id/capture` (amount_to_capture ≤ amount_capturable) from
  *   `requires_capture` → `succeeded`; `POST /v1/payment_intents/:id/cancel` from any status but
  *   `succeeded`/`canceled` → `canceled`; otherwise 400 `payment_intent_unexpected_state`.
+ * - `POST /v1/refunds` (form: payment_intent, amount ≤ what is left) of a `succeeded` intent → a Refund
+ *   (`re_…`, status `succeeded`); nothing left to refund → 400 `charge_already_refunded`; an intent not
+ *   `succeeded` → 400 `charge_not_refundable`; `refunds` keeps them.
  * - `Idempotency-Key` on a POST: the first answer (a 500 included) is kept and replayed for the same key
  *   with the same parameters; other parameters under a used key are 400 `idempotency_error`.
  * - `settle(id)` moves a `processing` intent on (succeeded, or requires_capture when manual), as the bank
@@ -34,8 +37,19 @@ export interface PaymentIntent {
   last_payment_error: null | { code: string; message: string };
 }
 
+export interface Refund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: 'succeeded';
+}
+
 export interface StripeStandIn extends StandIn {
   intents: Map<string, PaymentIntent>;
+  /** Every refund made, in order. */
+  refunds: Refund[];
   /** Creates an intent directly, as a storefront's checkout would have. */
   createIntent(options: {
     amount: number;
@@ -69,6 +83,7 @@ function apiKeyOf(authorization: string | undefined): string | undefined {
 
 export async function startStripeStandIn(options: { port?: number } = {}): Promise<StripeStandIn> {
   const intents = new Map<string, PaymentIntent>();
+  const refunds: Refund[] = [];
   const kept = new Map<string, { params: string; response: StandInResponse }>();
 
   function create(params: URLSearchParams): StandInResponse {
@@ -155,7 +170,57 @@ export async function startStripeStandIn(options: { port?: number } = {}): Promi
       'payment_intent_unexpected_state',
     );
 
+  function refund(params: URLSearchParams): StandInResponse {
+    const id = params.get('payment_intent') ?? '';
+    const intent = intents.get(id);
+    if (!intent) return missing(id);
+    if (intent.status !== 'succeeded') {
+      return stripeError(
+        400,
+        'invalid_request_error',
+        `This PaymentIntent (${id}) does not have a successful charge to refund.`,
+        'charge_not_refundable',
+      );
+    }
+    const left =
+      intent.amount_received -
+      refunds.filter((r) => r.payment_intent === id).reduce((sum, r) => sum + r.amount, 0);
+    if (left <= 0) {
+      return stripeError(
+        400,
+        'invalid_request_error',
+        `Charge for ${id} has already been refunded.`,
+        'charge_already_refunded',
+      );
+    }
+    const amount = Number(params.get('amount') ?? left);
+    if (!Number.isInteger(amount) || amount < 1 || amount > left) {
+      return stripeError(
+        400,
+        'invalid_request_error',
+        'The refund amount is invalid.',
+        'amount_too_large',
+        'amount',
+      );
+    }
+    const made: Refund = {
+      id: newId('re'),
+      object: 'refund',
+      amount,
+      currency: intent.currency,
+      payment_intent: id,
+      status: 'succeeded',
+    };
+    refunds.push(made);
+    return { status: 200, body: made };
+  }
+
   function act(request: StandInRequest): StandInResponse {
+    if (request.path === '/v1/refunds') {
+      return request.method === 'POST'
+        ? refund(request.form)
+        : stripeError(405, 'invalid_request_error', 'Method not allowed');
+    }
     const match = /^\/v1\/payment_intents(?:\/([^/]+)(?:\/(capture|cancel))?)?$/.exec(request.path);
     if (!match)
       return stripeError(
@@ -239,6 +304,7 @@ export async function startStripeStandIn(options: { port?: number } = {}): Promi
   return {
     ...standIn,
     intents,
+    refunds,
     createIntent({ amount, currency, captureMethod = 'automatic', paymentMethod = 'pm_card_visa' }) {
       const { body } = create(
         new URLSearchParams({

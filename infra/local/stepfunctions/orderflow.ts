@@ -39,6 +39,7 @@ const TASK_FUNCTIONS = {
   'await-release': () => import('../../../functions/await-release/handler.js'),
   'release-order': () => import('../../../functions/release-order/handler.js'),
   'generate-label': () => import('../../../functions/generate-label/handler.js'),
+  'await-delivery': () => import('../../../functions/await-delivery/handler.js'),
   'poll-delivery': () => import('../../../functions/poll-delivery/handler.js'),
   'mark-status': () => import('../../../functions/mark-status/handler.js'),
 } as const;
