@@ -3,6 +3,7 @@ import { acceptedWebhookSecrets, type Seller } from '../shared/domain/seller.js'
 import { metrics } from '../shared/logger.js';
 import { getProviderCredentials } from '../shared/store/provider-secrets.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
+import { getWebhookSecretsCached } from '../shared/store/webhook-secrets.js';
 import { ApiError, header, type ApiEvent } from './http.js';
 import { verifyEasyPostHmac, verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
@@ -60,7 +61,7 @@ export async function authenticateWebhook(
     ? []
     : providerScheme
       ? ((await getProviderCredentials(sellerId, providerScheme.provider))?.webhookSecrets ?? [])
-      : acceptedWebhookSecrets(seller);
+      : acceptedWebhookSecrets((await getWebhookSecretsCached(sellerId)) ?? { webhookSecrets: [] });
   let valid: boolean;
   if (scheme === 'shopifyHmac')
     valid = verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets);

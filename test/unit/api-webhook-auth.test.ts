@@ -14,6 +14,7 @@ import {
   SELLER_CACHE_SIZE,
   SELLER_MISS_CACHE_MS,
 } from '../../functions/shared/store/sellers.js';
+import { forgetCachedWebhookSecrets } from '../../functions/shared/store/webhook-secrets.js';
 
 // Every HMAC the code computes, counted: the work a rejection does, independent of the machine's speed.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -26,16 +27,18 @@ const SELLERS: Record<string, string[]> = { 'one-secret': ['s1'], 'two-secrets':
 
 beforeEach(() => {
   dynamo.on(GetCommand).callsFake(({ Key }: { Key: { PK: string } }) => {
-    const sellerId = Key.PK.replace('SELLER#', '');
+    const [, partition, sellerId = ''] = /^(SELLER|SECRET)#(.*)$/.exec(Key.PK) ?? [];
     const webhookSecrets = SELLERS[sellerId];
-    return webhookSecrets
-      ? { Item: { ...Key, sellerId, originCountry: 'US', webhookSecrets, createdAt: '2026-01-01' } }
-      : {};
+    if (!webhookSecrets) return {};
+    return partition === 'SECRET'
+      ? { Item: { ...Key, webhookSecrets } }
+      : { Item: { ...Key, sellerId, originCountry: 'US', createdAt: '2026-01-01' } };
   });
 });
 afterEach(() => {
   dynamo.reset();
   forgetCachedSellers();
+  forgetCachedWebhookSecrets();
   vi.useRealTimers();
   vi.mocked(crypto.createHmac).mockClear();
 });

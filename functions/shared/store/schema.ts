@@ -4,9 +4,11 @@
  *
  * | item              | PK                       | SK                    | indexes                                   |
  * |-------------------|--------------------------|-----------------------|-------------------------------------------|
- * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
+ * | seller profile    | SELLER#<sellerId>        | PROFILE               | (settings only: no secret)                |
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
- * | provider secret   | SELLER#<sellerId>        | SECRET#<provider>     | (never read by the API's seller routes)   |
+ * | seller's API key  | APIKEYS#<sellerId>       | APIKEY#<sha256>       | (to list and revoke a seller's keys)      |
+ * | webhook secrets   | SECRET#<sellerId>        | STOREFRONT            | (the storefront's signing secrets)        |
+ * | provider secret   | CREDENTIALS#<sellerId>   | PROVIDER#<provider>   | (never read by the API's seller routes)   |
  * | provider calls    | ORDER#<orderId>          | PROVIDER#<step>       | (idempotency-key attempts per step)       |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
  * | SKU mapping       | SELLER#<sellerId>        | SKUMAP#<kind>#<id>    | (a storefront product/variant → a SKU)    |
@@ -16,8 +18,12 @@
  * | shipping label    | ORDER#<orderId>          | LABEL                 |                                           |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
  * | API rate window   | RATE#<sellerId>          | <epoch second>        | (TTL: expiresAt; a seller's API requests)   |
- * | webhook endpoint  | SELLER#<sellerId>        | WEBHOOK#<endpointId>  | (a seller's event subscription)           |
+ * | webhook endpoint  | ENDPOINTS#<sellerId>     | WEBHOOK#<endpointId>  | (a seller's event subscription, signed)   |
  * | webhook delivery  | WEBHOOK#<endpointId>     | DELIVERY#<eventId>    | (TTL: expiresAt, 30 days)                 |
+ *
+ * Secrets and keys have partitions of their own (SECRET#, CREDENTIALS#, ENDPOINTS#, APIKEY#, APIKEYS#), apart from
+ * the SELLER# partition every task reads (profile, stock): IAM's `dynamodb:LeadingKeys` condition allows a
+ * role whole partitions only, so a role without these prefixes cannot read what is in them (see PARTITIONS).
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -49,12 +55,39 @@ export const INDEXES = {
 export const OPEN_SHARDS = 8;
 export const openShard = (shard: number): string => `OPEN#${shard}`;
 
+/**
+ * The partition key prefixes, one per kind of partition: what a role's `dynamodb:LeadingKeys` condition
+ * names (`ORDER#*`), so the stack grants partitions by the names the store writes them with.
+ */
+export const PARTITIONS = {
+  /** An order and its items (reservation, label, lookups, provider calls). */
+  order: 'ORDER#',
+  /** A seller's profile (settings), stock and SKU mappings. */
+  seller: 'SELLER#',
+  /** A seller's storefront webhook secrets: the api verifies webhooks with them. */
+  secret: 'SECRET#',
+  /** A seller's provider credentials (API keys, provider webhook secrets). */
+  credentials: 'CREDENTIALS#',
+  /** A seller's webhook endpoints, each with the secret its deliveries are signed with. */
+  endpoints: 'ENDPOINTS#',
+  /** A webhook endpoint's deliveries. */
+  deliveries: 'WEBHOOK#',
+  apiKey: 'APIKEY#',
+  /** A seller's API keys by hash, for listing and revoking them. */
+  sellerApiKeys: 'APIKEYS#',
+  idempotency: 'IDEMPOTENCY#',
+  rate: 'RATE#',
+} as const;
+export type Partition = keyof typeof PARTITIONS;
+
 export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
+  sellerApiKey: (sellerId: string, hash: string) => ({ PK: `APIKEYS#${sellerId}`, SK: `APIKEY#${hash}` }),
+  webhookSecrets: (sellerId: string) => ({ PK: `SECRET#${sellerId}`, SK: 'STOREFRONT' }),
   providerSecret: (sellerId: string, provider: string) => ({
-    PK: `SELLER#${sellerId}`,
-    SK: `SECRET#${provider}`,
+    PK: `CREDENTIALS#${sellerId}`,
+    SK: `PROVIDER#${provider}`,
   }),
   providerCall: (orderId: string, step: string) => ({ PK: `ORDER#${orderId}`, SK: `PROVIDER#${step}` }),
   stock: (sellerId: string, sku: string) => ({ PK: `SELLER#${sellerId}`, SK: `SKU#${sku}` }),
@@ -68,7 +101,7 @@ export const keys = {
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
   rateWindow: (sellerId: string, second: number) => ({ PK: `RATE#${sellerId}`, SK: String(second) }),
   webhookEndpoint: (sellerId: string, endpointId: string) => ({
-    PK: `SELLER#${sellerId}`,
+    PK: `ENDPOINTS#${sellerId}`,
     SK: `WEBHOOK#${endpointId}`,
   }),
   webhookDelivery: (endpointId: string, eventId: string) => ({
