@@ -70,6 +70,20 @@ describe('webhook signature rejection', () => {
     expect((unknown.error as { statusCode: number }).statusCode).toBe(401);
   });
 
+  it('reads as much of the table for an unknown seller as for a known one (profile and secrets)', async () => {
+    const readsFor = async (sellerId: string) => {
+      dynamo.resetHistory();
+      await rejection(sellerId);
+      return dynamo.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.PK?.split('#')[0]);
+    };
+
+    const known = await readsFor('one-secret');
+    const unknown = await readsFor('nobody-here');
+
+    expect(known.sort()).toEqual(['SECRET', 'SELLER']);
+    expect(unknown.sort()).toEqual(known);
+  });
+
   it('tries as many secrets as a seller may hold, so no seller does more work than a stranger', () => {
     expect(SECRET_SLOTS).toBe(MAX_WEBHOOK_SECRETS);
   });

@@ -3,7 +3,7 @@ import { documents } from '../clients.js';
 import type { StorefrontSecrets } from '../domain/seller.js';
 import { ExpiringLru } from '../expiring-lru.js';
 import { keys } from './schema.js';
-import { SELLER_CACHE_MS, SELLER_CACHE_SIZE } from './sellers.js';
+import { SELLER_CACHE_MS, SELLER_CACHE_SIZE, SELLER_MISS_CACHE_MS } from './sellers.js';
 import { tableName } from './table.js';
 
 /**
@@ -30,11 +30,14 @@ const recentSecrets = new ExpiringLru<StorefrontSecrets | undefined>(SELLER_CACH
 /** Forgets every remembered secret; for tests, which stand in for the 30 s a function would wait. */
 export const forgetCachedWebhookSecrets = (): void => recentSecrets.clear();
 
-/** getWebhookSecrets for the request path: a change applies within SELLER_CACHE_MS, as a setting does. */
+/**
+ * getWebhookSecrets for the request path: a change applies within SELLER_CACHE_MS, as a setting does; "no
+ * secrets" (a seller that does not exist) is remembered as briefly as a missing seller is.
+ */
 export async function getWebhookSecretsCached(sellerId: string): Promise<StorefrontSecrets | undefined> {
   const cached = recentSecrets.get(sellerId);
   if (cached) return cached.value;
   const secrets = await getWebhookSecrets(sellerId);
-  recentSecrets.set(sellerId, secrets, SELLER_CACHE_MS);
+  recentSecrets.set(sellerId, secrets, secrets ? SELLER_CACHE_MS : SELLER_MISS_CACHE_MS);
   return secrets;
 }
