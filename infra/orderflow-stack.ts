@@ -6,7 +6,7 @@ import type { Construct } from 'constructs';
 import { routes as apiRoutes } from '../functions/api/routes/index.js';
 import { ENV } from '../functions/shared/config.js';
 import { RELEASE_DLQ_ACTIONS } from '../functions/shared/release-dlq.js';
-import { INDEXES } from '../functions/shared/store/schema.js';
+import { INDEXES, type Partition } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
 import { Observability } from './constructs/observability.js';
@@ -47,40 +47,72 @@ const UPDATE = 'dynamodb:UpdateItem';
 const PUT = 'dynamodb:PutItem';
 
 /**
- * Each task function, and what it does with the order table's items: least privilege, one function at a
+ * The partitions of a task that calls a payment or carrier provider: the order's, the seller's profile
+ * (and stock), and the seller's provider credentials. No task may read the storefront's webhook secrets,
+ * the webhook endpoints or the API keys.
+ */
+const WITH_PROVIDERS: Partition[] = ['order', 'seller', 'credentials'];
+/**
+ * And the provider records (idempotency partition), for the two tasks that keep the way back from a
+ * provider's webhook to the order: Stripe's PaymentIntent id (verify) and the tracking number (label).
+ */
+const WITH_PROVIDER_RECORDS: Partition[] = [...WITH_PROVIDERS, 'idempotency'];
+
+/**
+ * Each task function, and what it does with the order table's items and in which partitions (see
+ * PARTITIONS in functions/shared/store/schema.ts): least privilege, one function at a
  * time. A transaction is authorized per part, so reserving stock needs PutItem (the reservation) and
  * UpdateItem (order and stock). test/infra checks these cover every DynamoDB command the function's bundle
  * can send; the local runtime refuses any call they do not allow, as AWS would.
  */
-const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[] }> = {
-  'verify-payment': {
-    description: 'PENDING → PAYMENT_VERIFIED with the payment provider',
-    items: [GET, UPDATE, 'dynamodb:BatchWriteItem'],
-  },
-  'reserve-stock': {
-    description: 'reserves stock for every line and decides the hold',
-    items: [GET, 'dynamodb:BatchGetItem', UPDATE, PUT, 'dynamodb:BatchWriteItem'],
-  },
-  'await-payment': {
-    description: 'keeps the task token of an order waiting for its payment, for orders/paid to send back',
-    items: [GET, UPDATE],
-  },
-  'await-release': {
-    description: 'puts an order ON_HOLD with the task token the seller release sends back',
-    items: [GET, UPDATE],
-  },
-  'release-order': { description: 'release checks; RELEASED or the release DLQ', items: [GET, UPDATE] },
-  'generate-label': { description: 'buys the shipping label: SHIPPED', items: [GET, UPDATE, PUT] },
-  'await-delivery': {
-    description: "keeps the task token of a shipped order, for the carrier's tracking push to send back",
-    items: [GET, UPDATE],
-  },
-  'poll-delivery': {
-    description: 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
-    items: [GET, UPDATE],
-  },
-  'mark-status': { description: 'records a failure status with its reason', items: [GET, UPDATE] },
-};
+const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]; partitions: Partition[] }> =
+  {
+    'verify-payment': {
+      description: 'PENDING → PAYMENT_VERIFIED with the payment provider',
+      items: [GET, UPDATE, 'dynamodb:BatchWriteItem'],
+      partitions: WITH_PROVIDER_RECORDS,
+    },
+    'reserve-stock': {
+      description: 'reserves stock for every line and decides the hold',
+      items: [GET, 'dynamodb:BatchGetItem', UPDATE, PUT, 'dynamodb:BatchWriteItem'],
+      partitions: ['order', 'seller'],
+    },
+    'await-payment': {
+      description: 'keeps the task token of an order waiting for its payment, for orders/paid to send back',
+      items: [GET, UPDATE],
+      partitions: ['order'],
+    },
+    'await-release': {
+      description: 'puts an order ON_HOLD with the task token the seller release sends back',
+      items: [GET, UPDATE],
+      partitions: ['order'],
+    },
+    'release-order': {
+      description: 'release checks; RELEASED or the release DLQ',
+      items: [GET, UPDATE],
+      partitions: WITH_PROVIDERS,
+    },
+    'generate-label': {
+      description: 'buys the shipping label: SHIPPED',
+      items: [GET, UPDATE, PUT],
+      partitions: WITH_PROVIDER_RECORDS,
+    },
+    'await-delivery': {
+      description: "keeps the task token of a shipped order, for the carrier's tracking push to send back",
+      items: [GET, UPDATE],
+      partitions: ['order'],
+    },
+    'poll-delivery': {
+      description: 'tracks the parcel: IN_TRANSIT, DELIVERED or DELIVERY_EXCEPTION',
+      items: [GET, UPDATE],
+      partitions: WITH_PROVIDERS,
+    },
+    'mark-status': {
+      description: 'records a failure status with its reason',
+      items: [GET, UPDATE],
+      partitions: WITH_PROVIDERS,
+    },
+  };
 
 /**
  * orderflow on AWS: the HTTP API and its function, the order table, the fulfillment state machine with its
@@ -119,13 +151,18 @@ export class OrderflowStack extends Stack {
 
     const tasks = {} as Record<TaskFunctionName, OrderflowFunction>;
     const taskHandlers = {} as Record<TaskFunctionName, IFunction>;
-    for (const [name, { description, items }] of Object.entries(TASKS) as [
+    for (const [name, { description, items, partitions }] of Object.entries(TASKS) as [
       TaskFunctionName,
       (typeof TASKS)[TaskFunctionName],
     ][]) {
       const reservedConcurrency =
         name === 'reserve-stock' ? stage.reservedConcurrency.reserveStock : undefined;
-      tasks[name] = fn(name, description, { reservedConcurrency }).useOrders(this.table, items);
+      tasks[name] = fn(name, description, { reservedConcurrency }).useOrders(
+        this.table,
+        items,
+        [],
+        partitions,
+      );
       taskHandlers[name] = tasks[name].handler;
     }
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
@@ -156,7 +193,7 @@ export class OrderflowStack extends Stack {
         reservedConcurrency: 1,
       },
     )
-      .useOrders(this.table, [GET, 'dynamodb:BatchGetItem', UPDATE], [INDEXES.open.name])
+      .useOrders(this.table, [GET, 'dynamodb:BatchGetItem', UPDATE], [INDEXES.open.name], ['order', 'seller'])
       .useWorkflow(this.workflow, ['start', 'describe']);
 
     new events.Rule(this, 'DeliverySweep', {
@@ -176,10 +213,12 @@ export class OrderflowStack extends Stack {
     const queueWebhooks = fn('queue-webhooks', "queues an order event's seller webhook deliveries").useOrders(
       this.table,
       ['dynamodb:Query', GET, PUT],
+      [],
+      ['endpoints', 'deliveries'],
     );
     const deliverWebhooks = fn('deliver-webhooks', 'POSTs order events to seller webhook endpoints, signed', {
       timeout: DELIVERER_TIMEOUT,
-    }).useOrders(this.table, [GET, UPDATE]);
+    }).useOrders(this.table, [GET, UPDATE], [], ['endpoints', 'deliveries']);
     // Sellers' URLs are https and public only: orderflow must not call into private networks (SSRF).
     for (const f of [api, deliverWebhooks]) f.handler.addEnvironment(ENV.webhookUrlPolicy, 'public-https');
     this.webhooks = new WebhookDeliveries(this, 'Webhooks', {
@@ -193,7 +232,7 @@ export class OrderflowStack extends Stack {
     // Reads the order, its seller and their Shopify token; records the fulfillment and notices.
     const syncShopify = fn('sync-shopify', 'sends fulfillments and tracking back to Shopify shops', {
       timeout: SYNCER_TIMEOUT,
-    }).useOrders(this.table, [GET, UPDATE]);
+    }).useOrders(this.table, [GET, UPDATE], [], WITH_PROVIDERS);
     this.shopifySync = new ShopifySync(this, 'ShopifySync', {
       bus: this.orderEvents.bus,
       syncer: syncShopify,

@@ -5,6 +5,7 @@ import { metrics } from '../shared/logger.js';
 import { getProviderCredentials } from '../shared/store/provider-secrets.js';
 import { apiKeyOwner, getSellerCached, type ApiKeyOwner } from '../shared/store/sellers.js';
 import { activeSession, SESSION_LIFETIME_MS, type Session } from '../shared/store/sessions.js';
+import { getWebhookSecretsCached } from '../shared/store/webhook-secrets.js';
 import { ApiError, header, type ApiEvent } from './http.js';
 import { verifyEasyPostHmac, verifyOrderflowSignature, verifyShopifyHmac } from './signatures.js';
 
@@ -119,14 +120,20 @@ export async function authenticateWebhook(
   scheme: Exclude<Auth, 'sellerApiKey' | 'sellerSession' | 'none'>,
 ): Promise<Seller> {
   const sellerId = event.pathParameters?.sellerId ?? '';
-  const seller = SELLER_ID_PATTERN.test(sellerId) ? await getSellerCached(sellerId) : undefined;
   const providerScheme =
     scheme in PROVIDER_SCHEMES ? PROVIDER_SCHEMES[scheme as keyof typeof PROVIDER_SCHEMES] : undefined;
+  // The storefront's secrets are read with the profile, for a seller that exists or not: the same reads.
+  const [seller, storefront] = SELLER_ID_PATTERN.test(sellerId)
+    ? await Promise.all([
+        getSellerCached(sellerId),
+        providerScheme ? undefined : getWebhookSecretsCached(sellerId),
+      ])
+    : [undefined, undefined];
   const secrets = !seller
     ? []
     : providerScheme
       ? ((await getProviderCredentials(sellerId, providerScheme.provider))?.webhookSecrets ?? [])
-      : acceptedWebhookSecrets(seller);
+      : acceptedWebhookSecrets(storefront ?? { webhookSecrets: [] });
   let valid: boolean;
   if (scheme === 'shopifyHmac')
     valid = verifyShopifyHmac(rawBody, header(event, 'x-shopify-hmac-sha256'), secrets);

@@ -2,16 +2,18 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import type { Order } from '../shared/domain/order.js';
-import { isTerminal, type OrderStatus } from '../shared/domain/status.js';
+import { isTerminal, OPEN_STATUSES, type OrderStatus } from '../shared/domain/status.js';
 import { nextLook, overdueAt, releaseDeadline, stuckAfterMs } from '../shared/domain/sweep-schedule.js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics, publishMetrics } from '../shared/logger.js';
 import {
-  countOpenOrders,
+  countNotDue,
   dueOrderIds,
   lookAt,
   readOpenOrders,
   scheduleLook,
   type DueOrder,
+  type StatusCounts,
   type SweptOrder,
 } from '../shared/store/open-orders.js';
 import { updateOrder } from '../shared/store/orders.js';
@@ -60,6 +62,11 @@ export interface SweepReport {
   overdue: string[];
   /** False when the sweep ran out of time; the next one starts with what is still due. */
   complete: boolean;
+  /**
+   * Open orders per status, counted from the index entries the sweep read (its due part, then the rest
+   * of each shard): absent when a shard was not read to its end, so no partial count is published.
+   */
+  open?: Partial<Record<OrderStatus, number>>;
 }
 
 export interface SweepOptions {
@@ -97,6 +104,8 @@ interface Sweep {
   report: SweepReport;
   outOfTime: () => boolean;
   slaHours: Map<string, Promise<number | undefined>>;
+  /** Statuses of the index entries read so far, every shard's. */
+  counts: StatusCounts;
 }
 
 function slaHoursOf(state: Sweep, sellerId: string): Promise<number | undefined> {
@@ -138,10 +147,13 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 
 async function sweepShard(shard: number, state: Sweep) {
   const { now, report, outOfTime } = state;
+  // The shard's orders not yet due, counted before any look here moves a due order among them: with the
+  // due part the loop below reads, every entry of the shard is read (and counted) once.
+  await countNotDue(shard, now, state.counts);
   let startKey: Record<string, unknown> | undefined;
   do {
     if (outOfTime()) return void (report.complete = false);
-    const page = await dueOrderIds(shard, now, PAGE_SIZE, startKey);
+    const page = await dueOrderIds(shard, now, PAGE_SIZE, startKey, state.counts);
     report.read += page.orderIds.length;
     await eachLimited(await readOpenOrders(page.orderIds), LOOKS_PER_SHARD, async (entry) => {
       if (outOfTime()) return void (report.complete = false);
@@ -160,7 +172,7 @@ async function sweepShard(shard: number, state: Sweep) {
 export async function sweep(now = Date.now(), options: SweepOptions = {}): Promise<SweepReport> {
   const report: SweepReport = { read: 0, checked: 0, resumed: [], late: [], overdue: [], complete: true };
   const outOfTime = () => (options.timeLeftMs?.() ?? Infinity) <= 0;
-  const state: Sweep = { now, report, outOfTime, slaHours: new Map() };
+  const state: Sweep = { now, report, outOfTime, slaHours: new Map(), counts: new Map() };
   const shards = await Promise.allSettled(
     Array.from({ length: OPEN_SHARDS }, (_, shard) => sweepShard(shard, state)),
   );
@@ -173,7 +185,10 @@ export async function sweep(now = Date.now(), options: SweepOptions = {}): Promi
   metrics.addMetric('StuckOrders', 'Count', report.resumed.length);
   metrics.addMetric('LateOrders', 'Count', report.late.length);
   metrics.addMetric('OverdueDeliveries', 'Count', report.overdue.length);
-  await publishOpenOrders();
+  if (report.complete) {
+    report.open = Object.fromEntries(OPEN_STATUSES.map((status) => [status, state.counts.get(status) ?? 0]));
+    publishOpenOrders(report.open);
+  }
   logger.info('swept', { read: report.read, checked: report.checked, complete: report.complete });
   if (!report.complete) logger.warn('the sweep ran out of time; the next one carries on');
   if (report.late.length || report.overdue.length) {
@@ -182,12 +197,15 @@ export async function sweep(now = Date.now(), options: SweepOptions = {}): Promi
   return report;
 }
 
-/** The open-orders gauge; a failed count leaves a gap in the graph, not a failed sweep. */
-async function publishOpenOrders(): Promise<void> {
-  try {
-    metrics.addMetric('OpenOrders', 'Count', await countOpenOrders());
-  } catch (error) {
-    logger.error('counting the open orders failed', { error: error as Error });
+/**
+ * The open-orders gauge, one metric per open status (dimension `status`; zero too, so a status that
+ * empties shows as such). A sweep cut short publishes none: a gap in the graph, not a wrong figure.
+ */
+function publishOpenOrders(open: Partial<Record<OrderStatus, number>>): void {
+  for (const [status, count] of Object.entries(open)) {
+    const gauge = metrics.singleMetric();
+    gauge.addDimension('status', status);
+    gauge.addMetric('OpenOrders', MetricUnit.Count, count);
   }
 }
 

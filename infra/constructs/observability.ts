@@ -11,6 +11,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { OPEN_STATUSES } from '../../functions/shared/domain/status.js';
 
 /** Where the functions' EMF metrics land: Powertools Metrics with namespace and service `orderflow`. */
 export const METRICS_NAMESPACE = 'orderflow';
@@ -27,7 +28,7 @@ export const ORDER_METRICS = {
   ],
   durations: ['TimeToRelease', 'TimeToDelivery'],
   sweeper: ['StuckOrders', 'LateOrders', 'OverdueDeliveries'],
-  /** A gauge: the sweeper's count of open orders at each sweep. */
+  /** A gauge per open status (dimension `status`): the sweeper's count of open orders at each sweep. */
   open: ['OpenOrders'],
   events: ['OrderEventsPublished'],
   webhooks: [
@@ -384,10 +385,16 @@ export class Observability extends Construct {
         ],
         [
           new cw.GraphWidget({
-            title: 'Open orders (counted by each sweep)',
+            title: 'Open orders per status (counted by each sweep)',
             width: 8,
-            left: ORDER_METRICS.open.map((name) =>
-              orderMetric(name, 'Maximum').with({ label: 'open orders' }),
+            stacked: true,
+            left: ORDER_METRICS.open.flatMap((name) =>
+              OPEN_STATUSES.map((status) =>
+                orderMetric(name, 'Maximum').with({
+                  dimensionsMap: { ...SERVICE_DIMENSION, status },
+                  label: status,
+                }),
+              ),
             ),
           }),
           new cw.GraphWidget({

@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV } from '../../functions/shared/config.js';
-import { INDEXES } from '../../functions/shared/store/schema.js';
+import { INDEXES, PARTITIONS, type Partition } from '../../functions/shared/store/schema.js';
 import { ESBUILD, functionEntry, type FunctionName } from '../bundling.js';
 import { FUNCTION_MEMORY_MB } from '../function-memory.js';
 import { PROJECT_ROOT } from '../paths.js';
@@ -120,14 +120,35 @@ export class OrderflowFunction extends Construct {
   }
 
   /**
-   * The listed item actions on the order table, and Query on the named indexes only. Sets ORDERS_TABLE.
+   * The listed item actions on the order table, and Query on the named indexes only; with `partitions`,
+   * on the items of those partitions only (IAM's `dynamodb:LeadingKeys`). Sets ORDERS_TABLE.
    * test/infra checks the actions cover every DynamoDB command the function's bundle can send, and the
    * local runtime refuses any call they do not allow, as AWS would.
    */
-  useOrders(table: ITable, actions: readonly ItemAction[], indexes: readonly IndexName[] = []): this {
+  useOrders(
+    table: ITable,
+    actions: readonly ItemAction[],
+    indexes: readonly IndexName[] = [],
+    partitions?: readonly Partition[],
+  ): this {
     this.handler.addEnvironment(ENV.tableName, table.tableName);
     this.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ sid: 'OrderItems', actions: [...actions], resources: [table.tableArn] }),
+      new iam.PolicyStatement({
+        sid: 'OrderItems',
+        actions: [...actions],
+        resources: [table.tableArn],
+        // Every key of a request must be in one of these partitions (a transaction and a batch too), so
+        // the role cannot read the secrets, credentials and API keys kept in partitions of their own.
+        ...(partitions
+          ? {
+              conditions: {
+                'ForAllValues:StringLike': {
+                  'dynamodb:LeadingKeys': partitions.map((partition) => `${PARTITIONS[partition]}*`),
+                },
+              },
+            }
+          : {}),
+      }),
     );
     if (indexes.length > 0) {
       this.role.addToPrincipalPolicy(

@@ -31,6 +31,7 @@ export class OrdersTable extends dynamodb.Table {
         partitionKey: str(index.partition),
         sortKey: str(index.sort),
         projectionType: dynamodb.ProjectionType[index.projection],
+        ...('attributes' in index ? { nonKeyAttributes: [...index.attributes] } : {}),
       });
     }
   }

@@ -170,7 +170,10 @@ export async function createTable(endpoint: string, tableName: string): Promise<
       { AttributeName: index.partition, KeyType: 'HASH' },
       { AttributeName: index.sort, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: index.projection },
+    Projection: {
+      ProjectionType: index.projection,
+      ...('attributes' in index ? { NonKeyAttributes: [...index.attributes] } : {}),
+    },
   }));
   const attributes = [
     KEY.partition,

@@ -2,6 +2,10 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { documents } from '../../functions/shared/clients.js';
 import { forgetCachedSellers, getSeller } from '../../functions/shared/store/sellers.js';
+import {
+  forgetCachedWebhookSecrets,
+  getWebhookSecrets,
+} from '../../functions/shared/store/webhook-secrets.js';
 import { tableName } from '../../functions/shared/store/table.js';
 import { run } from '../../scripts/seller.js';
 import { call, sellerClient } from '../support/http.js';
@@ -34,12 +38,15 @@ describe('npm run seller', () => {
       body: raw,
     });
 
-    expect(await getSeller('shop-1')).toMatchObject({
+    const profile = await getSeller('shop-1');
+    expect(profile).toMatchObject({
       originCountry: 'GB',
       releaseMode: 'manual',
       reviewThresholds: { USD: '1000.00' },
-      webhookSecrets: [webhookSecret],
     });
+    // The secret is kept apart from the profile every task function reads.
+    expect(JSON.stringify(profile)).not.toContain(webhookSecret);
+    expect(await getWebhookSecrets('shop-1')).toEqual({ webhookSecrets: [webhookSecret] });
     expect(delivered.statusCode).toBe(202);
     const { Items = [] } = await documents.send(new ScanCommand({ TableName: tableName() }));
     expect(JSON.stringify(Items)).not.toContain(apiKey);
@@ -73,6 +80,7 @@ describe('npm run seller', () => {
  */
 async function accepts(sellerId: string, secret: string): Promise<boolean> {
   forgetCachedSellers();
+  forgetCachedWebhookSecrets();
   const raw = '{}';
   const generic = await call({
     method: 'POST',
@@ -131,7 +139,7 @@ describe('npm run seller: webhook secrets', () => {
 
   it('refuses what would break the seller, with a clear message, and changes nothing', async () => {
     const created = secretIn(await run(['create', '--id', 'sec-2', '--origin', 'US']), 'webhook secret');
-    const before = await getSeller('sec-2');
+    const before = [await getSeller('sec-2'), await getWebhookSecrets('sec-2')];
     const items = await countItems();
 
     for (const [argv, message] of [
@@ -149,7 +157,7 @@ describe('npm run seller: webhook secrets', () => {
       await expect(run([...argv]), argv.join(' ')).rejects.toThrow(message);
     }
 
-    expect(await getSeller('sec-2')).toEqual(before);
+    expect([await getSeller('sec-2'), await getWebhookSecrets('sec-2')]).toEqual(before);
     expect(await countItems()).toBe(items);
   });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StackModel } from '../../infra/local/aws/index.js';
+import type { Denial, StackModel } from '../../infra/local/aws/index.js';
+import { matches } from '../../infra/local/aws/iam.js';
+import { LEADING_KEYS } from '../../infra/local/aws/sdk-parity.js';
 import { startInProcessRuntime } from './support/in-process.js';
 import { tour } from './support/tour.js';
 
@@ -17,19 +19,33 @@ afterAll(async () => {
   await runtime?.cleanUp();
 });
 
-/** Every (role, action) the synthesized stack grants on orderflow's own resources. */
+/**
+ * Every (role, action) the synthesized stack grants on orderflow's own resources, and every partition a
+ * role's LeadingKeys condition allows it (`dynamodb:LeadingKeys ORDER#*`).
+ */
 function grants(model: StackModel): { principal: string; action: string }[] {
   const roles = [
     ...Object.entries(model.functions).map(([name, fn]) => [name, fn.statements] as const),
     ['state-machine', model.stateMachine.statements] as const,
   ];
   return roles.flatMap(([principal, statements]) =>
-    [...new Set(statements.flatMap((statement) => statement.actions))]
+    [
+      ...new Set([
+        ...statements.flatMap((statement) => statement.actions),
+        ...statements.flatMap((statement) =>
+          (statement.leadingKeys ?? []).map((pattern) => `${LEADING_KEYS} ${pattern}`),
+        ),
+      ]),
+    ]
       // Logs and traces are written by the Lambda and Step Functions services, not by our calls.
       .filter((action) => !/^(logs|xray):/.test(action))
       .map((action) => ({ principal, action })),
   );
 }
+
+/** The partition pattern a LeadingKeys grant names, if it is one. */
+const partitionOf = (grant: string): string | undefined =>
+  grant.startsWith(`${LEADING_KEYS} `) ? grant.slice(LEADING_KEYS.length + 1) : undefined;
 
 /**
  * Grants the bundle needs (test/infra: it can send the call) that no path uses, each with why. Removing one
@@ -55,6 +71,30 @@ const GRANTED_UNUSED: Record<string, string> = {
   'sync-shopify sqs:GetQueueUrl': 'granted with the event source mapping, as sqs:GetQueueAttributes',
   'queue-webhooks dynamodb:GetItem':
     'only a repeated event (the bus delivers at least once) reads the delivery record it finds; the tour repeats none',
+  ...Object.fromEntries(
+    (['verify-payment', 'release-order', 'poll-delivery', 'mark-status'] as const).map((name) => [
+      `${name} ${LEADING_KEYS} SELLER#*`,
+      "reads the seller profile (its providers) through the seller cache, which the local runtime's " +
+        'functions share in one process: another function has read it first. On AWS each reads it; ' +
+        'test/infra/secrets-isolation.test.ts shows the grant allows it',
+    ]),
+  ),
+  ...Object.fromEntries(
+    (['verify-payment', 'release-order', 'generate-label', 'poll-delivery', 'mark-status'] as const).map(
+      (name) => [
+        `${name} ${LEADING_KEYS} CREDENTIALS#*`,
+        "the tour's sellers use the sandbox providers, which have no credentials; test/integration/" +
+          'provider-config.test.ts and the Stripe and carrier workflow tests read them',
+      ],
+    ),
+  ),
+  ...Object.fromEntries(
+    (['verify-payment', 'generate-label'] as const).map((name) => [
+      `${name} ${LEADING_KEYS} IDEMPOTENCY#*`,
+      "the provider records (a Stripe PaymentIntent's order, a real carrier's tracking number): the " +
+        "tour's sandbox providers keep none",
+    ]),
+  ),
 };
 
 /**
@@ -79,8 +119,22 @@ function without(model: StackModel, principal: string, action: string): StackMod
     principal === 'state-machine'
       ? copy.stateMachine.statements
       : copy.functions[principal as keyof StackModel['functions']].statements;
-  for (const statement of statements) statement.actions = statement.actions.filter((a) => a !== action);
+  const pattern = partitionOf(action);
+  for (const statement of statements) {
+    if (pattern) statement.leadingKeys = statement.leadingKeys?.filter((p) => p !== pattern);
+    else statement.actions = statement.actions.filter((a) => a !== action);
+  }
   return copy;
+}
+
+/** Whether the drill saw the grant's loss refused: its action, or a request in its partition. */
+function refusedFor(denials: Denial[], principal: string, action: string): boolean {
+  const pattern = partitionOf(action);
+  return denials.some(
+    (d) =>
+      d.principal === principal &&
+      (pattern ? (d.leadingKeys ?? []).some((key) => matches(pattern, key)) : d.action === action),
+  );
 }
 
 describe('the local runtime runs each function with the role the stack gives it', () => {
@@ -109,7 +163,7 @@ describe('the local runtime runs each function with the role the stack gives it'
       } finally {
         runtime.parity.model = deployed;
       }
-      let refused = runtime.parity.denials.some((d) => d.principal === principal && d.action === action);
+      let refused = refusedFor(runtime.parity.denials, principal, action);
       if (!refused || !problems.length) {
         // Once more on its own, so what an earlier pass left running cannot blur this one.
         runtime.parity.model = without(deployed, principal, action);
@@ -119,7 +173,7 @@ describe('the local runtime runs each function with the role the stack gives it'
         } finally {
           runtime.parity.model = deployed;
         }
-        refused = runtime.parity.denials.some((d) => d.principal === principal && d.action === action);
+        refused = refusedFor(runtime.parity.denials, principal, action);
       }
       if (`${principal} ${action}` in SILENT_BY_DESIGN) problems = problems.length ? problems : ['by design'];
       const outcome = `${principal} without ${action}: ${refused ? 'refused' : 'NOT refused'}, ${problems.length ? 'failed' : 'NOT failed'}`;

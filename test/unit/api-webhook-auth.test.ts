@@ -14,6 +14,7 @@ import {
   SELLER_CACHE_SIZE,
   SELLER_MISS_CACHE_MS,
 } from '../../functions/shared/store/sellers.js';
+import { forgetCachedWebhookSecrets } from '../../functions/shared/store/webhook-secrets.js';
 
 // Every HMAC the code computes, counted: the work a rejection does, independent of the machine's speed.
 vi.mock('node:crypto', async (importOriginal) => {
@@ -26,16 +27,18 @@ const SELLERS: Record<string, string[]> = { 'one-secret': ['s1'], 'two-secrets':
 
 beforeEach(() => {
   dynamo.on(GetCommand).callsFake(({ Key }: { Key: { PK: string } }) => {
-    const sellerId = Key.PK.replace('SELLER#', '');
+    const [, partition, sellerId = ''] = /^(SELLER|SECRET)#(.*)$/.exec(Key.PK) ?? [];
     const webhookSecrets = SELLERS[sellerId];
-    return webhookSecrets
-      ? { Item: { ...Key, sellerId, originCountry: 'US', webhookSecrets, createdAt: '2026-01-01' } }
-      : {};
+    if (!webhookSecrets) return {};
+    return partition === 'SECRET'
+      ? { Item: { ...Key, webhookSecrets } }
+      : { Item: { ...Key, sellerId, originCountry: 'US', createdAt: '2026-01-01' } };
   });
 });
 afterEach(() => {
   dynamo.reset();
   forgetCachedSellers();
+  forgetCachedWebhookSecrets();
   vi.useRealTimers();
   vi.mocked(crypto.createHmac).mockClear();
 });
@@ -65,6 +68,20 @@ describe('webhook signature rejection', () => {
     expect(unknown.macs).toBe(known.macs);
     expect(unknown.error).toEqual(known.error);
     expect((unknown.error as { statusCode: number }).statusCode).toBe(401);
+  });
+
+  it('reads as much of the table for an unknown seller as for a known one (profile and secrets)', async () => {
+    const readsFor = async (sellerId: string) => {
+      dynamo.resetHistory();
+      await rejection(sellerId);
+      return dynamo.commandCalls(GetCommand).map((call) => call.args[0].input.Key?.PK?.split('#')[0]);
+    };
+
+    const known = await readsFor('one-secret');
+    const unknown = await readsFor('nobody-here');
+
+    expect(known.sort()).toEqual(['SECRET', 'SELLER']);
+    expect(unknown.sort()).toEqual(known);
   });
 
   it('tries as many secrets as a seller may hold, so no seller does more work than a stranger', () => {

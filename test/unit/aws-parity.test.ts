@@ -51,6 +51,15 @@ describe('IAM evaluation of the stack’s statements', () => {
     ).toBe('allowed');
   });
 
+  it('allows a statement with a LeadingKeys condition only when every partition key matches it', () => {
+    const orders: PolicyStatement[] = [
+      { effect: 'Allow', actions: ['dynamodb:GetItem'], resources: ['{{table}}'], leadingKeys: ['ORDER#*'] },
+    ];
+    expect(evaluate(orders, 'dynamodb:GetItem', TABLE, names, ['ORDER#1'])).toBe('allowed');
+    expect(evaluate(orders, 'dynamodb:GetItem', TABLE, names, ['ORDER#1', 'SECRET#a'])).toBe('implicitDeny');
+    expect(evaluate(orders, 'dynamodb:GetItem', TABLE, names, ['XORDER#1'])).toBe('implicitDeny');
+  });
+
   it('denies any other action, resource or index, and an explicit Deny wins', () => {
     expect(evaluate(statements, 'dynamodb:BatchWriteItem', TABLE, names)).toBe('implicitDeny');
     expect(evaluate(statements, 'dynamodb:GetItem', `${TABLE}-other`, names)).toBe('implicitDeny');
@@ -66,21 +75,46 @@ describe('IAM evaluation of the stack’s statements', () => {
         'DynamoDB_20120810.TransactWriteItems',
         {
           TransactItems: [
-            { Update: { TableName: 'orders' } },
-            { Put: { TableName: 'orders' } },
-            { ConditionCheck: { TableName: 'orders' } },
+            { Update: { TableName: 'orders', Key: { PK: { S: 'ORDER#1' } } } },
+            { Put: { TableName: 'orders', Item: { PK: { S: 'SELLER#a' } } } },
+            { ConditionCheck: { TableName: 'orders', Key: { PK: { S: 'APIKEY#x' } } } },
           ],
         },
         names,
       ),
     ).toEqual([
-      { action: 'dynamodb:UpdateItem', resource: TABLE },
-      { action: 'dynamodb:PutItem', resource: TABLE },
-      { action: 'dynamodb:ConditionCheckItem', resource: TABLE },
+      { action: 'dynamodb:UpdateItem', resource: TABLE, leadingKeys: ['ORDER#1'] },
+      { action: 'dynamodb:PutItem', resource: TABLE, leadingKeys: ['SELLER#a'] },
+      { action: 'dynamodb:ConditionCheckItem', resource: TABLE, leadingKeys: ['APIKEY#x'] },
     ]);
     expect(
-      authorizationsFor('DynamoDB_20120810.BatchWriteItem', { RequestItems: { orders: [] } }, names),
-    ).toEqual([{ action: 'dynamodb:BatchWriteItem', resource: TABLE }]);
+      authorizationsFor(
+        'DynamoDB_20120810.BatchWriteItem',
+        {
+          RequestItems: {
+            orders: [
+              { PutRequest: { Item: { PK: { S: 'ORDER#1' } } } },
+              { DeleteRequest: { Key: { PK: { S: 'ORDER#2' } } } },
+            ],
+          },
+        },
+        names,
+      ),
+    ).toEqual([{ action: 'dynamodb:BatchWriteItem', resource: TABLE, leadingKeys: ['ORDER#1', 'ORDER#2'] }]);
+    // A query's partition is the value its key condition gives the (table's or index's) partition key.
+    expect(
+      authorizationsFor(
+        'DynamoDB_20120810.Query',
+        {
+          TableName: 'orders',
+          IndexName: 'Open',
+          KeyConditionExpression: '#sk < :after AND #pk = :shard',
+          ExpressionAttributeNames: { '#pk': 'GSI4PK', '#sk': 'GSI4SK' },
+          ExpressionAttributeValues: { ':shard': { S: 'OPEN#3' }, ':after': { S: '2026' } },
+        },
+        names,
+      ),
+    ).toEqual([{ action: 'dynamodb:Query', resource: `${TABLE}/index/Open`, leadingKeys: ['OPEN#3'] }]);
     expect(authorizationsFor('AmazonSQS.SendMessage', { QueueUrl: names.releaseDlqUrl }, names)).toEqual([
       { action: 'sqs:SendMessage', resource: 'arn:aws:sqs:us-east-1:000000000000:release-dlq' },
     ]);

@@ -27,7 +27,6 @@ const seller: Seller = {
   paymentWaitHours: 72,
   holdTimeoutHours: 168,
   releaseSlaHours: 24,
-  webhookSecrets: [],
   createdAt: '2026-01-01T00:00:00Z',
 };
 

@@ -54,11 +54,18 @@ export interface Seller extends SellerSettings {
   reviewThreshold?: string;
   sellerId: string;
   name: string;
+  createdAt: string;
+}
+
+/**
+ * The secrets a seller's storefront signs its webhooks with, kept apart from the profile (which every
+ * task reads) in an item only the api may read (store/webhook-secrets.ts).
+ */
+export interface StorefrontSecrets {
   /** HMAC secrets for webhooks; several so a secret can be rotated without downtime. */
   webhookSecrets: string[];
   /** Secrets replaced by a rotation: still accepted until their `until` (ISO), then ignored. */
   retiringWebhookSecrets?: RetiringSecret[];
-  createdAt: string;
 }
 
 export interface RetiringSecret {
@@ -67,10 +74,7 @@ export interface RetiringSecret {
 }
 
 /** The secrets a webhook may be signed with now: the current ones and those still in their overlap. */
-export function acceptedWebhookSecrets(
-  seller: Pick<Seller, 'webhookSecrets' | 'retiringWebhookSecrets'>,
-  nowMs = Date.now(),
-): string[] {
+export function acceptedWebhookSecrets(seller: StorefrontSecrets, nowMs = Date.now()): string[] {
   const retiring = (seller.retiringWebhookSecrets ?? []).filter(({ until }) => Date.parse(until) > nowMs);
   return [...seller.webhookSecrets, ...retiring.map(({ secret }) => secret)];
 }

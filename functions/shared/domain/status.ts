@@ -51,6 +51,9 @@ export function isTerminal(status: OrderStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }
 
+/** Statuses an order may still leave: what the Open index holds, and the sweeper counts. */
+export const OPEN_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((status) => !isTerminal(status));
+
 /** Statuses that hold reserved stock, which a cancellation must return. */
 export const RESERVING_STATUSES: readonly OrderStatus[] = ['STOCK_RESERVED', 'ON_HOLD', 'FAILED_TO_RELEASE'];
 

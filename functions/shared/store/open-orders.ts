@@ -9,8 +9,7 @@ import {
 import { documents } from '../clients.js';
 import type { Order } from '../domain/order.js';
 import { TransientError } from '../errors.js';
-import { countIndexPartition } from './index-counts.js';
-import { INDEXES, OPEN_SHARDS, indexKeys, keys, openShard } from './schema.js';
+import { INDEXES, indexKeys, keys, openShard } from './schema.js';
 import { tableName } from './table.js';
 
 /**
@@ -45,12 +44,25 @@ export interface DueOrder {
   dueAt: number;
 }
 
-/** The ids of one shard's orders due at or before `now` (epoch ms), the longest due first. */
+/** How many open orders are in each status, as the Open index has them (it trails its table). */
+export type StatusCounts = Map<string, number>;
+
+function tally(counts: StatusCounts, items: readonly Record<string, unknown>[]): void {
+  for (const { status } of items) {
+    if (typeof status === 'string') counts.set(status, (counts.get(status) ?? 0) + 1);
+  }
+}
+
+/**
+ * The ids of one shard's orders due at or before `now` (epoch ms), the longest due first; the status of
+ * each entry read is added to `counts`.
+ */
 export async function dueOrderIds(
   shard: number,
   now: number,
   limit: number,
   startKey?: Record<string, unknown>,
+  counts: StatusCounts = new Map(),
 ): Promise<{ orderIds: string[]; lastKey?: Record<string, unknown> }> {
   const { Items = [], LastEvaluatedKey } = await documents.send(
     new QueryCommand({
@@ -59,26 +71,46 @@ export async function dueOrderIds(
       // Sort keys are `<dueAt>#<orderId>`: every one due at `now` or earlier sorts below `now` + 1 ms.
       KeyConditionExpression: '#pk = :shard AND #sk < :after',
       ExpressionAttributeNames: { '#pk': INDEXES.open.partition, '#sk': INDEXES.open.sort },
-      ExpressionAttributeValues: { ':shard': openShard(shard), ':after': new Date(now + 1).toISOString() },
+      ExpressionAttributeValues: { ':shard': openShard(shard), ':after': dueBound(now) },
       Limit: limit,
       ExclusiveStartKey: startKey,
     }),
   );
+  tally(counts, Items);
   return {
     orderIds: Items.map((item) => (item[INDEXES.open.sort] as string).split('#')[1]!),
     lastKey: LastEvaluatedKey,
   };
 }
 
+const dueBound = (now: number): string => new Date(now + 1).toISOString();
+
 /**
- * How many orders are open: the entries of every shard of the Open index, counted by DynamoDB (keys only,
- * so a page covers thousands). A gauge for the dashboard, not an exact figure: the index trails its table.
+ * Adds to `counts` the statuses of one shard's orders not yet due at `now`: the rest of the shard beside
+ * the due part dueOrderIds reads, so a sweep reads each index entry once and counts every open order.
+ * Only the status is read (the index projects it), in pages of up to 1 MB.
  */
-export async function countOpenOrders(): Promise<number> {
-  const counts = await Promise.all(
-    Array.from({ length: OPEN_SHARDS }, (_, shard) => countIndexPartition(INDEXES.open, openShard(shard))),
-  );
-  return counts.reduce((sum, count) => sum + count, 0);
+export async function countNotDue(shard: number, now: number, counts: StatusCounts): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: INDEXES.open.name,
+        KeyConditionExpression: '#pk = :shard AND #sk >= :after',
+        ExpressionAttributeNames: {
+          '#pk': INDEXES.open.partition,
+          '#sk': INDEXES.open.sort,
+          '#status': 'status',
+        },
+        ExpressionAttributeValues: { ':shard': openShard(shard), ':after': dueBound(now) },
+        ProjectionExpression: '#status',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    tally(counts, page.Items ?? []);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }
 
 /**

@@ -4,10 +4,12 @@
  *
  * | item              | PK                       | SK                    | indexes                                   |
  * |-------------------|--------------------------|-----------------------|-------------------------------------------|
- * | seller profile    | SELLER#<sellerId>        | PROFILE               |                                           |
+ * | seller profile    | SELLER#<sellerId>        | PROFILE               | (settings only: no secret)                |
  * | API key           | APIKEY#<sha256 of key>   | APIKEY                |                                           |
  * | console session   | SESSION#<sha256 of token>| SESSION               | (TTL: expiresAt; made from an API key)    |
- * | provider secret   | SELLER#<sellerId>        | SECRET#<provider>     | (never read by the API's seller routes)   |
+ * | seller's API key  | APIKEYS#<sellerId>       | APIKEY#<sha256>       | (to list and revoke a seller's keys)      |
+ * | webhook secrets   | SECRET#<sellerId>        | STOREFRONT            | (the storefront's signing secrets)        |
+ * | provider secret   | CREDENTIALS#<sellerId>   | PROVIDER#<provider>   | (never read by the API's seller routes)   |
  * | provider calls    | ORDER#<orderId>          | PROVIDER#<step>       | (idempotency-key attempts per step)       |
  * | stock of a SKU    | SELLER#<sellerId>        | SKU#<sku>             |                                           |
  * | SKU mapping       | SELLER#<sellerId>        | SKUMAP#<kind>#<id>    | (a storefront product/variant → a SKU)    |
@@ -18,8 +20,12 @@
  * | Shopify sync      | ORDER#<orderId>          | SHOPIFY               | (the fulfillment made in the seller's shop) |
  * | idempotency       | IDEMPOTENCY#<scope>      | IDEMPOTENCY           | (TTL: expiresAt; seller API creates only)  |
  * | API rate window   | RATE#<sellerId>          | <epoch second>        | (TTL: expiresAt; a seller's API requests)   |
- * | webhook endpoint  | SELLER#<sellerId>        | WEBHOOK#<endpointId>  | (a seller's event subscription)           |
+ * | webhook endpoint  | ENDPOINTS#<sellerId>     | WEBHOOK#<endpointId>  | (a seller's event subscription, signed)   |
  * | webhook delivery  | WEBHOOK#<endpointId>     | DELIVERY#<eventId>    | (TTL: expiresAt, 30 days)                 |
+ *
+ * Secrets and keys have partitions of their own (SECRET#, CREDENTIALS#, ENDPOINTS#, APIKEY#, APIKEYS#), apart from
+ * the SELLER# partition every task reads (profile, stock): IAM's `dynamodb:LeadingKeys` condition allows a
+ * role whole partitions only, so a role without these prefixes cannot read what is in them (see PARTITIONS).
  */
 export const KEY = { partition: 'PK', sort: 'SK' } as const;
 export const TTL_ATTRIBUTE = 'expiresAt';
@@ -31,33 +37,74 @@ export const STREAM_VIEW = 'NEW_AND_OLD_IMAGES';
 
 /**
  * What an index copies from the items it holds: `ALL` for indexes whose readers return whole orders
- * (search); `KEYS_ONLY` where the reader needs only which items are there and reads them itself.
+ * (search); `KEYS_ONLY` where the reader needs only which items are there and reads them itself;
+ * `INCLUDE` the keys and the few `attributes` named.
  */
-export type IndexProjection = 'ALL' | 'KEYS_ONLY';
+export type IndexProjection = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
 
 export const INDEXES = {
   bySeller: { name: 'BySeller', partition: 'GSI1PK', sort: 'GSI1SK', projection: 'ALL' },
   byStatus: { name: 'ByStatus', partition: 'GSI2PK', sort: 'GSI2SK', projection: 'ALL' },
   byLookup: { name: 'ByLookup', partition: 'GSI3PK', sort: 'GSI3SK', projection: 'ALL' },
   // The sweeper reads the few orders that are due with a consistent BatchGetItem anyway (the index lags
-  // its table), so its index holds keys only: a fraction of the size and of the write cost per status change.
-  open: { name: 'Open', partition: 'GSI4PK', sort: 'GSI4SK', projection: 'KEYS_ONLY' },
+  // its table), so its index holds keys and the status only: the status lets the sweep count the open
+  // orders per status in the same pass over the index, at a fraction of the size of whole orders.
+  open: {
+    name: 'Open',
+    partition: 'GSI4PK',
+    sort: 'GSI4SK',
+    projection: 'INCLUDE',
+    attributes: ['status'],
+  },
 } as const satisfies Record<
   string,
-  { name: string; partition: string; sort: string; projection: IndexProjection }
+  {
+    name: string;
+    partition: string;
+    sort: string;
+    projection: IndexProjection;
+    attributes?: readonly string[];
+  }
 >;
 
 /** Open orders are spread over shards so the sweeper's index has no hot partition and shards sweep in parallel. */
 export const OPEN_SHARDS = 8;
 export const openShard = (shard: number): string => `OPEN#${shard}`;
 
+/**
+ * The partition key prefixes, one per kind of partition: what a role's `dynamodb:LeadingKeys` condition
+ * names (`ORDER#*`), so the stack grants partitions by the names the store writes them with.
+ */
+export const PARTITIONS = {
+  /** An order and its items (reservation, label, lookups, provider calls). */
+  order: 'ORDER#',
+  /** A seller's profile (settings), stock and SKU mappings. */
+  seller: 'SELLER#',
+  /** A seller's storefront webhook secrets: the api verifies webhooks with them. */
+  secret: 'SECRET#',
+  /** A seller's provider credentials (API keys, provider webhook secrets). */
+  credentials: 'CREDENTIALS#',
+  /** A seller's webhook endpoints, each with the secret its deliveries are signed with. */
+  endpoints: 'ENDPOINTS#',
+  /** A webhook endpoint's deliveries. */
+  deliveries: 'WEBHOOK#',
+  apiKey: 'APIKEY#',
+  /** A seller's API keys by hash, for listing and revoking them. */
+  sellerApiKeys: 'APIKEYS#',
+  idempotency: 'IDEMPOTENCY#',
+  rate: 'RATE#',
+} as const;
+export type Partition = keyof typeof PARTITIONS;
+
 export const keys = {
   seller: (sellerId: string) => ({ PK: `SELLER#${sellerId}`, SK: 'PROFILE' }),
   apiKey: (hash: string) => ({ PK: `APIKEY#${hash}`, SK: 'APIKEY' }),
   session: (hash: string) => ({ PK: `SESSION#${hash}`, SK: 'SESSION' }),
+  sellerApiKey: (sellerId: string, hash: string) => ({ PK: `APIKEYS#${sellerId}`, SK: `APIKEY#${hash}` }),
+  webhookSecrets: (sellerId: string) => ({ PK: `SECRET#${sellerId}`, SK: 'STOREFRONT' }),
   providerSecret: (sellerId: string, provider: string) => ({
-    PK: `SELLER#${sellerId}`,
-    SK: `SECRET#${provider}`,
+    PK: `CREDENTIALS#${sellerId}`,
+    SK: `PROVIDER#${provider}`,
   }),
   providerCall: (orderId: string, step: string) => ({ PK: `ORDER#${orderId}`, SK: `PROVIDER#${step}` }),
   stock: (sellerId: string, sku: string) => ({ PK: `SELLER#${sellerId}`, SK: `SKU#${sku}` }),
@@ -72,7 +119,7 @@ export const keys = {
   idempotency: (scope: string) => ({ PK: `IDEMPOTENCY#${scope}`, SK: 'IDEMPOTENCY' }),
   rateWindow: (sellerId: string, second: number) => ({ PK: `RATE#${sellerId}`, SK: String(second) }),
   webhookEndpoint: (sellerId: string, endpointId: string) => ({
-    PK: `SELLER#${sellerId}`,
+    PK: `ENDPOINTS#${sellerId}`,
     SK: `WEBHOOK#${endpointId}`,
   }),
   webhookDelivery: (endpointId: string, eventId: string) => ({

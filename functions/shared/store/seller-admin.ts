@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  PutCommand,
   type BatchGetCommandOutput,
   QueryCommand,
   TransactWriteCommand,
@@ -28,6 +27,7 @@ import {
 import { addressSchema, type Address } from '../domain/order.js';
 import { keys } from './schema.js';
 import { getSeller, hashApiKey, newCursorKey } from './sellers.js';
+import { getWebhookSecrets } from './webhook-secrets.js';
 import { tableName } from './table.js';
 
 /**
@@ -52,11 +52,21 @@ export async function putSeller(
     ...settings,
     sellerId: input.sellerId,
     name: input.name ?? input.sellerId,
-    webhookSecrets: input.webhookSecrets,
     createdAt: nowIso(),
   };
+  // The profile every task reads, and the storefront's secrets apart from it, only the api reads.
   await documents.send(
-    new PutCommand({ TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } }),
+    new TransactWriteCommand({
+      TransactItems: [
+        { Put: { TableName: tableName(), Item: { ...keys.seller(seller.sellerId), ...seller } } },
+        {
+          Put: {
+            TableName: tableName(),
+            Item: { ...keys.webhookSecrets(seller.sellerId), webhookSecrets: input.webhookSecrets },
+          },
+        },
+      ],
+    }),
   );
   return seller;
 }
@@ -86,12 +96,12 @@ async function changeSecrets(
   sellerId: string,
   change: (state: SecretState) => SecretState,
 ): Promise<SecretState> {
-  const seller = await getSeller(sellerId);
-  if (!seller) throw new SellerAdminError(`no seller ${sellerId}`);
+  if (!(await getSeller(sellerId))) throw new SellerAdminError(`no seller ${sellerId}`);
+  const read = await getWebhookSecrets(sellerId);
   const now = Date.now();
   const current: SecretState = {
-    webhookSecrets: seller.webhookSecrets,
-    retiringWebhookSecrets: (seller.retiringWebhookSecrets ?? []).filter(
+    webhookSecrets: read?.webhookSecrets ?? [],
+    retiringWebhookSecrets: (read?.retiringWebhookSecrets ?? []).filter(
       ({ until }) => Date.parse(until) > now,
     ),
   };
@@ -110,17 +120,19 @@ async function changeSecrets(
     await documents.send(
       new UpdateCommand({
         TableName: tableName(),
-        Key: keys.seller(sellerId),
+        Key: keys.webhookSecrets(sellerId),
         UpdateExpression: 'SET webhookSecrets = :secrets, retiringWebhookSecrets = :retiring',
         // Only over the secrets read: a concurrent change is not silently undone.
-        ConditionExpression: seller.retiringWebhookSecrets
-          ? 'webhookSecrets = :read AND retiringWebhookSecrets = :readRetiring'
-          : 'webhookSecrets = :read AND attribute_not_exists(retiringWebhookSecrets)',
+        ConditionExpression: !read
+          ? 'attribute_not_exists(PK)'
+          : read.retiringWebhookSecrets
+            ? 'webhookSecrets = :read AND retiringWebhookSecrets = :readRetiring'
+            : 'webhookSecrets = :read AND attribute_not_exists(retiringWebhookSecrets)',
         ExpressionAttributeValues: {
           ':secrets': next.webhookSecrets,
           ':retiring': next.retiringWebhookSecrets,
-          ':read': seller.webhookSecrets,
-          ...(seller.retiringWebhookSecrets ? { ':readRetiring': seller.retiringWebhookSecrets } : {}),
+          ...(read ? { ':read': read.webhookSecrets } : {}),
+          ...(read?.retiringWebhookSecrets ? { ':readRetiring': read.retiringWebhookSecrets } : {}),
         },
       }),
     );
@@ -203,10 +215,7 @@ export async function rotateWebhookSecret(
  */
 const KEY_ID_LENGTH = 12;
 const keyIdOf = (hash: string) => hash.slice(0, KEY_ID_LENGTH);
-const sellerKeyEntry = (sellerId: string, hash: string) => ({
-  PK: `SELLER#${sellerId}`,
-  SK: `APIKEY#${hash}`,
-});
+const sellerKeyEntry = keys.sellerApiKey;
 
 export interface ApiKeyInfo {
   keyId: string;
@@ -243,7 +252,7 @@ export async function listApiKeys(sellerId: string): Promise<ApiKeyInfo[]> {
       new QueryCommand({
         TableName: tableName(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `SELLER#${sellerId}`, ':prefix': 'APIKEY#' },
+        ExpressionAttributeValues: { ':pk': sellerKeyEntry(sellerId, '').PK, ':prefix': 'APIKEY#' },
         ExclusiveStartKey: startKey,
       }),
     );
@@ -296,7 +305,10 @@ export async function revokeApiKey(
       new QueryCommand({
         TableName: tableName(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-        ExpressionAttributeValues: { ':pk': `SELLER#${sellerId}`, ':prefix': `APIKEY#${key.keyId}` },
+        ExpressionAttributeValues: {
+          ':pk': sellerKeyEntry(sellerId, '').PK,
+          ':prefix': `APIKEY#${key.keyId}`,
+        },
       }),
     );
     if (Items.length > 1)

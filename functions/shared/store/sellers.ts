@@ -4,6 +4,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { HOUR_MS, nowIso } from '../clock.js';
 import type { Seller } from '../domain/seller.js';
+import { ExpiringLru } from '../expiring-lru.js';
 import { logger } from '../logger.js';
 import { keys } from './schema.js';
 import { tableName } from './table.js';
@@ -34,35 +35,6 @@ export const SELLER_CACHE_MS = 30_000;
 export const SELLER_MISS_CACHE_MS = 5_000;
 /** At most this many sellers (and misses) are remembered: junk seller ids cannot grow the cache. */
 export const SELLER_CACHE_SIZE = 1_000;
-
-/** A small LRU: a Map keeps insertion order, so a hit is moved to the end and the first entry is the oldest. */
-class ExpiringLru<Value> {
-  private readonly entries = new Map<string, { value: Value; until: number }>();
-  constructor(private readonly maxSize: number) {}
-
-  get(key: string): { value: Value } | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    this.entries.delete(key);
-    if (entry.until <= Date.now()) return undefined;
-    this.entries.set(key, entry);
-    return { value: entry.value };
-  }
-
-  set(key: string, value: Value, ttlMs: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, until: Date.now() + ttlMs });
-    while (this.entries.size > this.maxSize) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
 
 const recentSellers = new ExpiringLru<Seller | undefined>(SELLER_CACHE_SIZE);
 

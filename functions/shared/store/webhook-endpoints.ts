@@ -59,7 +59,7 @@ export async function listWebhookEndpoints(sellerId: string): Promise<WebhookEnd
         TableName: tableName(),
         KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
         FilterExpression: 'attribute_not_exists(deletedAt)',
-        ExpressionAttributeValues: { ':pk': keys.seller(sellerId).PK, ':prefix': 'WEBHOOK#' },
+        ExpressionAttributeValues: { ':pk': keys.webhookEndpoint(sellerId, '').PK, ':prefix': 'WEBHOOK#' },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),

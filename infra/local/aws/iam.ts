@@ -1,3 +1,4 @@
+import { INDEXES, KEY } from '../../../functions/shared/store/schema.js';
 import type { PolicyStatement } from './stack-model.js';
 
 /** The local resources that fill a policy's `{{slot}}`s (see stack-model.ts). */
@@ -56,7 +57,7 @@ function fill(template: string, names: LocalNames): string {
 }
 
 /** IAM's wildcard match: `*` any run of characters, `?` one; actions compare case-insensitively. */
-function matches(pattern: string, value: string, ignoreCase = false): boolean {
+export function matches(pattern: string, value: string, ignoreCase = false): boolean {
   const source = pattern
     .split(/([*?])/)
     .map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
@@ -72,11 +73,15 @@ export function evaluate(
   action: string,
   resource: string,
   names: LocalNames,
+  leadingKeys: readonly string[] = [],
 ): Decision {
   let allowed = false;
   for (const statement of statements) {
     if (!statement.actions.some((pattern) => matches(pattern, action, true))) continue;
     if (!statement.resources.some((template) => matches(fill(template, names), resource))) continue;
+    // ForAllValues:StringLike: every partition key the request touches matches one of the patterns.
+    const { leadingKeys: patterns } = statement;
+    if (patterns && !leadingKeys.every((key) => patterns.some((pattern) => matches(pattern, key)))) continue;
     if (statement.effect === 'Deny') return 'explicitDeny';
     allowed = true;
   }
@@ -87,6 +92,8 @@ export function evaluate(
 export interface Authorization {
   action: string;
   resource: string;
+  /** DynamoDB: the partition key values the request reads or writes (`dynamodb:LeadingKeys`). */
+  leadingKeys?: string[];
 }
 
 type Body = Record<string, unknown>;
@@ -103,9 +110,10 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
   if (prefix?.startsWith('DynamoDB_')) {
     const action = (op: string) => `dynamodb:${op}`;
     if (operation === 'BatchWriteItem' || operation === 'BatchGetItem') {
-      return Object.keys((body.RequestItems as Body) ?? {}).map((name) => ({
+      return Object.entries((body.RequestItems as Body) ?? {}).map(([name, request]) => ({
         action: action(operation),
         resource: table(name),
+        leadingKeys: batchPartitions(operation, request),
       }));
     }
     if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
@@ -114,11 +122,18 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
         Object.entries(part).map(([kind, detail]) => ({
           action: action(kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`),
           resource: table(detail.TableName),
+          leadingKeys: partitionsOf([detail.Key ?? detail.Item]),
         })),
       );
     }
     const index = typeof body.IndexName === 'string' ? `/index/${body.IndexName}` : '';
-    return [{ action: action(operation), resource: `${table(body.TableName)}${index}` }];
+    return [
+      {
+        action: action(operation),
+        resource: `${table(body.TableName)}${index}`,
+        leadingKeys: operation === 'Query' ? queryPartitions(body) : partitionsOf([body.Key ?? body.Item]),
+      },
+    ];
   }
   if (prefix === 'AWSStepFunctions') {
     const action = `states:${operation}`;
@@ -148,4 +163,41 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
     }));
   }
   return [{ action: `${prefix}:${operation}`, resource: '*' }];
+}
+
+/** The partition key values of items or keys in DynamoDB's wire format (`{"PK": {"S": "ORDER#…"}}`). */
+function partitionsOf(items: readonly unknown[]): string[] {
+  return items.flatMap((item) => {
+    const value = (item as Record<string, { S?: unknown }> | undefined)?.[KEY.partition]?.S;
+    return typeof value === 'string' ? [value] : [];
+  });
+}
+
+function batchPartitions(operation: string, request: unknown): string[] {
+  if (operation === 'BatchGetItem') return partitionsOf(((request as Body).Keys as unknown[]) ?? []);
+  return partitionsOf(
+    ((request as Body[]) ?? []).map(
+      (write) =>
+        (write.PutRequest as Body | undefined)?.Item ?? (write.DeleteRequest as Body | undefined)?.Key,
+    ),
+  );
+}
+
+/**
+ * The partition a Query reads: the value its key condition sets the partition key (the table's, or the
+ * index's) equal to.
+ */
+function queryPartitions(body: Body): string[] {
+  const index = Object.values(INDEXES).find(({ name }) => name === body.IndexName);
+  const partition = index?.partition ?? KEY.partition;
+  const attributeNames = (body.ExpressionAttributeNames as Record<string, string> | undefined) ?? {};
+  const values = (body.ExpressionAttributeValues as Record<string, { S?: unknown }> | undefined) ?? {};
+  for (const [, name, value] of String(body.KeyConditionExpression ?? '').matchAll(
+    /([#\w]+)\s*=\s*(:\w+)/g,
+  )) {
+    if ((attributeNames[name!] ?? name) !== partition) continue;
+    const key = values[value!]?.S;
+    if (typeof key === 'string') return [key];
+  }
+  return [];
 }

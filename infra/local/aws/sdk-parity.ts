@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import { Client } from '@smithy/core/client';
 import { HttpResponse } from '@smithy/core/transport';
-import { authorizationsFor, evaluate, type LocalNames } from './iam.js';
+import { authorizationsFor, evaluate, matches, type LocalNames } from './iam.js';
 import type { AwsFaults } from './faults.js';
 import type { PolicyStatement } from './stack-model.js';
 
@@ -18,8 +18,13 @@ export interface Denial {
   principal: string;
   action: string;
   resource: string;
+  /** The partitions the refused request touched (DynamoDB), which a LeadingKeys condition may not allow. */
+  leadingKeys?: string[];
   at: string;
 }
+
+/** How a partition a role may use shows among the allowed grants: `api dynamodb:LeadingKeys ORDER#*`. */
+export const LEADING_KEYS = 'dynamodb:LeadingKeys';
 
 const current = new AsyncLocalStorage<Principal>();
 const utf8 = new TextDecoder();
@@ -33,7 +38,7 @@ interface ParityState {
   names: () => LocalNames;
   faults?: AwsFaults | undefined;
   denials: Denial[];
-  /** `<principal> <action>` of every call a role made and was allowed. */
+  /** `<principal> <action>` of every call a role made and was allowed, and `<principal> dynamodb:LeadingKeys <pattern>` of each partition pattern it used. */
   allowed: Set<string>;
 }
 
@@ -101,12 +106,23 @@ function parityMiddleware(next: Next) {
     if (typeof raw !== 'string') return next(args);
     const body = JSON.parse(raw || '{}') as Record<string, unknown>;
     const names = state.names();
-    for (const { action, resource } of authorizationsFor(target, body, names)) {
-      if (evaluate(principal.statements, action, resource, names) === 'allowed') {
+    for (const { action, resource, leadingKeys } of authorizationsFor(target, body, names)) {
+      if (evaluate(principal.statements, action, resource, names, leadingKeys) === 'allowed') {
         state.allowed.add(`${principal.name} ${action}`);
+        // Which of the role's partitions it used, as `<principal> dynamodb:LeadingKeys <pattern>`.
+        for (const pattern of principal.statements.flatMap((statement) => statement.leadingKeys ?? [])) {
+          if (leadingKeys?.some((key) => matches(pattern, key)))
+            state.allowed.add(`${principal.name} ${LEADING_KEYS} ${pattern}`);
+        }
         continue;
       }
-      state.denials.push({ principal: principal.name, action, resource, at: new Date().toISOString() });
+      state.denials.push({
+        principal: principal.name,
+        action,
+        resource,
+        ...(leadingKeys?.length ? { leadingKeys } : {}),
+        at: new Date().toISOString(),
+      });
       return answer(400, 'AccessDeniedException', {
         message:
           `User: arn:aws:sts::${names.account}:assumed-role/orderflow-${principal.name}/${principal.name} ` +

@@ -40,6 +40,11 @@ export interface PolicyStatement {
   actions: string[];
   /** ARN templates: literal text and `{{slot}}`s; `*` and `?` are IAM wildcards. */
   resources: string[];
+  /**
+   * The statement's `ForAllValues:StringLike` `dynamodb:LeadingKeys` condition: it applies only to a
+   * request whose every partition key matches one of these (`*` and `?` wildcards).
+   */
+  leadingKeys?: string[];
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -128,7 +133,13 @@ export async function synthesizeStackModel(): Promise<StackModel> {
         .flatMap((policy) => {
           const document = policy.Properties!.PolicyDocument as { Statement: Record<string, Json>[] };
           return document.Statement.map((statement) => {
-            if (statement.Condition || statement.NotAction || statement.NotResource || statement.Principal) {
+            const leadingKeys = leadingKeysOf(statement.Condition);
+            if (
+              (statement.Condition && !leadingKeys) ||
+              statement.NotAction ||
+              statement.NotResource ||
+              statement.Principal
+            ) {
               throw new Error(
                 `a statement of ${roleId} uses IAM features the local runtime does not evaluate: ${JSON.stringify(statement)}`,
               );
@@ -137,6 +148,7 @@ export async function synthesizeStackModel(): Promise<StackModel> {
               effect: statement.Effect as 'Allow' | 'Deny',
               actions: list(statement.Action).map(String),
               resources: list(statement.Resource).map(resolve),
+              ...(leadingKeys ? { leadingKeys } : {}),
             };
           });
         });
@@ -154,6 +166,19 @@ export async function synthesizeStackModel(): Promise<StackModel> {
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The partition key patterns of a condition that is exactly `ForAllValues:StringLike` on
+ * `dynamodb:LeadingKeys` (what OrderflowFunction.useOrders writes); undefined for anything else.
+ */
+function leadingKeysOf(condition: Json | undefined): string[] | undefined {
+  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) return undefined;
+  const operators = Object.keys(condition);
+  const like = condition['ForAllValues:StringLike'];
+  if (operators.length !== 1 || !like || typeof like !== 'object' || Array.isArray(like)) return undefined;
+  if (Object.keys(like).join() !== 'dynamodb:LeadingKeys') return undefined;
+  return list(like['dynamodb:LeadingKeys']).map(String);
 }
 
 function list(value: Json | undefined): Json[] {
