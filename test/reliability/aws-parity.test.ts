@@ -7,12 +7,15 @@ import { tour } from './support/tour.js';
 
 let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
 let deployed: StackModel;
+/** The credentials cache of the functions' modules, imported once the runtime has configured them. */
+let forgetCachedCredentials: () => void;
 
 beforeAll(async () => {
   // The drill makes every function fail in turn: their error logs would bury the test output.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   runtime = await startInProcessRuntime();
   deployed = structuredClone(runtime.parity.model);
+  ({ forgetCachedCredentials } = await import('../../functions/shared/store/provider-secrets.js'));
 });
 afterAll(async () => {
   delete process.env.POWERTOOLS_LOG_LEVEL;
@@ -72,12 +75,14 @@ const GRANTED_UNUSED: Record<string, string> = {
   'queue-webhooks dynamodb:GetItem':
     'only a repeated event (the bus delivers at least once) reads the delivery record it finds; the tour repeats none',
   ...Object.fromEntries(
-    (['verify-payment', 'release-order', 'poll-delivery', 'mark-status'] as const).map((name) => [
-      `${name} ${LEADING_KEYS} SELLER#*`,
-      "reads the seller profile (its providers) through the seller cache, which the local runtime's " +
-        'functions share in one process: another function has read it first. On AWS each reads it; ' +
-        'test/infra/secrets-isolation.test.ts shows the grant allows it',
-    ]),
+    (['verify-payment', 'release-order', 'poll-delivery', 'mark-status', 'sync-shopify'] as const).map(
+      (name) => [
+        `${name} ${LEADING_KEYS} SELLER#*`,
+        "reads the seller profile (its providers) through the seller cache, which the local runtime's " +
+          'functions share in one process: another function has read it first. On AWS each reads it; ' +
+          'test/infra/secrets-isolation.test.ts shows the grant allows it',
+      ],
+    ),
   ),
   ...Object.fromEntries(
     (['verify-payment', 'release-order', 'generate-label', 'poll-delivery', 'mark-status'] as const).map(
@@ -155,6 +160,9 @@ describe('the local runtime runs each function with the role the stack gives it'
     const outcomes: string[] = [];
     for (const { principal, action } of grants(deployed)) {
       if (`${principal} ${action}` in GRANTED_UNUSED) continue;
+      // Credentials are cached in the process the functions share: forgotten, the function under test reads
+      // them itself (sync-shopify reads the shop's token), as a fresh Lambda container would.
+      forgetCachedCredentials();
       runtime.parity.model = without(deployed, principal, action);
       runtime.parity.denials.length = 0;
       let problems: string[];
@@ -166,6 +174,7 @@ describe('the local runtime runs each function with the role the stack gives it'
       let refused = refusedFor(runtime.parity.denials, principal, action);
       if (!refused || !problems.length) {
         // Once more on its own, so what an earlier pass left running cannot blur this one.
+        forgetCachedCredentials();
         runtime.parity.model = without(deployed, principal, action);
         runtime.parity.denials.length = 0;
         try {
