@@ -52,7 +52,7 @@ export async function runWithCrashes(
     dataDir,
     ports: await freeRuntimePorts(),
     timeScale: run.timeScale,
-    // As `npm start` runs it: tsx, then node, then DynamoDB Local's java, one process group.
+    // As `npm start` runs it: node (with tsx's loader), then DynamoDB Local's java, one process group.
     launcher: 'npm-start',
     // The sweeper is the safety net for an order whose execution start was lost in the crash; off, it
     // waits a day, longer than any drill.
@@ -185,11 +185,20 @@ async function checkReleaseDlq(
   });
   try {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'orderflow-release-dlq' }));
+    const failed = orderIds.filter((_, index) => plan[index]!.kind === 'undeliverable');
     const seen = new Map<string, string>();
-    for (let empty = 0; empty < 2;) {
+    // Until the queue has answered empty twice and, for up to 30 s of long polls, holds as many messages as
+    // orders failed: a late message is counted, a lost one still fails the drill (CI once saw one short).
+    const deadline = Date.now() + 30_000;
+    for (let empty = 0; empty < 2 || (seen.size < failed.length && Date.now() < deadline);) {
       // Received and hidden for a minute, so each message is counted once; nothing reads it after.
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
+        new ReceiveMessageCommand({
+          QueueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 60,
+          WaitTimeSeconds: 1,
+        }),
       );
       if (!Messages.length) empty++;
       for (const message of Messages) seen.set(message.MessageId!, message.Body ?? '');
@@ -199,7 +208,6 @@ async function checkReleaseDlq(
       const { orderId } = JSON.parse(body) as { orderId: string };
       perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
     }
-    const failed = orderIds.filter((_, index) => plan[index]!.kind === 'undeliverable');
     expect(Object.fromEntries(perOrder)).toEqual(Object.fromEntries(failed.map((orderId) => [orderId, 1])));
   } finally {
     sqs.destroy();

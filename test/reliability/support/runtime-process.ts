@@ -7,7 +7,6 @@ import { freePort } from '../../../infra/local/services.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = join(ROOT, 'infra/local/main.ts');
-const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 /** The ports `npm start` listens on, chosen free, and kept across restarts as a user's would be. */
 export interface RuntimePorts {
@@ -31,9 +30,10 @@ export interface RuntimeProcessOptions {
   ports: RuntimePorts;
   timeScale: number;
   /**
-   * `npm-start` runs `tsx infra/local/main.ts`, the npm script itself (tsx then runs the runtime in a
-   * child Node process). `node` runs the runtime as this very process, so a SIGKILL hits the runtime
-   * and nothing else, as the OOM killer or `kill -9 <pid>` would.
+   * `npm-start` runs `node --import tsx infra/local/main.ts`, the npm script's command: the runtime is that
+   * very process, so a signal reaches its own handlers directly. (The `tsx` CLI, which `npm start` used to
+   * run, relays signals to a child and SIGKILLs it when the child does not acknowledge within 60 ms, which
+   * a busy runtime missed: SIGTERM then ended it with 143 instead of a clean stop.) `node` is the same.
    */
   launcher: 'npm-start' | 'node';
   env?: Record<string, string>;
@@ -81,8 +81,7 @@ export function startRuntimeProcess(options: RuntimeProcessOptions): RuntimeProc
     'WEBHOOK_URL_POLICY',
   ])
     if (!(name in (options.env ?? {}))) delete env[name];
-  const [command, args] =
-    options.launcher === 'npm-start' ? [TSX, [MAIN]] : [process.execPath, ['--import', 'tsx', MAIN]];
+  const [command, args] = [process.execPath, ['--import', 'tsx', MAIN]];
   // Its own process group, so that whatever it leaves behind can be cleaned up with one signal.
   const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   spawned.push(child);
