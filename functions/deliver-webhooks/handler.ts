@@ -4,14 +4,19 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { signOrderflowWebhook } from '../api/signatures.js';
 import { inSchemaOrder } from '../shared/events/order-event.js';
 import { logger, metrics, publishMetrics } from '../shared/logger.js';
-import { getDelivery, recordAttempt } from '../shared/store/webhook-deliveries.js';
+import { claimAttempt, getDelivery, recordAttempt } from '../shared/store/webhook-deliveries.js';
 import { getWebhookEndpoint } from '../shared/store/webhook-endpoints.js';
 import { delayRetry, type DeliveryMessage } from '../shared/webhooks/delivery-queue.js';
-import { WEBHOOK_MAX_ATTEMPTS, retryDelaySeconds } from '../shared/webhooks/retry-schedule.js';
+import {
+  DELIVERER_TIMEOUT_MS,
+  WEBHOOK_MAX_ATTEMPTS,
+  retryDelaySeconds,
+} from '../shared/webhooks/retry-schedule.js';
 import { postWebhook } from '../shared/webhooks/send.js';
 import { resolveWebhookTarget, webhookUrlPolicy } from '../shared/webhooks/url-policy.js';
 
-type Outcome = 'delivered' | 'skipped' | 'retry' | 'dead';
+/** `held`: another attempt holds the delivery; this message comes back once that one has run its course. */
+type Outcome = 'delivered' | 'skipped' | 'held' | 'retry' | 'dead';
 
 /**
  * Delivers one queued event to one seller endpoint, signed as orderflow verifies its generic webhook
@@ -32,6 +37,13 @@ async function deliver(record: SQSRecord): Promise<Outcome> {
       attempts: delivery.attempts,
     });
     return 'skipped';
+  }
+  // One attempt at a time, for as long as this function may run: a second message for the same delivery
+  // (a repeated event) comes back once the holder's lease is over (real time: it is the function's
+  // timeout), and finds the delivery made, or free.
+  if (!(await claimAttempt(message.endpointId, message.eventId, DELIVERER_TIMEOUT_MS))) {
+    await delayRetry(record.receiptHandle, DELIVERER_TIMEOUT_MS / 1000);
+    return 'held';
   }
   const body = JSON.stringify(inSchemaOrder(delivery.event));
   let error: string;
@@ -80,7 +92,7 @@ export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>()
       }),
     );
     outcomes.forEach((outcome, index) => {
-      if (outcome === 'retry' || outcome === 'dead')
+      if (outcome === 'retry' || outcome === 'held' || outcome === 'dead')
         failures.push({ itemIdentifier: event.Records[index]!.messageId });
     });
     const count = (wanted: Outcome) => outcomes.filter((outcome) => outcome === wanted).length;

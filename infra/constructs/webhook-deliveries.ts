@@ -5,7 +5,10 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ORDER_EVENT_SOURCE } from '../../functions/shared/events/order-event.js';
-import { WEBHOOK_MAX_ATTEMPTS } from '../../functions/shared/webhooks/retry-schedule.js';
+import {
+  DELIVERER_TIMEOUT_MS,
+  WEBHOOK_MAX_ATTEMPTS,
+} from '../../functions/shared/webhooks/retry-schedule.js';
 import type { OrderflowFunction } from './orderflow-function.js';
 
 export interface WebhookDeliveriesProps {
@@ -18,7 +21,7 @@ export interface WebhookDeliveriesProps {
 }
 
 /** The deliverer's timeout; the queue's visibility timeout is six times it, as Lambda advises. */
-export const DELIVERER_TIMEOUT = Duration.seconds(30);
+export const DELIVERER_TIMEOUT = Duration.millis(DELIVERER_TIMEOUT_MS);
 
 /**
  * Seller webhooks out: a rule on the order events bus invokes queue-webhooks, which queues one message

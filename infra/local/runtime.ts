@@ -73,37 +73,26 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
   try {
     const standIns = await startStandIns();
     stopped.push(() => standIns.stop());
-    const { queueUrl } = sqs.server.createQueue(config.releaseDlqName, {
-      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    const kept = { MessageRetentionPeriod: String(14 * 24 * 3600) };
+    const { queueUrl } = await sqs.ensureQueue(config.releaseDlqName, kept);
+    await sqs.ensureQueue(config.streamFailuresQueueName, kept);
+    const webhookDeadLetters = await sqs.ensureQueue(config.webhookDeadLettersName, kept);
+    const { queueUrl: webhookQueueUrl } = await sqs.ensureQueue(config.webhookQueueName, {
+      MessageRetentionPeriod: String(4 * 24 * 3600),
+      VisibilityTimeout: '180',
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: webhookDeadLetters.queueArn,
+        maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
+      }),
     });
-    sqs.server.createQueue(config.streamFailuresQueueName, {
-      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
-    });
-    const webhookDeadLetters = sqs.server.createQueue(config.webhookDeadLettersName, {
-      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
-    });
-    const { queueUrl: webhookQueueUrl } = sqs.server.createQueue(config.webhookQueueName, {
-      attributes: {
-        MessageRetentionPeriod: String(4 * 24 * 3600),
-        VisibilityTimeout: '180',
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: webhookDeadLetters.queueArn,
-          maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
-        }),
-      },
-    });
-    const shopifySyncDeadLetters = sqs.server.createQueue(config.shopifySyncDeadLettersName, {
-      attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
-    });
-    const { queueUrl: shopifySyncQueueUrl } = sqs.server.createQueue(config.shopifySyncQueueName, {
-      attributes: {
-        MessageRetentionPeriod: String(4 * 24 * 3600),
-        VisibilityTimeout: '180',
-        RedrivePolicy: JSON.stringify({
-          deadLetterTargetArn: shopifySyncDeadLetters.queueArn,
-          maxReceiveCount: SHOPIFY_SYNC_MAX_ATTEMPTS,
-        }),
-      },
+    const shopifySyncDeadLetters = await sqs.ensureQueue(config.shopifySyncDeadLettersName, kept);
+    const { queueUrl: shopifySyncQueueUrl } = await sqs.ensureQueue(config.shopifySyncQueueName, {
+      MessageRetentionPeriod: String(4 * 24 * 3600),
+      VisibilityTimeout: '180',
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: shopifySyncDeadLetters.queueArn,
+        maxReceiveCount: SHOPIFY_SYNC_MAX_ATTEMPTS,
+      }),
     });
     await createTable(dynamo.endpoint, config.tableName);
     const orderEvents = await startLocalOrderEvents({

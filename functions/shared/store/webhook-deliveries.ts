@@ -29,7 +29,7 @@ export interface WebhookDelivery {
 const DELIVERY_TTL_MS = 30 * DAY_MS;
 
 const strip = (item: Record<string, unknown>): WebhookDelivery => {
-  const { PK: _pk, SK: _sk, expiresAt: _ttl, ...delivery } = item;
+  const { PK: _pk, SK: _sk, expiresAt: _ttl, claimedUntil: _claim, ...delivery } = item;
   return delivery as unknown as WebhookDelivery;
 };
 
@@ -101,7 +101,36 @@ export async function listDeliveries(
   return { items: Items.map(strip), ...(next ? { next } : {}) };
 }
 
-/** The outcome of one attempt: attempts counts attempts made, as SQS counts the message's receives. */
+/**
+ * Takes the delivery for one attempt, for `leaseMs`: false when it is delivered, or another attempt holds
+ * it. A repeated event can queue a second message for one delivery (see queue-webhooks); the two attempts,
+ * side by side, would otherwise both reach the seller. A holder that dies frees it when the lease ends.
+ */
+export async function claimAttempt(endpointId: string, eventId: string, leaseMs: number): Promise<boolean> {
+  const now = Date.now();
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.webhookDelivery(endpointId, eventId),
+        UpdateExpression: 'SET claimedUntil = :until',
+        ConditionExpression:
+          'attribute_exists(PK) AND #status <> :delivered AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':until': now + leaseMs, ':now': now, ':delivered': 'delivered' },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/**
+ * The outcome of one attempt: attempts counts attempts made, as SQS counts the message's receives. It
+ * frees the delivery's claim.
+ */
 export async function recordAttempt(
   endpointId: string,
   eventId: string,
@@ -123,7 +152,7 @@ export async function recordAttempt(
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.webhookDelivery(endpointId, eventId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      UpdateExpression: `SET ${sets.join(', ')} REMOVE claimedUntil`,
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: values,
@@ -137,7 +166,7 @@ export async function restartDelivery(endpointId: string, eventId: string): Prom
     new UpdateCommand({
       TableName: tableName(),
       Key: keys.webhookDelivery(endpointId, eventId),
-      UpdateExpression: 'SET #status = :pending, attempts = :zero REMOVE deliveredAt',
+      UpdateExpression: 'SET #status = :pending, attempts = :zero REMOVE deliveredAt, claimedUntil',
       ConditionExpression: 'attribute_exists(PK)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pending': 'pending', ':zero': 0 },

@@ -36,3 +36,6 @@ export function backoffSeconds(delays: readonly number[], attempt: number): numb
 /** The webhook deliveries' backoff after failed attempt `attempt`. */
 export const retryDelaySeconds = (attempt: number): number =>
   backoffSeconds(WEBHOOK_RETRY_DELAYS_MS, attempt);
+
+/** The deliverer's timeout (the stack sets it from this): how long one attempt may hold a delivery. */
+export const DELIVERER_TIMEOUT_MS = 30_000;

@@ -403,4 +403,10 @@ async function prepareSellers(): Promise<void> {
   for (const seller of [sellerId, 'demo']) {
     for (const sku of ['MUG-RED', 'TEE-BLK-M']) await setStock(seller, sku, 1_000);
   }
+  // An endpoint an earlier pass could not delete (its grant removed) would hear this pass's events too.
+  const { listWebhookEndpoints, deleteWebhookEndpoint } =
+    await import('../../../functions/shared/store/webhook-endpoints.js');
+  for (const endpoint of await listWebhookEndpoints('demo')) {
+    if (endpoint.url === (await receiver.url())) await deleteWebhookEndpoint('demo', endpoint.endpointId);
+  }
 }
