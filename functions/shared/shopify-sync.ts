@@ -1,5 +1,4 @@
-import { HOUR_MS, MINUTE_MS } from './clock.js';
-import { backoffSeconds } from './webhooks/retry-schedule.js';
+import { WEBHOOK_RETRY_DELAYS_MS, backoffSeconds } from './webhooks/retry-schedule.js';
 
 /**
  * The order events the Shopify fulfillment sync takes (the stack's rule on the order events bus, and its
@@ -16,16 +15,10 @@ export const SHOPIFY_SYNC_EVENT_TYPES = [
 /**
  * How long a sync that failed in a way a later attempt may get past (Shopify unavailable, or its bucket
  * empty for longer than the function can wait) waits before the next attempt; after the last, the message
- * goes to the sync's dead-letter queue and the order gets a notice. About 4 hours in all.
+ * goes to the sync's dead-letter queue and the order gets a notice. The webhook deliveries' first six
+ * delays: about 4 hours in all.
  */
-export const SHOPIFY_SYNC_RETRY_DELAYS_MS = [
-  30_000,
-  2 * MINUTE_MS,
-  10 * MINUTE_MS,
-  30 * MINUTE_MS,
-  HOUR_MS,
-  2 * HOUR_MS,
-] as const;
+export const SHOPIFY_SYNC_RETRY_DELAYS_MS = WEBHOOK_RETRY_DELAYS_MS.slice(0, 6);
 
 export const SHOPIFY_SYNC_MAX_ATTEMPTS = SHOPIFY_SYNC_RETRY_DELAYS_MS.length + 1;
 

@@ -384,7 +384,7 @@ export async function updateOrder(
   set: Record<string, unknown>,
   condition?: { status: readonly OrderStatus[] },
 ): Promise<Order> {
-  const names: Record<string, string> = { '#updatedAt': 'updatedAt', '#status': 'status' };
+  const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
   const values: Record<string, unknown> = { ':at': nowIso() };
   const sets = ['#updatedAt = :at'];
   Object.entries(set).forEach(([name, value], index) => {
@@ -393,6 +393,8 @@ export async function updateOrder(
     sets.push(`#f${index} = :f${index}`);
   });
   const statuses = condition?.status ?? [];
+  // DynamoDB refuses a name the expressions do not use: #status only with a status condition.
+  if (statuses.length) names['#status'] = 'status';
   statuses.forEach((status, index) => (values[`:s${index}`] = status));
   const statusCondition = statuses.length
     ? ` AND #status IN (${statuses.map((_, index) => `:s${index}`).join(', ')})`
