@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ORDER_EVENT_SOURCE } from '../../functions/shared/events/order-event.js';
 import { SHOPIFY_SYNC_EVENT_TYPES, SHOPIFY_SYNC_MAX_ATTEMPTS } from '../../functions/shared/shopify-sync.js';
 import type { OrderflowFunction } from './orderflow-function.js';
+import { retriedQueue } from './retried-queue.js';
 
 export interface ShopifySyncProps {
   /** The order events bus. */
@@ -31,24 +32,12 @@ export class ShopifySync extends Construct {
 
   constructor(scope: Construct, id: string, props: ShopifySyncProps) {
     super(scope, id);
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'DeadLetters is itself the dead-letter queue of the Shopify sync: an order event lands here after ' +
-        'its last attempt (the order has a notice, the alarm fires). A queue behind it would never receive.',
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(SYNCER_TIMEOUT.toSeconds() * 6),
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: SHOPIFY_SYNC_MAX_ATTEMPTS },
-    });
+    ({ queue: this.queue, deadLetters: this.deadLetters } = retriedQueue(this, {
+      consumerTimeout: SYNCER_TIMEOUT,
+      maxAttempts: SHOPIFY_SYNC_MAX_ATTEMPTS,
+      deadLettersAre:
+        'an order event lands here after its last sync attempt (the order has a notice, the alarm fires)',
+    }));
     new events.Rule(this, 'OrderEventsToShopify', {
       description: 'queues the order events the Shopify fulfillment sync acts on',
       eventBus: props.bus,

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -10,6 +10,7 @@ import {
   WEBHOOK_MAX_ATTEMPTS,
 } from '../../functions/shared/webhooks/retry-schedule.js';
 import type { OrderflowFunction } from './orderflow-function.js';
+import { retriedQueue } from './retried-queue.js';
 
 export interface WebhookDeliveriesProps {
   /** The order events bus. */
@@ -36,24 +37,12 @@ export class WebhookDeliveries extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookDeliveriesProps) {
     super(scope, id);
-    this.deadLetters = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-    });
-    Validations.of(this.deadLetters).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'DeadLetters is itself the dead-letter queue of the webhook deliveries: a delivery lands here after ' +
-        'its last attempt and the seller replays it through the API. A queue behind it would never receive.',
-    });
-    this.queue = new sqs.Queue(this, 'Queue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(DELIVERER_TIMEOUT.toSeconds() * 6),
-      enforceSSL: true,
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: WEBHOOK_MAX_ATTEMPTS },
-    });
+    ({ queue: this.queue, deadLetters: this.deadLetters } = retriedQueue(this, {
+      consumerTimeout: DELIVERER_TIMEOUT,
+      maxAttempts: WEBHOOK_MAX_ATTEMPTS,
+      deadLettersAre:
+        'a delivery lands here after its last attempt and the seller replays it through the API',
+    }));
 
     new events.Rule(this, 'OrderEventsToWebhooks', {
       description: 'queues the seller webhook deliveries of each order event',
