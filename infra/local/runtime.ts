@@ -76,24 +76,28 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     const kept = { MessageRetentionPeriod: String(14 * 24 * 3600) };
     const { queueUrl } = await sqs.ensureQueue(config.releaseDlqName, kept);
     await sqs.ensureQueue(config.streamFailuresQueueName, kept);
-    const webhookDeadLetters = await sqs.ensureQueue(config.webhookDeadLettersName, kept);
-    const { queueUrl: webhookQueueUrl } = await sqs.ensureQueue(config.webhookQueueName, {
-      MessageRetentionPeriod: String(4 * 24 * 3600),
-      VisibilityTimeout: '180',
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: webhookDeadLetters.queueArn,
-        maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
-      }),
-    });
-    const shopifySyncDeadLetters = await sqs.ensureQueue(config.shopifySyncDeadLettersName, kept);
-    const { queueUrl: shopifySyncQueueUrl } = await sqs.ensureQueue(config.shopifySyncQueueName, {
-      MessageRetentionPeriod: String(4 * 24 * 3600),
-      VisibilityTimeout: '180',
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: shopifySyncDeadLetters.queueArn,
-        maxReceiveCount: SHOPIFY_SYNC_MAX_ATTEMPTS,
-      }),
-    });
+    // As the stack's retriedQueue: work kept 4 days, visible again after 6 times the consumer's 30 s.
+    const retried = async (name: string, deadLettersName: string, maxReceiveCount: number) => {
+      const deadLetters = await sqs.ensureQueue(deadLettersName, kept);
+      const { queueUrl } = await sqs.ensureQueue(name, {
+        MessageRetentionPeriod: String(4 * 24 * 3600),
+        VisibilityTimeout: '180',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.queueArn, maxReceiveCount }),
+      });
+      return { queueUrl, deadLettersUrl: deadLetters.queueUrl };
+    };
+    const webhookQueues = await retried(
+      config.webhookQueueName,
+      config.webhookDeadLettersName,
+      WEBHOOK_MAX_ATTEMPTS,
+    );
+    const shopifySyncQueues = await retried(
+      config.shopifySyncQueueName,
+      config.shopifySyncDeadLettersName,
+      SHOPIFY_SYNC_MAX_ATTEMPTS,
+    );
+    const webhookQueueUrl = webhookQueues.queueUrl;
+    const shopifySyncQueueUrl = shopifySyncQueues.queueUrl;
     await createTable(dynamo.endpoint, config.tableName);
     const orderEvents = await startLocalOrderEvents({
       busName: config.orderEventsBus,
@@ -237,9 +241,9 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       releaseDlqUrl: queueUrl,
       orderEvents,
       webhookQueueUrl,
-      webhookDeadLettersUrl: webhookDeadLetters.queueUrl,
+      webhookDeadLettersUrl: webhookQueues.deadLettersUrl,
       shopifySyncQueueUrl,
-      shopifySyncDeadLettersUrl: shopifySyncDeadLetters.queueUrl,
+      shopifySyncDeadLettersUrl: shopifySyncQueues.deadLettersUrl,
       seeded,
       sweep,
       stop: async () => {
