@@ -80,3 +80,25 @@ export function fromMinor(minor: bigint, currency: string): string {
 export function normalizeAmount(amount: string, currency: string): string {
   return fromMinor(toMinor(amount, currency), currency);
 }
+
+const groupedFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An amount for people to read, with the currency's code and its own minor units: "EUR 1,234.50",
+ * "JPY 12,000", "KWD 1.250". Intl formats the decimal string exactly (no float on the way).
+ */
+export function formatMoney(amount: string, currency: string): string {
+  let format = groupedFormats.get(currency);
+  if (!format) {
+    const digits = minorUnits(currency);
+    format = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    groupedFormats.set(currency, format);
+  }
+  return format.format(normalizeAmount(amount, currency) as Intl.StringNumericLiteral).replace(/\s/g, ' ');
+}
