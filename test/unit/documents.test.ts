@@ -217,6 +217,7 @@ describe('formatMoney', () => {
     expect(formatMoney('1234.5', 'EUR')).toBe('EUR 1,234.50');
     expect(formatMoney('1200.00', 'JPY')).toBe('JPY 1,200');
     expect(formatMoney('1.25', 'KWD')).toBe('KWD 1.250');
-    expect(formatMoney('999999999999.99', 'USD')).toBe('USD 999,999,999,999.99');
+    expect(formatMoney('49999999999500.00', 'USD')).toBe('USD 49,999,999,999,500.00');
+    expect(() => formatMoney('-1', 'USD')).toThrow(RangeError);
   });
 });

@@ -102,27 +102,49 @@ export class Sheet {
     return style.bold ? this.fonts.bold : this.fonts.regular;
   }
 
-  /** The text broken into lines no wider than `width` (a word longer than the width is cut). */
-  wrap(text: string, width: number, style: TextStyle = {}): string[] {
-    const font = this.font(style);
+  /** Widths of the words this document has drawn: a batch repeats its SKUs, names and labels a lot. */
+  private readonly widths = new Map<string, number>();
+
+  private measure(text: string, style: TextStyle): number {
     const size = style.size ?? 10;
-    const fits = (candidate: string) => font.widthOfTextAtSize(candidate, size) <= width;
+    const key = `${style.bold ? 'b' : 'r'}${size}|${text}`;
+    let width = this.widths.get(key);
+    if (width === undefined) {
+      width = this.font(style).widthOfTextAtSize(text, size);
+      this.widths.set(key, width);
+    }
+    return width;
+  }
+
+  /**
+   * The text broken into lines no wider than `width` (a word wider than that is cut). Lines are measured
+   * a word at a time, without the kerning across a space, which only ever narrows a line.
+   */
+  wrap(text: string, width: number, style: TextStyle = {}): string[] {
+    const space = this.measure(' ', style);
     const lines: string[] = [];
     let current = '';
-    for (const word of printable(text, font).split(/ +/).filter(Boolean)) {
-      const candidate = current ? `${current} ${word}` : word;
-      if (fits(candidate)) {
-        current = candidate;
+    let currentWidth = 0;
+    for (let word of printable(text, this.font(style)).split(/ +/).filter(Boolean)) {
+      let wordWidth = this.measure(word, style);
+      if (current && currentWidth + space + wordWidth <= width) {
+        current += ` ${word}`;
+        currentWidth += space + wordWidth;
         continue;
       }
       if (current) lines.push(current);
-      current = word;
-      while (!fits(current)) {
-        let cut = current.length - 1;
-        while (cut > 1 && !fits(current.slice(0, cut))) cut--;
-        lines.push(current.slice(0, cut));
-        current = current.slice(cut);
+      while (wordWidth > width && word.length > 1) {
+        let cut = 0;
+        for (let used = 0; cut < word.length - 1; cut++) {
+          used += this.measure(word[cut]!, style);
+          if (used > width) break;
+        }
+        lines.push(word.slice(0, Math.max(cut, 1)));
+        word = word.slice(Math.max(cut, 1));
+        wordWidth = this.measure(word, style);
       }
+      current = word;
+      currentWidth = wordWidth;
     }
     if (current || lines.length === 0) lines.push(current);
     return lines;
@@ -138,7 +160,7 @@ export class Sheet {
       const font = this.font(cell);
       const size = cell.size ?? 10;
       lines.forEach((line, index) => {
-        const offset = cell.align === 'right' ? cell.width - font.widthOfTextAtSize(line, size) : 0;
+        const offset = cell.align === 'right' ? cell.width - this.measure(line, cell) : 0;
         this.page.drawText(line, {
           x: MARGIN + cell.x + offset,
           y: this.y - size - index * lineHeight,
