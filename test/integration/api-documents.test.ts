@@ -1,7 +1,9 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler } from '../../functions/api/handler.js';
+import { forgetCachedSellers } from '../../functions/shared/store/sellers.js';
 import { startGateway } from '../../infra/local/gateway.js';
+import { run } from '../../scripts/seller.js';
 import { orderIn } from '../support/order-states.js';
 import { apiEvent, lambdaContext, sellerClient, type ApiEventOptions } from '../support/http.js';
 import { pdfPages, pdfText } from '../support/pdf-text.js';
@@ -86,6 +88,47 @@ describe('GET /orders/{orderId}/documents/…', () => {
     });
 
     expect(answer.statusCode).toBe(401);
+  });
+});
+
+describe('the seller on its documents', () => {
+  it('shows the business name and address set with `npm run seller -- set-business`, and refuses a bad address', async () => {
+    const address = {
+      name: 'Acme Handel GmbH',
+      line1: 'Lindenstraße 5',
+      city: 'Köln',
+      postalCode: '50667',
+      country: 'DE',
+    };
+    const order = await orderIn('RELEASED', { sellerId: ACME.sellerId });
+
+    const output = await run([
+      'set-business',
+      '--id',
+      ACME.sellerId,
+      '--name',
+      'Acme Handel GmbH',
+      '--address',
+      JSON.stringify(address),
+    ]);
+    const refused = await run([
+      'set-business',
+      '--id',
+      ACME.sellerId,
+      '--address',
+      '{"line1": "no city"}',
+    ]).catch((error: unknown) => error as Error);
+    forgetCachedSellers();
+    const text = await pdfText(
+      (await getPdf(`/orders/${order.orderId}/documents/invoice.pdf`, ACME.apiKey)).body,
+    );
+
+    expect(output).toContain('Acme Handel GmbH');
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).message).toMatch(/^business address: .*city/);
+    expect(text).toContain('Acme Handel GmbH');
+    expect(text).toContain('Lindenstraße 5');
+    expect(text).toContain('50667 Köln');
   });
 });
 
