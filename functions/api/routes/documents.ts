@@ -1,12 +1,11 @@
 import type { Order } from '../../shared/domain/order.js';
 import { NotFoundError } from '../../shared/errors.js';
-import { getSellerOrder } from '../../shared/store/orders.js';
 import { getSellerCached } from '../../shared/store/sellers.js';
 import type { DocumentKind } from '../documents/render.js';
 import { ApiError, binary } from '../http.js';
 import { defineRoute } from '../route.js';
 import { sellerOrder } from './orders.js';
-import { documentBatchSchema, MAX_DOCUMENT_BATCH, orderIdSchema, pdfSchema } from '../schemas.js';
+import { documentBatchSchema, MAX_DOCUMENT_BATCH, pdfSchema } from '../schemas.js';
 
 /** Invoices and packing slips as PDF, for one order or a batch (one order per page, or more as needed). */
 
@@ -39,11 +38,12 @@ async function sellerOrders(sellerId: string, orderIds: readonly string[]): Prom
   for (let start = 0; start < unique.length; start += 10) {
     await Promise.all(
       unique.slice(start, start + 10).map(async (orderId) => {
-        if (!orderIdSchema.safeParse(orderId).success) return missing.push(orderId);
         try {
-          found.set(orderId, await getSellerOrder(sellerId, orderId));
+          found.set(orderId, await sellerOrder(sellerId, orderId));
         } catch (error) {
-          if (!(error instanceof NotFoundError)) throw error;
+          const notFound =
+            error instanceof NotFoundError || (error instanceof ApiError && error.statusCode === 404);
+          if (!notFound) throw error;
           missing.push(orderId);
         }
       }),
