@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { runBundles } from './bundles.js';
 import { runColdStart } from './coldstart.js';
 import { runConsole } from './console.js';
+import { runDocuments } from './documents.js';
 import { runEndToEnd } from './end-to-end.js';
 import { runIntake } from './intake.js';
 import { runReport } from './report.js';
@@ -33,6 +34,7 @@ const steps: Step[] = [
   { id: 'sweep', name: 'Delivery sweep', run: runSweep },
   { id: 'console', name: 'Seller console first screen', run: runConsole, once: true },
   { id: 'tracking', name: 'Tracking: push vs poll', run: runTracking },
+  { id: 'documents', name: 'Documents: a 100-order packing-slip batch', run: runDocuments },
 ];
 
 const { only, runs: runsOption } = parseArgs({

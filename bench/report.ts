@@ -11,7 +11,16 @@ import { RESULTS_DIR } from './lib/child.js';
 import { machine, readSection, yes, type Goal, type Section } from './lib/section.js';
 import { writeReadmeFigures } from './readme.js';
 
-const SECTION_IDS = ['intake', 'end-to-end', 'cost', 'coldstart', 'sweep', 'console', 'tracking'];
+const SECTION_IDS = [
+  'intake',
+  'end-to-end',
+  'cost',
+  'coldstart',
+  'sweep',
+  'console',
+  'tracking',
+  'documents',
+];
 
 /** What report.json holds. */
 export interface Report {

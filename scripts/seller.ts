@@ -22,6 +22,8 @@ const USAGE = `usage:
   npm run seller -- set-providers --id <sellerId> [--payment sandbox|shopify|stripe]
                                   [--carrier sandbox|easypost|shippo]
                                   [--ship-from '{"name":…,"line1":…,"city":…,"postalCode":…,"country":"US"}']
+  npm run seller -- set-business  --id <sellerId> [--name <business name>]
+                                  [--address '{"name":…,"line1":…,"city":…,"postalCode":…,"country":"US"}']
   npm run seller -- set-credentials --id <sellerId> --provider stripe|easypost|shippo
                                   [--api-key <key>] [--webhook-secret <secret>[,<secret>…]]
   npm run seller -- connect-shopify --id <sellerId> --shop <shop>.myshopify.com --access-token shpat_…
@@ -35,6 +37,8 @@ rotate-secret  makes a new secret (given, or generated and printed once) the cur
 revoke-key     refuses the key from the next request on
 set-providers  chooses who takes the seller's payments and who carries their parcels; the sandbox serves
                real orders only on a stage that allows it (dev, npm start)
+set-business   the name and address invoices and packing slips show (without an address they show the
+               ship-from address, or only the country)
 set-credentials stores the provider's API key and the secrets it signs webhooks with (several while
                rotating); they are never printed, logged or returned by the API
 connect-shopify sends each shipped order from that shop back to it as a fulfillment with its tracking
@@ -62,6 +66,7 @@ const COMMANDS = [
   'remove-secret',
   'rotate-secret',
   'set-providers',
+  'set-business',
   'set-credentials',
   'connect-shopify',
 ];
@@ -94,6 +99,7 @@ export async function run(argv: string[]): Promise<string> {
       'api-key': { type: 'string' },
       'webhook-secret': { type: 'string' },
       'ship-from': { type: 'string' },
+      address: { type: 'string' },
       shop: { type: 'string' },
       'access-token': { type: 'string' },
       'notify-customer': { type: 'string' },
@@ -193,6 +199,23 @@ export async function run(argv: string[]): Promise<string> {
       });
       if (shipFrom !== undefined) await admin.setShipFrom(sellerId, shipFrom);
       return `${sellerId} now takes payments with ${providers.payment} and ships with ${providers.carrier} (within 30 s)`;
+    }
+    if (command === 'set-business') {
+      if (values.name === undefined && values.address === undefined)
+        throw new UsageError('set-business needs --name, --address or both');
+      let address: unknown;
+      if (values.address !== undefined) {
+        try {
+          address = JSON.parse(values.address);
+        } catch {
+          throw new UsageError('--address must be a JSON address');
+        }
+      }
+      const business = await admin.setBusiness(sellerId, {
+        ...(values.name === undefined ? {} : { name: values.name }),
+        ...(address === undefined ? {} : { address }),
+      });
+      return `${sellerId}'s documents now show ${business.name}${business.businessAddress ? `, ${business.businessAddress.line1}, ${business.businessAddress.city}` : ''} (within 30 s)`;
     }
     if (command === 'set-credentials') {
       if (values['api-key'] === undefined && values['webhook-secret'] === undefined)

@@ -197,6 +197,15 @@ export const bulkReleaseSchema = z.strictObject({
   orderIds: z.array(z.string().max(100)).min(1).max(MAX_BULK_RELEASE),
 });
 
+/** The most orders one document batch renders: one answer must stay within Lambda's 6 MB. */
+export const MAX_DOCUMENT_BATCH = 100;
+export const documentBatchSchema = z.strictObject({
+  orderIds: z.array(z.string().max(100)).min(1).max(MAX_DOCUMENT_BATCH),
+});
+
+/** A PDF body, as /openapi.json describes it. */
+export const pdfSchema = z.string().meta({ contentMediaType: 'application/pdf' });
+
 export const skuMappingBodySchema = z.strictObject({ sku: skuSchema });
 export const skuMappingSchema = z.object({
   kind: z.enum(['product', 'variant']),

@@ -3,6 +3,7 @@ import { ApiError, json } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute, type Route } from '../route.js';
 import { healthSchema, openApiDocumentSchema } from '../schemas.js';
+import { invoiceBatchRoute, invoiceRoute, packingSlipBatchRoute, packingSlipRoute } from './documents.js';
 import { getStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
 import {
   bulkReleaseRoute,
@@ -79,6 +80,10 @@ export const routes: readonly Route[] = [
   releaseOrderRoute,
   bulkReleaseRoute,
   retryOrderRoute,
+  invoiceRoute,
+  packingSlipRoute,
+  packingSlipBatchRoute,
+  invoiceBatchRoute,
   putStockRoute,
   getStockRoute,
   putSkuMappingRoute,

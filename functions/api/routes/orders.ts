@@ -43,7 +43,7 @@ export const ANSWER_BUDGET_BYTES = 5 * 2 ** 20;
 const TAG = 'orders';
 
 /** The seller's order named in the path; an id that cannot exist is as unknown as another seller's. */
-async function sellerOrder(sellerId: string, orderId: string | undefined): Promise<Order> {
+export async function sellerOrder(sellerId: string, orderId: string | undefined): Promise<Order> {
   if (!orderIdSchema.safeParse(orderId).success) throw new ApiError(404, 'not_found', 'order not found');
   return getSellerOrder(sellerId, orderId!);
 }

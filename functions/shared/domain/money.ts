@@ -80,3 +80,27 @@ export function fromMinor(minor: bigint, currency: string): string {
 export function normalizeAmount(amount: string, currency: string): string {
   return fromMinor(toMinor(amount, currency), currency);
 }
+
+const groupedFormats = new Map<string, Intl.NumberFormat>();
+
+/**
+ * An amount for people to read, with the currency's code and its own minor units: "EUR 1,234.50",
+ * "JPY 12,000", "KWD 1.250". Intl formats the decimal string exactly (no float on the way), and sums
+ * beyond an input amount's 12 digits too.
+ */
+export function formatMoney(amount: string, currency: string): string {
+  if (!/^\d+(\.\d+)?$/.test(amount)) throw new RangeError(`not an amount: ${amount}`);
+  let format = groupedFormats.get(currency);
+  if (!format) {
+    const digits = minorUnits(currency);
+    format = new Intl.NumberFormat('en-US', {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    });
+    groupedFormats.set(currency, format);
+  }
+  return format.format(amount as Intl.StringNumericLiteral).replace(/\s/g, ' ');
+}

@@ -49,10 +49,13 @@ export interface Seller extends SellerSettings {
   shopify?: ShopifyConnection;
   /** Where parcels leave from: the label's sender, which a real carrier requires. */
   shipFrom?: Address;
+  /** The business's address on invoices and packing slips; `shipFrom` stands in when it is absent. */
+  businessAddress?: Address;
   parcel?: Parcel;
   /** A profile written before thresholds were per currency: its one threshold, in USD. */
   reviewThreshold?: string;
   sellerId: string;
+  /** The business's name, as its documents show it (the seller id when none was given). */
   name: string;
   createdAt: string;
 }

@@ -416,22 +416,29 @@ export async function setProviderCredentials(
   );
 }
 
-/** The address parcels leave from (the label's sender), which EasyPost and Shippo require. */
-export async function setShipFrom(sellerId: string, address: unknown): Promise<Address> {
+/** An address an operator gave, checked before anything is written: a bad one changes nothing. */
+function checkedAddress(what: string, address: unknown): Address {
   const parsed = addressSchema.safeParse(address);
   if (!parsed.success) {
     throw new SellerAdminError(
-      `ship-from address: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      `${what}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
     );
   }
+  return parsed.data;
+}
+
+/** Sets attributes of an existing seller's profile. */
+async function updateProfile(sellerId: string, values: Record<string, unknown>): Promise<void> {
+  const names = Object.keys(values);
   await documents
     .send(
       new UpdateCommand({
         TableName: tableName(),
         Key: keys.seller(sellerId),
-        UpdateExpression: 'SET shipFrom = :address',
+        UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: { ':address': parsed.data },
+        ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+        ExpressionAttributeValues: Object.fromEntries(names.map((name) => [`:${name}`, values[name]])),
       }),
     )
     .catch((error: unknown) => {
@@ -439,7 +446,36 @@ export async function setShipFrom(sellerId: string, address: unknown): Promise<A
         throw new SellerAdminError(`no seller ${sellerId}`);
       throw error;
     });
-  return parsed.data;
+}
+
+/** The address parcels leave from (the label's sender), which EasyPost and Shippo require. */
+export async function setShipFrom(sellerId: string, address: unknown): Promise<Address> {
+  const shipFrom = checkedAddress('ship-from address', address);
+  await updateProfile(sellerId, { shipFrom });
+  return shipFrom;
+}
+
+/** The business name and address invoices and packing slips show (the ship-from address stands in). */
+export async function setBusiness(
+  sellerId: string,
+  business: { name?: string; address?: unknown },
+): Promise<Pick<Seller, 'name' | 'businessAddress'>> {
+  if (business.name === undefined && business.address === undefined)
+    throw new SellerAdminError('give a business name, an address or both');
+  const name = business.name?.trim();
+  if (name !== undefined && (name === '' || name.length > 200 || /[\u0000-\u001F\u007F]/.test(name)))
+    throw new SellerAdminError('business name: 1-200 characters, no control characters');
+  const businessAddress =
+    business.address === undefined ? undefined : checkedAddress('business address', business.address);
+  await updateProfile(sellerId, {
+    ...(name === undefined ? {} : { name }),
+    ...(businessAddress === undefined ? {} : { businessAddress }),
+  });
+  const seller = (await getSeller(sellerId))!;
+  return {
+    name: seller.name,
+    ...(seller.businessAddress ? { businessAddress: seller.businessAddress } : {}),
+  };
 }
 
 /** A Shopify Admin API access token as Shopify issues them (`shpat_…` for a custom app). */
