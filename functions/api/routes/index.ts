@@ -3,7 +3,7 @@ import { ApiError, json } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 import { defineRoute, type Route } from '../route.js';
 import { healthSchema, openApiDocumentSchema } from '../schemas.js';
-import { getStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
+import { getStockRoute, listStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
 import {
   bulkReleaseRoute,
   cancelOrderRoute,
@@ -25,6 +25,7 @@ import {
   replayDeliveryRoute,
 } from './webhook-endpoints.js';
 import { getSessionRoute, signInRoute, signOutRoute } from './sessions.js';
+import { getSettingsRoute, patchSettingsRoute } from './settings.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -80,6 +81,7 @@ export const routes: readonly Route[] = [
   bulkReleaseRoute,
   retryOrderRoute,
   putStockRoute,
+  listStockRoute,
   getStockRoute,
   putSkuMappingRoute,
   createWebhookEndpointRoute,
@@ -87,4 +89,6 @@ export const routes: readonly Route[] = [
   deleteWebhookEndpointRoute,
   listDeliveriesRoute,
   replayDeliveryRoute,
+  getSettingsRoute,
+  patchSettingsRoute,
 ];
