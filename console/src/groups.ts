@@ -32,3 +32,5 @@ export const canRelease = (status: string) => status === 'ON_HOLD';
 export const canRetry = (status: string) => (RETRYABLE as readonly string[]).includes(status);
 export const canCancel = (status: string) =>
   (ORDER_STATUSES as readonly string[]).includes(status) && canTransition(status as OrderStatus, 'CANCELLED');
+/** The address can change where the order can still be cancelled (the API's ADDRESS_EDITABLE, the same rule). */
+export const canEditAddress = canCancel;

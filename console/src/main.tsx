@@ -1,10 +1,20 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { currentSession, signIn, signOut, useSession, type Session } from './api.js';
+import { InventoryScreen } from './inventory.js';
+import { NeedsAttentionScreen } from './needs-attention.js';
 import { OrderScreen } from './order.js';
 import { OrdersScreen } from './orders.js';
+import { SettingsScreen } from './settings.js';
 
-/** The screen the address names: #/orders/<orderId> is one order, anything else the order list. */
+const SCREENS = [
+  { hash: '#/orders', label: 'Orders', Screen: OrdersScreen },
+  { hash: '#/attention', label: 'Needs attention', Screen: NeedsAttentionScreen },
+  { hash: '#/inventory', label: 'Inventory', Screen: InventoryScreen },
+  { hash: '#/settings', label: 'Settings', Screen: SettingsScreen },
+];
+
+/** The screen the address names: #/orders/<orderId> is one order, #/<screen> a screen, else the orders. */
 function useRoute(): string {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
@@ -75,17 +85,29 @@ function App() {
   if (!checked) return <main aria-busy="true">Loading…</main>;
   if (!session) return <SignIn signedIn={setSession} />;
   const orderId = /^#\/orders\/(.+)$/.exec(route)?.[1];
+  const current = SCREENS.find((screen) => screen.hash === route) ?? SCREENS[0]!;
   return (
     <>
       <header>
-        <a href="#/orders">
+        <span>
           <strong>orderflow</strong> · {session.sellerId}
-        </a>
+        </span>
+        <nav class="screens" aria-label="Screens">
+          {SCREENS.map((screen) => (
+            <a
+              key={screen.hash}
+              href={screen.hash}
+              aria-current={!orderId && screen === current ? 'page' : undefined}
+            >
+              {screen.label}
+            </a>
+          ))}
+        </nav>
         <button type="button" onClick={() => signOut().finally(() => setSession(undefined))}>
           Sign out
         </button>
       </header>
-      {orderId ? <OrderScreen orderId={decodeURIComponent(orderId)} /> : <OrdersScreen />}
+      {orderId ? <OrderScreen orderId={decodeURIComponent(orderId)} /> : <current.Screen />}
     </>
   );
 }

@@ -1,7 +1,10 @@
 import { Feedback } from './feedback.js';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { getOrder, orderAction, type OrderSummary } from './api.js';
-import { canCancel, canRelease, canRetry } from './groups.js';
+import { AddressForm } from './address-form.js';
+import { documentLinks, fixAddress, getOrder, orderAction, type Address, type OrderSummary } from './api.js';
+import { canCancel, canEditAddress, canRelease, canRetry } from './groups.js';
+import { orderName } from './order-link.js';
+import { explain } from './reasons.js';
 import { POLL_MS } from './orders.js';
 
 /** One order: what it is, where it goes, what happened to it, and the actions its status allows. */
@@ -36,6 +39,21 @@ export function OrderScreen({ orderId }: { orderId: string }) {
     }
   };
 
+  const saveAddress = async (address: Address) => {
+    setMessage('');
+    try {
+      await fixAddress(orderId, address);
+      setError('');
+      if (canRetry(order!.status)) {
+        await orderAction(orderId, 'retry');
+        setMessage('Address saved; retry started.');
+      } else setMessage('Address saved.');
+      await refresh();
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  };
+
   if (!order)
     return (
       <main>
@@ -52,20 +70,38 @@ export function OrderScreen({ orderId }: { orderId: string }) {
       </main>
     );
   const address = order.shippingAddress;
+  const links = documentLinks(order.orderId);
   return (
     <main>
       <p>
         <a href="#/orders">← Orders</a>
       </p>
-      <h1>Order {order.externalOrderId ?? order.orderId}</h1>
+      <h1>Order {orderName(order)}</h1>
       <p>
         Status:{' '}
         <strong class="status" data-testid="order-status">
           {order.status}
         </strong>
-        {order.hold?.reason && <> — held: {order.hold.reason}</>}
-        {order.release?.failureReason && <> — release failed: {order.release.failureReason}</>}
+        {(order.hold?.reason || order.release?.failureReason || order.problems?.length) && (
+          <> — {explain(order).words}</>
+        )}
       </p>
+      {order.problems && (
+        <ul class="problems">
+          {order.problems.map((problem, index) => (
+            <li key={index}>
+              {problem.field}: {problem.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {order.hold?.expiresAt && order.status === 'ON_HOLD' && (
+        <p>
+          Held until{' '}
+          <time dateTime={order.hold.expiresAt}>{new Date(order.hold.expiresAt).toLocaleString()}</time>
+          {order.hold.warning && <> — {order.hold.warning}</>}
+        </p>
+      )}
       <div class="actions">
         {canRelease(order.status) && (
           <button type="button" class="primary" onClick={() => void act('release', 'Released.')}>
@@ -111,29 +147,71 @@ export function OrderScreen({ orderId }: { orderId: string }) {
         Total: {order.total} {order.currency}
       </p>
       <h2>Ship to</h2>
-      <address>
-        {[
-          address.name,
-          address.line1,
-          address.line2,
-          `${address.postalCode} ${address.city}`,
-          address.region,
-          address.country,
-        ]
-          .filter(Boolean)
-          .map((line, index) => (
-            <div key={index}>{line}</div>
-          ))}
-      </address>
+      {canEditAddress(order.status) ? (
+        <AddressForm
+          key={order.updatedAt}
+          address={address}
+          submitLabel={canRetry(order.status) ? 'Save address and retry' : 'Save address'}
+          onSubmit={saveAddress}
+        />
+      ) : (
+        <address>
+          {[
+            address.name,
+            address.line1,
+            address.line2,
+            `${address.postalCode} ${address.city}`,
+            address.region,
+            address.country,
+          ]
+            .filter(Boolean)
+            .map((line, index) => (
+              <div key={index}>{line}</div>
+            ))}
+        </address>
+      )}
       <p>
         Customer: {order.customer.name} ({order.customer.email})
       </p>
-      {order.shipment && (
-        <p>
-          Shipment: {order.shipment.carrier} {order.shipment.service}, tracking{' '}
-          {order.shipment.trackingNumber}
+      <h2>Shipment</h2>
+      {order.shipment ? (
+        <p data-testid="shipment">
+          {order.shipment.carrier} {order.shipment.service}, tracking{' '}
+          {order.shipment.trackingUrl ? (
+            <a href={order.shipment.trackingUrl} target="_blank" rel="noopener noreferrer">
+              {order.shipment.trackingNumber}
+            </a>
+          ) : (
+            order.shipment.trackingNumber
+          )}
+          {order.shipment.deliveredAt && (
+            <>, delivered {new Date(order.shipment.deliveredAt).toLocaleString()}</>
+          )}
+          {order.shipment.exception && <>, {order.shipment.exception}</>}
         </p>
+      ) : (
+        <p>Not shipped yet.</p>
       )}
+      <h2>Documents</h2>
+      <ul class="documents">
+        {order.shipment && (
+          <li>
+            <a href={links.label} target="_blank" rel="noopener">
+              Shipping label
+            </a>
+          </li>
+        )}
+        <li>
+          <a href={links.invoice} target="_blank" rel="noopener">
+            Invoice (PDF)
+          </a>
+        </li>
+        <li>
+          <a href={links.packingSlip} target="_blank" rel="noopener">
+            Packing slip (PDF)
+          </a>
+        </li>
+      </ul>
       <h2>History</h2>
       <ol class="timeline">
         {order.history.map((entry, index) => (

@@ -592,6 +592,23 @@ export const ROUTES_REACHED = [
   { method: 'GET', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey' },
   { method: 'PUT', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey', body: () => ({ available: 1 }) },
   { method: 'PUT', path: '/sku-mappings/variant/v-1', auth: 'apiKey', body: () => ({ sku: 'MUG-RED' }) },
+  { method: 'GET', path: `/orders/${UNKNOWN_ORDER}/documents/invoice.pdf`, auth: 'apiKey' },
+  { method: 'GET', path: `/orders/${UNKNOWN_ORDER}/documents/packing-slip.pdf`, auth: 'apiKey' },
+  {
+    method: 'POST',
+    path: '/documents/packing-slips',
+    auth: 'apiKey',
+    body: () => ({ orderIds: [UNKNOWN_ORDER] }),
+  },
+  {
+    method: 'POST',
+    path: '/documents/invoices',
+    auth: 'apiKey',
+    body: () => ({ orderIds: [UNKNOWN_ORDER] }),
+  },
+  { method: 'GET', path: '/inventory', auth: 'apiKey' },
+  { method: 'GET', path: '/settings', auth: 'apiKey' },
+  { method: 'PATCH', path: '/settings', auth: 'apiKey', body: () => ({ releaseSlaHours: 24 }) },
   {
     method: 'POST',
     path: '/webhook-endpoints',
@@ -937,6 +954,20 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
         { orderIds: ['x'.repeat(101)] },
       ],
     ],
+    ...(['POST /documents/packing-slips', 'POST /documents/invoices'] as const).map(
+      (name): [string, unknown[]] => [
+        name,
+        [
+          {},
+          { orderIds: [] },
+          { orderIds: 'ord_x' },
+          { orderIds: [1] },
+          { orderIds: Array.from({ length: 101 }, () => UNKNOWN_ORDER) },
+          { orderIds: [UNKNOWN_ORDER], extra: true },
+          [],
+        ],
+      ],
+    ),
     [
       `PUT /inventory/${UNKNOWN_SKU}`,
       [
@@ -952,6 +983,19 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     [
       'PUT /sku-mappings/variant/v-1',
       [{}, { sku: '' }, { sku: ' x' }, { sku: 1 }, { sku: 'MUG-RED', extra: true }],
+    ],
+    [
+      'PATCH /settings',
+      [
+        {},
+        { releaseMode: 'sometimes' },
+        { reviewThresholds: { USD: 'a lot' } },
+        { reviewThresholds: { usd: '10.00' } },
+        { holdTimeoutHours: 0 },
+        { releaseSlaHours: '24' },
+        { releaseSlaHours: 24, webhookSecrets: ['x'] },
+        [],
+      ],
     ],
     [
       'POST /webhook-endpoints',
@@ -995,6 +1039,22 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     add(
       `${deliveries.method} deliveries?${name}=${value.slice(0, 20)}`,
       valid(deliveries, { query: { [name]: value } }),
+      [400],
+    );
+  }
+
+  // The inventory list's page size and cursor.
+  const inventory = ROUTES_REACHED.find((route) => route.method === 'GET' && route.path === '/inventory')!;
+  for (const [name, value] of [
+    ['limit', '0'],
+    ['limit', '201'],
+    ['limit', 'ten'],
+    ['cursor', ' x'],
+    ['cursor', 'x'.repeat(65)],
+  ] as const) {
+    add(
+      `GET /inventory?${name}=${value.slice(0, 20)}`,
+      valid(inventory, { query: { [name]: value } }),
       [400],
     );
   }

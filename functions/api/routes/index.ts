@@ -4,7 +4,7 @@ import { openApiDocument } from '../openapi.js';
 import { defineRoute, type Route } from '../route.js';
 import { healthSchema, openApiDocumentSchema } from '../schemas.js';
 import { invoiceBatchRoute, invoiceRoute, packingSlipBatchRoute, packingSlipRoute } from './documents.js';
-import { getStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
+import { getStockRoute, listStockRoute, putSkuMappingRoute, putStockRoute } from './inventory.js';
 import {
   bulkReleaseRoute,
   cancelOrderRoute,
@@ -26,6 +26,7 @@ import {
   replayDeliveryRoute,
 } from './webhook-endpoints.js';
 import { getSessionRoute, signInRoute, signOutRoute } from './sessions.js';
+import { getSettingsRoute, patchSettingsRoute } from './settings.js';
 import { genericWebhook, shopifyWebhook } from './webhooks.js';
 
 const healthRoute = defineRoute({
@@ -85,6 +86,7 @@ export const routes: readonly Route[] = [
   packingSlipBatchRoute,
   invoiceBatchRoute,
   putStockRoute,
+  listStockRoute,
   getStockRoute,
   putSkuMappingRoute,
   createWebhookEndpointRoute,
@@ -92,4 +94,6 @@ export const routes: readonly Route[] = [
   deleteWebhookEndpointRoute,
   listDeliveriesRoute,
   replayDeliveryRoute,
+  getSettingsRoute,
+  patchSettingsRoute,
 ];

@@ -1,5 +1,6 @@
 import { skuSchema } from '../../shared/domain/order.js';
-import { getStock, setStock } from '../../shared/store/inventory.js';
+import * as z from 'zod';
+import { getStock, listStock, setStock } from '../../shared/store/inventory.js';
 import { putSkuMapping } from '../../shared/store/sku-mappings.js';
 import { ApiError, json, validate } from '../http.js';
 import { defineRoute } from '../route.js';
@@ -66,5 +67,30 @@ export const putSkuMappingRoute = defineRoute({
   async handle({ params, sellerId, body }) {
     const { kind, id } = validate(skuMappingSchema.pick({ kind: true, id: true }), params, 'path');
     return json(200, await putSkuMapping(sellerId, { kind, id, sku: body.sku }));
+  },
+});
+
+const stockListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: skuSchema.optional().describe('the nextCursor of the page before'),
+});
+
+export const listStockRoute = defineRoute({
+  method: 'GET',
+  path: '/inventory',
+  operationId: 'listStock',
+  summary: 'Your SKUs with their available and reserved units, in SKU order, a page at a time',
+  tag: 'inventory',
+  auth: 'sellerApiKey',
+  query: stockListQuerySchema,
+  responses: {
+    200: {
+      description: 'a page of stock records',
+      schema: z.object({ items: z.array(stockSchema), nextCursor: z.string().optional() }),
+    },
+  },
+  async handle({ sellerId, query }) {
+    const page = await listStock(sellerId, query.limit, query.cursor);
+    return json(200, { items: page.items, ...(page.next ? { nextCursor: page.next } : {}) });
   },
 });

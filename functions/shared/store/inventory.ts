@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { documents } from '../clients.js';
 import { nowIso } from '../clock.js';
 import { MAX_RESERVABLE_SKUS, quantitiesBySku, ships, SKU_PATTERN } from '../domain/lines.js';
@@ -28,6 +28,35 @@ export async function getStock(sellerId: string, sku: string): Promise<Stock | u
   return Item
     ? { sku, available: Item.available as number, reserved: (Item.reserved as number) ?? 0 }
     : undefined;
+}
+
+/** A page of the seller's stock records in SKU order; `after` is the last SKU of the page before. */
+export async function listStock(
+  sellerId: string,
+  limit: number,
+  after?: string,
+): Promise<{ items: Stock[]; next?: string }> {
+  const { Items = [], LastEvaluatedKey } = await documents.send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': keys.stock(sellerId, '').PK,
+        ':prefix': keys.stock(sellerId, '').SK,
+      },
+      Limit: limit,
+      ...(after ? { ExclusiveStartKey: keys.stock(sellerId, after) } : {}),
+    }),
+  );
+  const skuOf = (sk: unknown) => String(sk).slice(keys.stock(sellerId, '').SK.length);
+  return {
+    items: Items.map((item) => ({
+      sku: skuOf(item.SK),
+      available: item.available as number,
+      reserved: (item.reserved as number) ?? 0,
+    })),
+    ...(LastEvaluatedKey ? { next: skuOf(LastEvaluatedKey.SK) } : {}),
+  };
 }
 
 /** SKUs this process has seen a stock record for. Stock records are never deleted, so this never goes stale. */
