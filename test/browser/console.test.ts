@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleOrder } from '../../scripts/lib/client.js';
 import { consoleOrigin, launchChromium, signIn as signInAs } from '../../scripts/lib/console-browser.js';
 import { startInProcessRuntime } from '../reliability/support/in-process.js';
+import { pdfPages } from '../support/pdf-text.js';
 import { DEMO_SELLER, request } from '../reliability/support/api.js';
 
 let runtime: Awaited<ReturnType<typeof startInProcessRuntime>>;
@@ -213,6 +214,52 @@ describe('the seller console in Chromium', () => {
     for (const row of all.rows) expect(row).toContain(`${sku} x1`);
     expect(selected.header).toBe(all.header);
     expect(selected.ids).toEqual(orderIds.slice(0, 2).sort());
+    await page.close();
+  });
+
+  it("prints packing slips for a selection, and opens one order's from its screen", async () => {
+    const { sku, orderIds } = await heldOrders(2);
+    const page = await browser.newPage();
+    await signIn(page);
+    await searchSku(page, sku);
+    await expect.poll(() => page.locator('tbody tr').count(), { timeout: 15_000 }).toBe(2);
+    for (const id of orderIds) await page.locator(`tr[data-order-id="${id}"]`).getByRole('checkbox').check();
+    const [slips, answered] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.waitForResponse((response) => response.url().endsWith('/documents/packing-slips')),
+      page.getByRole('button', { name: 'Print packing slips' }).click(),
+    ]);
+    // A new tab shows the PDF the console was answered (a blob: URL of its bytes).
+    expect(slips.url()).toMatch(/^blob:/);
+    expect(answered.request().postDataJSON()).toEqual({ orderIds: expect.arrayContaining(orderIds) });
+    expect(answered.status()).toBe(200);
+    expect(answered.headers()['content-type']).toBe('application/pdf');
+    // Chromium keeps no body of an answer the page took as a blob: the same request again, as the page
+    // sent it (its session cookie and CSRF token), reads the PDF.
+    const sent = answered.request();
+    const again = await page.context().request.post(sent.url(), {
+      headers: {
+        'content-type': 'application/json',
+        'x-csrf-token': (await sent.allHeaders())['x-csrf-token']!,
+      },
+      data: sent.postData()!,
+    });
+    const pages = await pdfPages(new Uint8Array(await again.body()));
+
+    expect(pages).toHaveLength(2);
+    orderIds.forEach((orderId, index) => {
+      expect(pages[index]).toContain('Packing slip');
+      expect(pages[index]).toContain(orderId);
+      expect(pages[index]).toContain(sku);
+    });
+    // One order's, through the link on its screen: a plain GET that the session cookie authorizes.
+    await page.goto(`${origin}/console/#/orders/${orderIds[0]}`);
+    const link = page.getByRole('link', { name: 'Packing slip (PDF)' });
+    const answer = await page.context().request.get(new URL((await link.getAttribute('href'))!, origin).href);
+    expect(answer.headers()['content-type']).toBe('application/pdf');
+    const single = await pdfPages(new Uint8Array(await answer.body()));
+    expect(single).toHaveLength(1);
+    expect(single[0]).toContain(orderIds[0]);
     await page.close();
   });
 
