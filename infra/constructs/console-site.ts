@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { DockerImage, Duration, RemovalPolicy, Stack, Validations, type ILocalBundling } from 'aws-cdk-lib';
+import {
+  AssetHashType,
+  DockerImage,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Validations,
+  type ILocalBundling,
+} from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -171,6 +179,9 @@ export class ConsoleSite extends Construct {
     }));
     logGroup.grantWrite(role);
     const built = s3deploy.Source.asset(CONSOLE_SOURCE, {
+      // Named by what was built: the bundle also takes code from outside console/ (preact, functions/shared),
+      // so a hash of the folder could keep a stale build in cdk.out.
+      assetHashType: AssetHashType.OUTPUT,
       bundling: {
         // Never pulled: the local build throws instead of falling back to Docker.
         image: DockerImage.fromRegistry('node:24-alpine'),
