@@ -19,12 +19,24 @@ try {
       'a custom domain needs both -c domainName=api.example.com and -c certificateArn=arn:aws:acm:...',
     );
   }
+  const consoleDomainName = context('consoleDomainName');
+  const consoleCertificateArn = context('consoleCertificateArn');
+  if ((consoleDomainName === undefined) !== (consoleCertificateArn === undefined)) {
+    throw new StageConfigurationError(
+      'a console domain needs both -c consoleDomainName=console.example.com and ' +
+        '-c consoleCertificateArn=arn:aws:acm:us-east-1:...',
+    );
+  }
   new OrderflowStack(app, `Orderflow-${stage.name}`, {
-    description: `orderflow (${stage.name}): serverless order fulfillment (API, workflow, table, dashboard and alarms)`,
+    description: `orderflow (${stage.name}): serverless order fulfillment (API, workflow, table, seller console, dashboard and alarms)`,
     stage: stage.name,
     alarmEmail: context('alarmEmail'),
     alarmTopicArn: context('alarmTopicArn'),
     customDomain: domainName && certificateArn ? { domainName, certificateArn } : undefined,
+    consoleDomain:
+      consoleDomainName && consoleCertificateArn
+        ? { domainName: consoleDomainName, certificateArn: consoleCertificateArn }
+        : undefined,
   });
 } catch (error) {
   if (!(error instanceof StageConfigurationError)) throw error;

@@ -20,6 +20,7 @@ import {
 } from './constructs/orderflow-function.js';
 import { OrdersApi, type ApiRoute, type CustomDomain } from './constructs/orders-api.js';
 import { OrdersTable } from './constructs/orders-table.js';
+import { ConsoleSite } from './constructs/console-site.js';
 import { ROUTE_KINDS, SELLER_API_RATE } from './throttles.js';
 import { DEFAULT_STAGE, StageConfigurationError, stageConfig, type StageName } from './stages.js';
 
@@ -32,6 +33,8 @@ export interface OrderflowStackProps extends StackProps {
   readonly alarmTopicArn?: string;
   /** Serves the API on this domain only (the execute-api endpoint is disabled). */
   readonly customDomain?: CustomDomain;
+  /** Serves the console's distribution on this domain; its certificate must be in us-east-1. */
+  readonly consoleDomain?: CustomDomain;
 }
 
 /** How often the delivery sweeper runs; its timeout stays below this so sweeps never overlap. */
@@ -128,6 +131,7 @@ export class OrderflowStack extends Stack {
   readonly webhooks: WebhookDeliveries;
   readonly shopifySync: ShopifySync;
   readonly observability: Observability;
+  readonly console: ConsoleSite;
 
   constructor(scope: Construct, id: string, props: OrderflowStackProps = {}) {
     super(scope, id, props);
@@ -137,6 +141,12 @@ export class OrderflowStack extends Stack {
         `${this.stackName}: the ${stage.name} stage pages someone when it breaks, and nobody is subscribed ` +
           'to its alarms. Pass -c alarmEmail=oncall@example.com or -c alarmTopicArn=arn:aws:sns:<region>:' +
           '<account>:<topic> (or both).',
+      );
+    }
+    if (props.consoleDomain && !props.consoleDomain.certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
+      throw new StageConfigurationError(
+        `${this.stackName}: CloudFront takes certificates from us-east-1 only; the console's certificate ` +
+          `${props.consoleDomain.certificateArn} is not there.`,
       );
     }
     const { logRetention } = stage;
@@ -246,6 +256,12 @@ export class OrderflowStack extends Stack {
       customDomain: props.customDomain,
     });
 
+    this.console = new ConsoleSite(this, 'Console', {
+      apiDomainName: this.api.originDomainName,
+      logRetention,
+      customDomain: props.consoleDomain,
+    });
+
     this.functions = {
       api,
       ...tasks,
@@ -282,6 +298,16 @@ export class OrderflowStack extends Stack {
       new CfnOutput(this, 'ApiDomainTarget', {
         value: this.api.domainName.regionalDomainName,
         description: `where the DNS record (CNAME or alias) of ${props.customDomain!.domainName} points`,
+      });
+    }
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.console.url,
+      description: 'the seller console; the API answers on the same origin',
+    });
+    if (props.consoleDomain) {
+      new CfnOutput(this, 'ConsoleDomainTarget', {
+        value: this.console.distribution.distributionDomainName,
+        description: `where the DNS record (CNAME or alias) of ${props.consoleDomain.domainName} points`,
       });
     }
     new CfnOutput(this, 'TableName', {

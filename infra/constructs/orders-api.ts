@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -143,6 +143,12 @@ export class OrdersApi extends Construct {
       period: Duration.minutes(5),
       label: '429 (throttled)',
     });
+  }
+
+  /** The host name a proxy in front (CloudFront) sends the API's requests to. */
+  get originDomainName(): string {
+    // apiEndpoint is https://<id>.execute-api.<region>.<suffix>; disabled when there is a custom domain.
+    return this.customDomain?.domainName ?? Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint));
   }
 
   /** The base URL clients use: the custom domain's when there is one. */

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { CONSOLE_PATH, CONSOLE_SECURITY_HEADERS } from '../console-headers.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -9,19 +10,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-/**
- * The console's own headers: scripts and API calls from this origin only, no framing. (The stack does not
- * deploy the console yet; its CloudFront response headers policy should send the same.)
- */
-export const CONSOLE_SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'same-origin',
-};
-
-/** The console's path on the API's origin. */
-export const CONSOLE_PATH = '/console';
+export { CONSOLE_PATH, CONSOLE_SECURITY_HEADERS } from '../console-headers.js';
 
 /**
  * Serves a built console under /console on the API's origin: the page at /console and /console/, its
