@@ -41,6 +41,24 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
+/**
+ * A binary answer (a PDF, say): base64 with `isBase64Encoded`, which API Gateway's HTTP API (payload 2.0)
+ * decodes before it answers the client; HTTP APIs need no binaryMediaTypes for it.
+ */
+export function binary(
+  statusCode: number,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': contentType, ...headers },
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
 export function errorResult(error: ApiError): ApiResult {
   const { code, message, details } = error;
   return json(error.statusCode, { error: { code, message, ...(details ? { details } : {}) } }, error.headers);

@@ -7,6 +7,7 @@ import type { Address, Problem, Region, Shipment, ShippingMethod } from '../doma
 import { keys } from '../store/schema.js';
 import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
+import { renderLabelPdf } from './label-pdf.js';
 
 export interface LabelRequest {
   /** The carrier charges once per key: a repeated purchase returns the first label. */
@@ -18,7 +19,10 @@ export interface LabelRequest {
   address: Address;
 }
 
-export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception'>;
+export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception' | 'labelKey'> & {
+  /** Where a real carrier serves the label's PDF (kept with the purchase, never on the order). */
+  fileUrl?: string;
+};
 
 export type TrackingStatus =
   { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
@@ -38,6 +42,8 @@ export interface ShipmentService {
 export interface LabelService {
   /** Buys the label, once per order however often it is called (and whatever crashed in between). */
   buyLabel(request: LabelRequest): Promise<Label>;
+  /** The bought label's file, a PDF 4x6: the same file however often it is asked for. */
+  labelFile(label: Label, request: LabelRequest): Promise<Uint8Array>;
   /**
    * How long after the estimate a final status pushed by the carrier may still come: the workflow waits
    * for the push until then, and polls after. 0 for a carrier that pushes nothing (the sandbox, whose
@@ -116,6 +122,9 @@ export const sandboxLabels: LabelService = {
       );
       return first!.label as Label;
     }
+  },
+  async labelFile(label, request) {
+    return renderLabelPdf({ ...label, orderId: request.orderId, address: request.address });
   },
 };
 

@@ -57,6 +57,9 @@ const refusedLabels: LabelService = {
   async buyLabel() {
     throw new Error(`sandbox_not_allowed: ${SANDBOX_REFUSED}`);
   },
+  async labelFile() {
+    throw new Error(`sandbox_not_allowed: ${SANDBOX_REFUSED}`);
+  },
 };
 
 const refusedTracking: TrackingService = {
