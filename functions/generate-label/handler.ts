@@ -1,4 +1,4 @@
-import { labelsFor } from '../shared/providers/index.js';
+import { labelsFor } from '../shared/providers/labels.js';
 import { nowIso, scaledMs } from '../shared/clock.js';
 import { ships } from '../shared/domain/lines.js';
 import type { Shipment } from '../shared/domain/order.js';

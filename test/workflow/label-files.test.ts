@@ -2,7 +2,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../functions/shared/domain/order.js';
-import { sandboxLabels } from '../../functions/shared/providers/carrier.js';
+import { sandboxLabels } from '../../functions/shared/providers/labels.js';
 import { readLabelRecord } from '../../functions/shared/providers/label-record.js';
 import { setStock } from '../../functions/shared/store/inventory.js';
 import { createOrder, getOrder } from '../../functions/shared/store/orders.js';

@@ -1,13 +1,6 @@
-import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { documents } from '../clients.js';
-import { DAY_MS, addBusinessMs, nowIso } from '../clock.js';
+import { DAY_MS, nowIso } from '../clock.js';
 import type { Address, Problem, Region, Shipment, ShippingMethod } from '../domain/order.js';
-import { keys } from '../store/schema.js';
-import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
-import { renderLabelPdf } from './label-pdf.js';
 
 export interface LabelRequest {
   /** The carrier charges once per key: a repeated purchase returns the first label. */
@@ -73,10 +66,7 @@ export function transitDays(region: Region, method: ShippingMethod): number {
   return TRANSIT_DAYS[method] + (region === 'international' ? INTERNATIONAL_EXTRA_DAYS : 0);
 }
 
-/**
- * Deterministic sandbox labels. Labels are stored per idempotency key; tracking numbers derive from it, so
- * they are unique per order.
- */
+/** The sandbox carrier at release (its labels, drawn with pdf-lib, are in labels.ts). */
 export const sandboxShipments: ShipmentService = {
   async prepare({ address }) {
     // The sandbox's undeliverable postal code (README, Sandbox rules).
@@ -88,43 +78,6 @@ export const sandboxShipments: ShipmentService = {
         message: 'the carrier cannot deliver to this address',
       },
     ];
-  },
-};
-
-export const sandboxLabels: LabelService = {
-  pushGraceMs: 0,
-  async buyLabel(request) {
-    maybeInjectFault('carrier.buyLabel');
-    const key = keys.label(request.idempotencyKey);
-    // No read first: the conditional put is the idempotency check, and a repeat reads the first label.
-    const digest = createHash('sha256').update(request.idempotencyKey).digest('hex').toUpperCase();
-    const shippedAt = nowIso();
-    const label: Label = {
-      ...chooseService(request.region, request.method),
-      trackingNumber: `SBX${digest.slice(0, 18)}`,
-      labelId: `lbl_${digest.slice(18, 34).toLowerCase()}`,
-      shippedAt,
-      estimatedDeliveryAt: addBusinessMs(shippedAt, transitDays(request.region, request.method) * DAY_MS),
-    };
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...key, label, orderId: request.orderId, purchasedAt: shippedAt },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-      return label;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item: first } = await documents.send(
-        new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
-      );
-      return first!.label as Label;
-    }
-  },
-  async labelFile(label, request) {
-    return renderLabelPdf({ ...label, orderId: request.orderId, address: request.address });
   },
 };
 
