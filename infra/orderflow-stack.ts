@@ -10,6 +10,7 @@ import { INDEXES, type Partition } from '../functions/shared/store/schema.js';
 import type { FunctionName } from './bundling.js';
 import { FulfillmentWorkflow, type TaskFunctionName } from './constructs/fulfillment-workflow.js';
 import { Observability } from './constructs/observability.js';
+import { LabelFiles } from './constructs/label-files.js';
 import { OrderEvents } from './constructs/order-events.js';
 import { DELIVERER_TIMEOUT, WebhookDeliveries } from './constructs/webhook-deliveries.js';
 import { ShopifySync, SYNCER_TIMEOUT } from './constructs/shopify-sync.js';
@@ -124,6 +125,7 @@ const TASKS: Record<TaskFunctionName, { description: string; items: ItemAction[]
  */
 export class OrderflowStack extends Stack {
   readonly table: OrdersTable;
+  readonly labelFiles: LabelFiles;
   readonly functions: Record<FunctionName, OrderflowFunction>;
   readonly workflow: FulfillmentWorkflow;
   readonly api: OrdersApi;
@@ -175,6 +177,8 @@ export class OrderflowStack extends Stack {
       );
       taskHandlers[name] = tasks[name].handler;
     }
+    this.labelFiles = new LabelFiles(this, 'LabelFiles');
+    tasks['generate-label'].useLabelFiles(this.labelFiles, ['s3:PutObject']);
     this.workflow = new FulfillmentWorkflow(this, 'Fulfillment', { tasks: taskHandlers, logRetention });
 
     const api = fn('api', 'storefront webhooks and the seller API', {
@@ -189,7 +193,9 @@ export class OrderflowStack extends Stack {
       )
       .useWorkflow(this.workflow, ['start', 'stop', 'sendTaskSuccess'])
       // A seller's retry of a failed release removes the order's messages (functions/shared/release-dlq.ts).
-      .useReleaseDlq(this.workflow.releaseDlq, RELEASE_DLQ_ACTIONS);
+      .useReleaseDlq(this.workflow.releaseDlq, RELEASE_DLQ_ACTIONS)
+      // GET /orders/{orderId}/label sends the stored file.
+      .useLabelFiles(this.labelFiles, ['s3:GetObject']);
 
     const sweeper = fn(
       'delivery-sweeper',
@@ -313,6 +319,10 @@ export class OrderflowStack extends Stack {
     new CfnOutput(this, 'TableName', {
       value: this.table.tableName,
       description: 'ORDERS_TABLE for the admin commands (npm run seller)',
+    });
+    new CfnOutput(this, 'LabelBucketName', {
+      value: this.labelFiles.bucket.bucketName,
+      description: 'where the label files are kept (labels/<sellerId>/<orderId>.pdf)',
     });
     new CfnOutput(this, 'StateMachineArn', { value: this.workflow.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReleaseDlqUrl', { value: this.workflow.releaseDlq.queueUrl });

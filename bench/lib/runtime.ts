@@ -35,6 +35,7 @@ export async function startBenchRuntime(overrides: Partial<LocalConfig> = {}): P
     webhookDeadLettersName: 'orderflow-webhook-dead-letters',
     shopifySyncQueueName: 'orderflow-shopify-sync',
     shopifySyncDeadLettersName: 'orderflow-shopify-sync-dead-letters',
+    labelBucketName: 'orderflow-labels',
     printEvents: false,
     taskConcurrency: DEFAULT_TASK_CONCURRENCY,
     awsFaultRate: 0,

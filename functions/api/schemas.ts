@@ -313,6 +313,10 @@ export const orderViewSchema = z.object({
       service: z.string(),
       trackingNumber: z.string(),
       labelId: z.string(),
+      labelKey: z
+        .string()
+        .optional()
+        .describe('set once the label file is stored: GET /orders/{orderId}/label downloads it'),
       shippedAt: z.string(),
       estimatedDeliveryAt: z.string(),
       polls: z.number(),

@@ -1,9 +1,10 @@
-import { labelsFor } from '../shared/providers/index.js';
+import { labelsFor } from '../shared/providers/labels.js';
 import { nowIso, scaledMs } from '../shared/clock.js';
 import { ships } from '../shared/domain/lines.js';
 import type { Shipment } from '../shared/domain/order.js';
 import { logger, metrics } from '../shared/logger.js';
 import { transitionWithStock } from '../shared/store/inventory.js';
+import { storeLabelFile } from '../shared/store/label-files.js';
 import { requireOrder } from '../shared/store/orders.js';
 import { orderTaskInput, taskHandler } from '../shared/task.js';
 
@@ -19,8 +20,10 @@ function delivery(orderId: string, status: string, estimatedDeliveryAt: string, 
 }
 
 /**
- * RELEASED → SHIPPED: buys the label (once per order, however often it runs: see LabelService) and takes
- * the reserved stock out of the warehouse in the same write as the status change.
+ * RELEASED → SHIPPED: buys the label (once per order, however often it runs: see LabelService), stores its
+ * file in the label bucket, and takes the reserved stock out of the warehouse in the same write as the
+ * status change. The file is stored before the order is SHIPPED, so a shipped order has its file; a retry
+ * after a crash in between gets the same label back and overwrites the same key with the same file.
  */
 export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
   const order = await requireOrder(orderId);
@@ -39,15 +42,19 @@ export const handler = taskHandler(orderTaskInput, async ({ orderId }) => {
     logger.info('nothing to ship');
     return delivery(orderId, done.status, nowIso(), 0);
   }
-  const label = await labels.buyLabel({
+  const request = {
     idempotencyKey: orderId,
     orderId,
     sellerId: order.sellerId,
     method: order.shippingMethod,
     region: order.region,
     address: order.shippingAddress,
-  });
-  const shipment: Shipment = { ...label, polls: 0 };
+  };
+  const label = await labels.buyLabel(request);
+  const labelKey = await storeLabelFile(order.sellerId, orderId, await labels.labelFile(label, request));
+  // The carrier's file URL stays with the purchase: the seller downloads the stored copy.
+  const { fileUrl: _fileUrl, ...bought } = label;
+  const shipment: Shipment = { ...bought, labelKey, polls: 0 };
   const shipped = await transitionWithStock(
     orderId,
     'SHIPPED',

@@ -26,6 +26,8 @@ export const ENV = {
   webhookDeliveriesUrl: 'WEBHOOK_DELIVERIES_URL',
   /** The queue of order events for the Shopify fulfillment sync (an EventBridge rule fills it). */
   shopifySyncUrl: 'SHOPIFY_SYNC_URL',
+  /** The S3 bucket of the label files (its name); generate-label writes them, the api reads them. */
+  labelBucket: 'LABEL_BUCKET',
   /**
    * Which seller webhook URLs may be registered and called: `public-https` (the stack sets it: https only,
    * never a private, loopback or link-local address) or `any` (the local runtime, whose receivers are local).

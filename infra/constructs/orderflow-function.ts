@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { ESBUILD, functionEntry, type FunctionName } from '../bundling.js';
 import { FUNCTION_MEMORY_MB } from '../function-memory.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { FulfillmentWorkflow } from './fulfillment-workflow.js';
+import type { LabelFiles } from './label-files.js';
 
 export type IndexName = (typeof INDEXES)[keyof typeof INDEXES]['name'];
 
@@ -193,6 +194,24 @@ export class OrderflowFunction extends Construct {
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'ShopifySync', actions: [...actions], resources: [queue.queueArn] }),
     );
+    return this;
+  }
+
+  /**
+   * The listed S3 actions on the label files (`labels/*` of the label bucket) and on no other object or
+   * bucket. Sets LABEL_BUCKET. (S3-managed encryption: no KMS key to grant.)
+   */
+  useLabelFiles(labels: LabelFiles, actions: readonly ('s3:PutObject' | 's3:GetObject')[]): this {
+    this.handler.addEnvironment(ENV.labelBucket, labels.bucket.bucketName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'LabelFiles', actions: [...actions], resources: [labels.labelsArn] }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(labels.bucket.node.defaultChild as CfnElement)}.Arn>/labels/*]`,
+      reason:
+        'Label files are named after their seller and order at run time (labels/<sellerId>/<orderId>.pdf), ' +
+        'so the grant covers the labels/ prefix of the one label bucket and nothing else.',
+    });
     return this;
   }
 

@@ -27,6 +27,8 @@ export interface LocalConfig {
   /** The Shopify fulfillment sync's queue and its dead-letter queue. */
   shopifySyncQueueName: string;
   shopifySyncDeadLettersName: string;
+  /** The label files' bucket (LABEL_BUCKET), in the SQS emulator's S3 (its objects under `<dataDir>/s3`). */
+  labelBucketName: string;
   /** Print each order event in the terminal (ORDERFLOW_EVENTS=print). */
   printEvents: boolean;
   /**
@@ -123,6 +125,7 @@ export function loadLocalConfig(): LocalConfig {
     webhookDeadLettersName: 'orderflow-webhook-dead-letters',
     shopifySyncQueueName: 'orderflow-shopify-sync',
     shopifySyncDeadLettersName: 'orderflow-shopify-sync-dead-letters',
+    labelBucketName: 'orderflow-labels',
     printEvents: printEvents(),
     taskConcurrency: count('ORDERFLOW_TASK_CONCURRENCY', DEFAULT_TASK_CONCURRENCY),
     awsFaultRate: share('ORDERFLOW_AWS_FAULT_RATE'),

@@ -9,6 +9,7 @@ import { lambdaContext } from './lambda-context.js';
 import {
   LOCAL_CREDENTIALS,
   LOCAL_REGION,
+  createBucket,
   createTable,
   startDynamoDbLocal,
   startSqs,
@@ -67,7 +68,11 @@ export interface Runtime {
 export async function startRuntime(config: LocalConfig): Promise<Runtime> {
   const [dynamo, sqs] = await Promise.all([
     startDynamoDbLocal({ port: config.dynamoDbPort, dataDir: join(config.dataDir, 'dynamodb') }),
-    startSqs({ port: config.sqsPort, dataDir: join(config.dataDir, 'sqs') }),
+    startSqs({
+      port: config.sqsPort,
+      dataDir: join(config.dataDir, 'sqs'),
+      s3Dir: join(config.dataDir, 's3'),
+    }),
   ]);
   const stopped: (() => Promise<void>)[] = [() => dynamo.stop(), () => sqs.stop()];
   try {
@@ -98,6 +103,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
     );
     const webhookQueueUrl = webhookQueues.queueUrl;
     const shopifySyncQueueUrl = shopifySyncQueues.queueUrl;
+    await createBucket(sqs.endpoint, config.labelBucketName);
     await createTable(dynamo.endpoint, config.tableName);
     const orderEvents = await startLocalOrderEvents({
       busName: config.orderEventsBus,
@@ -112,6 +118,8 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_SQS: sqs.endpoint,
+      // The same emulator answers S3 (the label files).
+      AWS_ENDPOINT_URL_S3: sqs.endpoint,
       AWS_ENDPOINT_URL_SFN: `http://127.0.0.1:${config.stepFunctionsPort}`,
       ORDERS_TABLE: config.tableName,
       STATE_MACHINE_ARN: orderflowStateMachineArn(LOCAL_REGION),
@@ -120,6 +128,7 @@ export async function startRuntime(config: LocalConfig): Promise<Runtime> {
       ORDER_EVENTS_BUS: config.orderEventsBus,
       WEBHOOK_DELIVERIES_URL: webhookQueueUrl,
       SHOPIFY_SYNC_URL: shopifySyncQueueUrl,
+      LABEL_BUCKET: config.labelBucketName,
       // The runtime's setting, not whatever the calling process has: a test process may set its own.
       WEBHOOK_URL_POLICY: config.webhookUrlPolicy,
       ORDERFLOW_TIME_SCALE: String(config.timeScale),

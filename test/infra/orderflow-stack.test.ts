@@ -190,6 +190,7 @@ describe('permissions', () => {
         [ref(stack.orderEvents.streamFailures.queueArn), 'stream failures'],
         [ref(stack.webhooks.queue.queueArn), 'webhook deliveries'],
         [ref(stack.shopifySync.queue.queueArn), 'Shopify sync'],
+        [ref(stack.labelFiles.labelsArn), 'label files'],
         ['"*"', '*'],
         ...Object.values(INDEXES).map((index): [string, string] => [
           JSON.stringify({ 'Fn::Join': ['', [table, `/index/${index.name}`]] }),
@@ -245,7 +246,7 @@ describe('permissions', () => {
       );
       for (const permission of aws) {
         expect(permission).toMatch(
-          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries|Shopify sync)$/,
+          / on (table|index \w+|state machine|its executions|release DLQ|order events bus|webhook deliveries|Shopify sync|label files)$/,
         );
       }
       const granted = (action: string) => aws.filter((p) => p.startsWith(`${action} on `));
@@ -417,6 +418,65 @@ describe('queues (release DLQ, order stream failures, webhook deliveries and the
         ]),
       },
     });
+  });
+});
+
+describe('label files', () => {
+  it('are kept in one private bucket: no public access, S3-managed encryption, HTTPS only, 400 days, retained', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+
+    expect(buckets.map(([id]) => id)).toEqual([logicalId(stack.labelFiles.bucket)]);
+    const [, bucket] = buckets[0]!;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Json[] }).Rules;
+    expect(rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'labels/', ExpirationInDays: 400, Status: 'Enabled' }),
+    );
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logicalId(stack.labelFiles.bucket) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('are written by generate-label and read by the api only, under labels/, with the bucket name given to both', () => {
+    const labels = ref(stack.labelFiles.labelsArn);
+    const bucketName = ref(stack.labelFiles.bucket.bucketName);
+    const reach = FUNCTION_NAMES.flatMap((name) =>
+      grantsOf(logicalId(stack.functions[name].role))
+        .filter(({ resources }) =>
+          resources.some((resource) => ref(resource).includes(logicalId(stack.labelFiles.bucket))),
+        )
+        .map(
+          ({ actions, resources }) =>
+            `${name} ${actions.join(',')} ${resources.map((r) => (ref(r) === labels ? 'labels/*' : ref(r))).join(',')}`,
+        ),
+    );
+    const configured = FUNCTION_NAMES.filter((name) =>
+      ref(resources[logicalId(stack.functions[name].handler)]!.Properties.Environment).includes(bucketName),
+    );
+
+    expect(reach.sort()).toEqual(['api s3:GetObject labels/*', 'generate-label s3:PutObject labels/*']);
+    expect(configured.sort()).toEqual(['api', 'generate-label']);
   });
 });
 
@@ -943,6 +1003,7 @@ describe('cdk-nag', () => {
 
     const executions =
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:Orderflow-order-fulfillment:*]';
+    const labelFiles = `AwsSolutions-IAM5[Resource::<${logicalId(stack.labelFiles.bucket)}.Arn>/labels/*]`;
     expect(acknowledged.map(([what]) => what).sort()).toEqual(
       [
         ...FUNCTION_NAMES.map(
@@ -950,6 +1011,9 @@ describe('cdk-nag', () => {
         ),
         `${stack.functions.api.role.node.path} ${executions}`,
         `${stack.functions['delivery-sweeper'].role.node.path} ${executions}`,
+        `${stack.functions.api.role.node.path} ${labelFiles}`,
+        `${stack.functions['generate-label'].role.node.path} ${labelFiles}`,
+        `${stack.labelFiles.bucket.node.path} AwsSolutions-S1`,
         `${stack.workflow.stateMachine.role.node.path} AwsSolutions-IAM5[Resource::*]`,
         `${stack.workflow.releaseDlq.node.path} AwsSolutions-SQS3`,
         `${stack.orderEvents.streamFailures.node.path} AwsSolutions-SQS3`,

@@ -32,6 +32,7 @@ const names: LocalNames = {
   orderEventsBus: 'orderflow-events',
   webhookDeliveriesUrl: 'http://127.0.0.1:9324/000000000000/webhook-deliveries',
   shopifySyncUrl: 'http://127.0.0.1:9324/000000000000/shopify-sync',
+  labelBucket: 'orderflow-labels',
   functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:orderflow-${name}`,
 };
 

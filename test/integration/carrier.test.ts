@@ -1,7 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { documents } from '../../functions/shared/clients.js';
-import { sandboxLabels, type LabelRequest } from '../../functions/shared/providers/carrier.js';
+import type { LabelRequest } from '../../functions/shared/providers/carrier.js';
+import { sandboxLabels } from '../../functions/shared/providers/labels.js';
 import { keys } from '../../functions/shared/store/schema.js';
 import { tableName } from '../../functions/shared/store/table.js';
 import { newOrder } from '../support/orders.js';

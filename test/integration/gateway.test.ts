@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConsole } from '../../console/build.js';
+import { binary } from '../../functions/api/http.js';
 import { startGateway } from '../../infra/local/gateway.js';
 
 let seen: APIGatewayProxyEventV2;
@@ -65,6 +66,26 @@ describe('the local HTTP gateway', () => {
 
     expect(seen.isBase64Encoded).toBe(true);
     expect(Buffer.from(seen.body!, 'base64').equals(raw)).toBe(true);
+  });
+});
+
+describe('the local HTTP gateway answering with a binary body', () => {
+  it("decodes the function's base64 body, as API Gateway does, so the client gets the bytes", async () => {
+    const file = Buffer.from([0x25, 0x50, 0x44, 0x46, 0x2d, 0x00, 0xff, 0xfe, 0x0a]);
+    const binaryGateway = await startGateway({
+      port: 0,
+      handler: async () => binary(200, file, 'application/pdf', { 'content-disposition': 'attachment' }),
+    });
+    try {
+      const response = await fetch(`${binaryGateway.url}/orders/ord_1/label`);
+
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/pdf');
+      expect(response.headers.get('content-disposition')).toBe('attachment');
+      expect(Buffer.from(await response.arrayBuffer()).equals(file)).toBe(true);
+    } finally {
+      await binaryGateway.stop();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PaymentDeclinedError, ReleaseRejectedError } from '../../functions/shared/errors.js';
-import { sandboxLabels } from '../../functions/shared/providers/carrier.js';
-import { labelsFor, paymentsFor, shipmentsFor } from '../../functions/shared/providers/index.js';
+import { paymentsFor, shipmentsFor } from '../../functions/shared/providers/index.js';
+import { labelsFor, sandboxLabels } from '../../functions/shared/providers/labels.js';
 import { sandboxPayments, shopifyPayments } from '../../functions/shared/providers/payment.js';
 import { stripePayments } from '../../functions/shared/providers/stripe.js';
 import {

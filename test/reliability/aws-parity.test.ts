@@ -113,6 +113,18 @@ const SILENT_BY_DESIGN: Record<string, string> = {
   'sync-shopify sqs:DeleteMessage':
     "a synced event's message that is not deleted comes back after the queue's visibility timeout (3 minutes, " +
     'past the tour), and the sync finds the fulfillment recorded: the shop has one either way',
+  ...Object.fromEntries(
+    ['dynamodb:GetItem', 'dynamodb:UpdateItem', `${LEADING_KEYS} ORDER#*`].map((grant) => [
+      `await-delivery ${grant}`,
+      "await-delivery only parks the task token for the carrier's push; when it fails, AwaitDelivery's " +
+        "Catch hands the order to PollDelivery, by design, and the tour's sandbox carrier pushes nothing, so " +
+        'its orders are delivered by polling either way. test/workflow/carrier-tracking.test.ts drives the ' +
+        'push path',
+    ]),
+  ),
+  'sync-shopify sqs:ChangeMessageVisibility':
+    "only sets a retried sync's backoff; refused, the message comes back after the queue's visibility timeout " +
+    '(3 minutes, past the tour) instead, and the sync finds the fulfillment recorded: the shop has one either way',
   'api sqs:DeleteMessage':
     'a retry whose DLQ message cannot be removed still goes on (logged); the message reappears after its ' +
     'visibility timeout and `npm run ops -- dlq ack` clears it',

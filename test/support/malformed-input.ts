@@ -592,6 +592,7 @@ export const ROUTES_REACHED = [
   { method: 'GET', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey' },
   { method: 'PUT', path: `/inventory/${UNKNOWN_SKU}`, auth: 'apiKey', body: () => ({ available: 1 }) },
   { method: 'PUT', path: '/sku-mappings/variant/v-1', auth: 'apiKey', body: () => ({ sku: 'MUG-RED' }) },
+  { method: 'GET', path: `/orders/${UNKNOWN_ORDER}/label`, auth: 'apiKey' },
   { method: 'GET', path: `/orders/${UNKNOWN_ORDER}/documents/invoice.pdf`, auth: 'apiKey' },
   { method: 'GET', path: `/orders/${UNKNOWN_ORDER}/documents/packing-slip.pdf`, auth: 'apiKey' },
   {

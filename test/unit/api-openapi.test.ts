@@ -42,6 +42,7 @@ describe('GET /openapi.json', () => {
         'POST /webhooks/shippo/{sellerId}',
         'POST /orders',
         'GET /orders/{orderId}',
+        'GET /orders/{orderId}/label',
         'GET /orders',
         'GET /orders/export.csv',
         'GET /orders/counts',
@@ -70,6 +71,16 @@ describe('GET /openapi.json', () => {
         'POST /webhook-endpoints/{endpointId}/deliveries/{eventId}/replay',
       ].sort(),
     );
+  });
+
+  it('describes the label download as a PDF behind the seller API key', async () => {
+    const { document } = await openApi();
+
+    const operation = document.paths['/orders/{orderId}/label'].get;
+
+    expect(Object.keys(operation.responses['200'].content)).toEqual(['application/pdf']);
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '404']));
+    expect(operation.security).toEqual(document.paths['/orders/{orderId}'].get.security);
   });
 
   it('publishes the order event schema, and the signed POST seller endpoints receive', async () => {

@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import { describe, expect, it } from 'vitest';
 import { awsFaults } from '../../infra/local/aws/faults.js';
 import { seededRandom } from '../../functions/shared/random.js';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { authorizationsFor, evaluate, type LocalNames } from '../../infra/local/aws/iam.js';
 import { asDeployed } from '../../infra/local/aws/lambda.js';
 import { installSdkParity, runAs } from '../../infra/local/aws/sdk-parity.js';
@@ -22,6 +23,7 @@ const names: LocalNames = {
   orderEventsBus: 'orderflow-events',
   webhookDeliveriesUrl: 'http://127.0.0.1:9324/000000000000/webhook-deliveries',
   shopifySyncUrl: 'http://127.0.0.1:9324/000000000000/shopify-sync',
+  labelBucket: 'orderflow-labels',
   functionArn: (name) => `arn:aws:lambda:us-east-1:000000000000:function:orderflow-${name}`,
 };
 const TABLE = 'arn:aws:dynamodb:us-east-1:000000000000:table/orders';
@@ -148,6 +150,51 @@ describe('SDK calls made as a role', () => {
       $metadata: { httpStatusCode: 400 },
     });
     expect(parity.denials.at(-1)).toMatchObject({ principal: 'mark-status', action: 'dynamodb:PutItem' });
+  });
+
+  it("refuses an S3 object call outside the role's prefix with S3's own AccessDenied, and allows one inside", async () => {
+    const parity = installSdkParity({ names: () => names });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:9',
+      credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
+      maxAttempts: 1,
+    });
+    const role = {
+      name: 'generate-label',
+      statements: [
+        { effect: 'Allow' as const, actions: ['s3:PutObject'], resources: ['{{labelBucket}}/labels/*'] },
+      ],
+    };
+    const put = (Key: string) =>
+      new PutObjectCommand({ Bucket: 'orderflow-labels', Key, Body: new Uint8Array([1]) });
+
+    const outside = runAs(role, () => s3.send(put('other/x.pdf')));
+    const read = runAs(role, () =>
+      s3.send(new GetObjectCommand({ Bucket: 'orderflow-labels', Key: 'labels/demo/ord_1.pdf' })),
+    );
+    // Allowed, so it is sent: to a closed port, where it fails on the network instead of being refused.
+    const inside = runAs(role, () => s3.send(put('labels/demo/ord_1.pdf')));
+
+    await expect(outside).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    await expect(read).rejects.toMatchObject({
+      name: 'AccessDenied',
+      message: expect.stringContaining(
+        'not authorized to perform: s3:GetObject on resource: arn:aws:s3:::orderflow-labels/labels/demo/ord_1.pdf',
+      ),
+    });
+    await expect(inside).rejects.not.toMatchObject({ name: 'AccessDenied' });
+    expect(parity.allowed).toContain('generate-label s3:PutObject');
+    expect(
+      parity.denials
+        .slice(-2)
+        .map((d) => `${d.action} ${d.resource}`)
+        .sort(),
+    ).toEqual([
+      's3:GetObject arn:aws:s3:::orderflow-labels/labels/demo/ord_1.pdf',
+      's3:PutObject arn:aws:s3:::orderflow-labels/other/x.pdf',
+    ]);
+    s3.destroy();
   });
 
   it("fail with AWS's throttling errors, which the SDK retries as it would on AWS", async () => {

@@ -227,12 +227,13 @@ describe('providers', () => {
   it('sends a storefront test order to the sandbox providers only', async () => {
     const providers = await import('../../functions/shared/providers/index.js');
     const { sandboxPayments } = await import('../../functions/shared/providers/payment.js');
-    const { sandboxLabels, sandboxTracking } = await import('../../functions/shared/providers/carrier.js');
+    const { sandboxTracking } = await import('../../functions/shared/providers/carrier.js');
+    const { labelsFor, sandboxLabels } = await import('../../functions/shared/providers/labels.js');
 
     // A test order is never looked up: its seller's choice does not matter.
     const testOrder = { test: true, sellerId: 'no-such-seller' };
     expect(await providers.paymentsFor(testOrder)).toBe(sandboxPayments);
-    expect(await providers.labelsFor(testOrder)).toBe(sandboxLabels);
+    expect(await labelsFor(testOrder)).toBe(sandboxLabels);
     expect(await providers.trackingFor(testOrder)).toBe(sandboxTracking);
   });
 });

@@ -4,11 +4,12 @@ import type { Order } from '../../shared/domain/order.js';
 import { isTerminal } from '../../shared/domain/status.js';
 import { logger } from '../../shared/logger.js';
 import { getSellerOrder } from '../../shared/store/orders.js';
+import { readLabelFile } from '../../shared/store/label-files.js';
 import { countOrdersByStatus } from '../../shared/store/order-counts.js';
 import { searchOrders } from '../../shared/store/search.js';
 import { getSeller } from '../../shared/store/sellers.js';
 import { csvRowBytes, ordersCsv } from '../csv.js';
-import { ApiError, badRequest, header, json, rawBody, type ApiEvent } from '../http.js';
+import { ApiError, badRequest, binary, header, json, rawBody, type ApiEvent } from '../http.js';
 import { receiveOrder, requireKnownSkus } from '../intake.js';
 import { scopes } from '../../shared/store/idempotency.js';
 import { defineRoute, errorResponse } from '../route.js';
@@ -131,6 +132,39 @@ export const getOrderRoute = defineRoute({
   responses: { 200: orderResponse('the order'), 404: { description: 'no such order for this seller' } },
   async handle({ params, sellerId }) {
     return json(200, publicOrder(await sellerOrder(sellerId, params.orderId)));
+  },
+});
+
+/**
+ * The label file, sent through the API rather than as a presigned S3 URL: a label is 50-100 KB (far under
+ * Lambda's 6 MB answer), the seller's key is checked in one place, and no URL that works without the key
+ * ever leaves the API.
+ */
+export const getOrderLabelRoute = defineRoute({
+  method: 'GET',
+  path: '/orders/{orderId}/label',
+  operationId: 'getOrderLabel',
+  summary: "The order's shipping label, a PDF 4x6",
+  tag: TAG,
+  auth: 'sellerApiKey',
+  responses: {
+    200: { description: 'the label file', contentType: 'application/pdf', schema: z.string() },
+    404: { description: 'no such order for this seller, or it has no label yet' },
+  },
+  async handle({ params, sellerId }) {
+    const order = await sellerOrder(sellerId, params.orderId);
+    const key = order.shipment?.labelKey;
+    const file = key ? await readLabelFile(key) : undefined;
+    if (!file) {
+      throw new ApiError(
+        404,
+        'label_not_found',
+        `order ${order.orderId} has no label yet (it is ${order.status}; labels are bought when it ships)`,
+      );
+    }
+    return binary(200, file, 'application/pdf', {
+      'content-disposition': `attachment; filename="label-${order.orderId}.pdf"`,
+    });
   },
 });
 

@@ -179,6 +179,8 @@ export interface Shipment {
   /** The carrier's tracking page, where the carrier gives one (the sandbox carrier does not). */
   trackingUrl?: string;
   labelId: string;
+  /** Where the label file (PDF 4x6) is kept in the label bucket; absent on labels bought before files were. */
+  labelKey?: string;
   shippedAt: string;
   estimatedDeliveryAt: string;
   polls: number;

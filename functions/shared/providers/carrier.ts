@@ -1,11 +1,5 @@
-import { createHash } from 'node:crypto';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { documents } from '../clients.js';
-import { DAY_MS, addBusinessMs, nowIso } from '../clock.js';
+import { DAY_MS, nowIso } from '../clock.js';
 import type { Address, Problem, Region, Shipment, ShippingMethod } from '../domain/order.js';
-import { keys } from '../store/schema.js';
-import { tableName } from '../store/table.js';
 import { maybeInjectFault } from './faults.js';
 
 export interface LabelRequest {
@@ -18,7 +12,10 @@ export interface LabelRequest {
   address: Address;
 }
 
-export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception'>;
+export type Label = Omit<Shipment, 'polls' | 'deliveredAt' | 'exception' | 'labelKey'> & {
+  /** Where a real carrier serves the label's PDF (kept with the purchase, never on the order). */
+  fileUrl?: string;
+};
 
 export type TrackingStatus =
   { status: 'IN_TRANSIT' } | { status: 'DELIVERED'; at: string } | { status: 'EXCEPTION'; reason: string };
@@ -38,6 +35,8 @@ export interface ShipmentService {
 export interface LabelService {
   /** Buys the label, once per order however often it is called (and whatever crashed in between). */
   buyLabel(request: LabelRequest): Promise<Label>;
+  /** The bought label's file, a PDF 4x6: the same file however often it is asked for. */
+  labelFile(label: Label, request: LabelRequest): Promise<Uint8Array>;
   /**
    * How long after the estimate a final status pushed by the carrier may still come: the workflow waits
    * for the push until then, and polls after. 0 for a carrier that pushes nothing (the sandbox, whose
@@ -67,10 +66,7 @@ export function transitDays(region: Region, method: ShippingMethod): number {
   return TRANSIT_DAYS[method] + (region === 'international' ? INTERNATIONAL_EXTRA_DAYS : 0);
 }
 
-/**
- * Deterministic sandbox labels. Labels are stored per idempotency key; tracking numbers derive from it, so
- * they are unique per order.
- */
+/** The sandbox carrier at release (its labels, drawn with pdf-lib, are in labels.ts). */
 export const sandboxShipments: ShipmentService = {
   async prepare({ address }) {
     // The sandbox's undeliverable postal code (README, Sandbox rules).
@@ -82,40 +78,6 @@ export const sandboxShipments: ShipmentService = {
         message: 'the carrier cannot deliver to this address',
       },
     ];
-  },
-};
-
-export const sandboxLabels: LabelService = {
-  pushGraceMs: 0,
-  async buyLabel(request) {
-    maybeInjectFault('carrier.buyLabel');
-    const key = keys.label(request.idempotencyKey);
-    // No read first: the conditional put is the idempotency check, and a repeat reads the first label.
-    const digest = createHash('sha256').update(request.idempotencyKey).digest('hex').toUpperCase();
-    const shippedAt = nowIso();
-    const label: Label = {
-      ...chooseService(request.region, request.method),
-      trackingNumber: `SBX${digest.slice(0, 18)}`,
-      labelId: `lbl_${digest.slice(18, 34).toLowerCase()}`,
-      shippedAt,
-      estimatedDeliveryAt: addBusinessMs(shippedAt, transitDays(request.region, request.method) * DAY_MS),
-    };
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: tableName(),
-          Item: { ...key, label, orderId: request.orderId, purchasedAt: shippedAt },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
-      return label;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const { Item: first } = await documents.send(
-        new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
-      );
-      return first!.label as Label;
-    }
   },
 };
 

@@ -17,6 +17,7 @@ import { baseUrl, providerRequest, type ProviderResponse } from './http.js';
 import {
   addressField,
   carrierAddress,
+  downloadLabelFile,
   estimateFrom,
   markBuying,
   pickRate,
@@ -46,7 +47,7 @@ interface EasyPostShipment {
   rates: EasyPostRate[];
   selected_rate: EasyPostRate | null;
   tracking_code: string | null;
-  postage_label: { id: string; label_url: string } | null;
+  postage_label: { id: string; label_url: string; label_pdf_url?: string | null } | null;
 }
 
 interface EasyPostError {
@@ -98,6 +99,8 @@ async function createShipment(request: LabelRequest): Promise<Problem[]> {
         height: parcel.heightIn,
         weight: parcel.weightOz,
       },
+      // A PDF 4x6 label (EasyPost's default is a PNG): its URL is postage_label.label_pdf_url.
+      options: { label_format: 'PDF', label_size: '4x6' },
     },
   });
   if (response.status >= 400) {
@@ -150,6 +153,7 @@ function labelOf(shipment: EasyPostShipment, request: LabelRequest, estimatedDay
     service: rate.service,
     trackingNumber: shipment.tracking_code!,
     labelId: shipment.postage_label!.id,
+    fileUrl: shipment.postage_label!.label_pdf_url ?? shipment.postage_label!.label_url,
     shippedAt,
     estimatedDeliveryAt: estimateFrom(
       shippedAt,
@@ -202,4 +206,5 @@ export const easypostLabels: LabelService = {
       provider: 'easypost',
     });
   },
+  labelFile: (label) => downloadLabelFile('EasyPost', label),
 };

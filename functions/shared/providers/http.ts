@@ -31,7 +31,8 @@ export class ProviderUnavailableError extends TransientError {
   }
 }
 
-export async function providerRequest(request: ProviderRequest): Promise<ProviderResponse> {
+/** The request sent, with transport failures, 429 and 5xx as ProviderUnavailableErrors. */
+async function send(request: ProviderRequest): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(request.url, {
@@ -46,6 +47,18 @@ export async function providerRequest(request: ProviderRequest): Promise<Provide
       `${request.provider} did not answer ${request.method} ${new URL(request.url).pathname}: ${(error as Error).name}`,
     );
   }
+  if (response.status === 429 || response.status >= 500) {
+    await response.body?.cancel();
+    throw new ProviderUnavailableError(
+      `${request.provider} answered ${response.status} to ${request.method} ${new URL(request.url).pathname}`,
+      response.status,
+    );
+  }
+  return response;
+}
+
+export async function providerRequest(request: ProviderRequest): Promise<ProviderResponse> {
+  const response = await send(request);
   const text = await response.text();
   let body: Record<string, unknown> = {};
   try {
@@ -54,13 +67,35 @@ export async function providerRequest(request: ProviderRequest): Promise<Provide
   } catch {
     // not JSON: an HTML error page from a proxy, say; the status says what happened
   }
-  if (response.status === 429 || response.status >= 500) {
+  return { status: response.status, body };
+}
+
+/**
+ * A file the provider serves (a label's PDF at its label URL): its bytes, when it answers 200 with the
+ * expected content; anything else is a ProviderUnavailableError, which the task's retries get past.
+ */
+export async function providerFile(
+  request: Omit<ProviderRequest, 'method' | 'body'> & { contentType: string },
+): Promise<Uint8Array> {
+  const { contentType, ...rest } = request;
+  const response = await send({ ...rest, method: 'GET' });
+  const path = new URL(request.url).pathname;
+  const type = response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (response.status !== 200 || type !== contentType) {
+    await response.body?.cancel();
     throw new ProviderUnavailableError(
-      `${request.provider} answered ${response.status} to ${request.method} ${new URL(request.url).pathname}`,
+      `${request.provider} answered ${response.status} ${type ?? ''} to GET ${path}, not a ${contentType}`,
       response.status,
     );
   }
-  return { status: response.status, body };
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    // The timeout can also end the body half read.
+    throw new ProviderUnavailableError(
+      `${request.provider} did not send all of ${path}: ${(error as Error).name}`,
+    );
+  }
 }
 
 /** The base URL of a provider's API, from configuration; no trailing slash. */

@@ -3,18 +3,11 @@ import { DEFAULT_PROVIDERS, type SellerProviders } from '../domain/providers.js'
 import type { Order } from '../domain/order.js';
 import { PaymentDeclinedError, ReleaseRejectedError } from '../errors.js';
 import { getSellerCached } from '../store/sellers.js';
-import {
-  sandboxLabels,
-  sandboxShipments,
-  sandboxTracking,
-  type LabelService,
-  type ShipmentService,
-  type TrackingService,
-} from './carrier.js';
+import { sandboxShipments, sandboxTracking, type ShipmentService, type TrackingService } from './carrier.js';
 import { easypostTracking, shippoTracking } from './carrier-tracking.js';
-import { easypostLabels, easypostShipments } from './easypost.js';
+import { easypostShipments } from './easypost.js';
 import { sandboxPayments, shopifyPayments, type PaymentProvider } from './payment.js';
-import { shippoLabels, shippoShipments } from './shippo.js';
+import { shippoShipments } from './shippo.js';
 import { stripePayments } from './stripe.js';
 
 /**
@@ -23,18 +16,19 @@ import { stripePayments } from './stripe.js';
  * providers are. The sandbox serves real orders only where the stage allows it (ALLOW_SANDBOX_PROVIDERS,
  * set per stage by the stack; the local runtime allows it): elsewhere an order of a seller who chose no
  * provider fails with a reason that says so, instead of passing a made-up payment or label. One function
- * per service, so a function's bundle holds only the adapters of the service it calls.
+ * per service, so a function's bundle holds only the adapters of the service it calls; the label service is
+ * in labels.ts.
  */
 
-type Selectable = Pick<Order, 'test' | 'sellerId'>;
+export type Selectable = Pick<Order, 'test' | 'sellerId'>;
 
 export const sandboxAllowed = (): boolean => process.env[ENV.allowSandboxProviders] === 'true';
 
-const SANDBOX_REFUSED =
+export const SANDBOX_REFUSED =
   'the sandbox providers do not serve real orders on this stage; choose a provider for the seller ' +
   '(npm run seller -- set-providers)';
 
-async function providersOf(sellerId: string): Promise<SellerProviders> {
+export async function providersOf(sellerId: string): Promise<SellerProviders> {
   return (await getSellerCached(sellerId))?.providers ?? DEFAULT_PROVIDERS;
 }
 
@@ -49,13 +43,6 @@ const refusedPayments: PaymentProvider = {
 const refusedShipments: ShipmentService = {
   async prepare() {
     throw new ReleaseRejectedError(`sandbox_not_allowed: ${SANDBOX_REFUSED}`);
-  },
-};
-
-const refusedLabels: LabelService = {
-  pushGraceMs: 0,
-  async buyLabel() {
-    throw new Error(`sandbox_not_allowed: ${SANDBOX_REFUSED}`);
   },
 };
 
@@ -79,14 +66,6 @@ export async function shipmentsFor(order: Selectable): Promise<ShipmentService> 
   if (carrier === 'easypost') return easypostShipments;
   if (carrier === 'shippo') return shippoShipments;
   return sandboxAllowed() ? sandboxShipments : refusedShipments;
-}
-
-export async function labelsFor(order: Selectable): Promise<LabelService> {
-  if (order.test) return sandboxLabels;
-  const { carrier } = await providersOf(order.sellerId);
-  if (carrier === 'easypost') return easypostLabels;
-  if (carrier === 'shippo') return shippoLabels;
-  return sandboxAllowed() ? sandboxLabels : refusedLabels;
 }
 
 /**

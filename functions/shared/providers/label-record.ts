@@ -9,6 +9,7 @@ import { rememberTracking } from '../store/provider-records.js';
 import { keys } from '../store/schema.js';
 import { tableName } from '../store/table.js';
 import type { Label, LabelRequest } from './carrier.js';
+import { providerFile } from './http.js';
 
 /**
  * The order's LABEL item as a real carrier's adapter keeps it. Neither EasyPost nor Shippo takes an
@@ -121,6 +122,21 @@ export async function recordLabel(
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return (await readLabelRecord(orderId))!.label!;
   }
+}
+
+/**
+ * A real carrier's label file: the PDF at the URL its purchase gave (public, unauthenticated, as EasyPost's
+ * and Shippo's label URLs are), within a timeout well under the task's, so a hung download is a retry.
+ */
+export async function downloadLabelFile(provider: string, label: Label): Promise<Uint8Array> {
+  if (!label.fileUrl) throw new Error(`${provider} gave no label file URL for label ${label.labelId}`);
+  return providerFile({
+    provider,
+    url: label.fileUrl,
+    headers: {},
+    contentType: 'application/pdf',
+    timeoutMs: 8_000,
+  });
 }
 
 /** A label's delivery estimate from the carrier's transit days (scaled like every business duration). */

@@ -16,6 +16,7 @@ import {
 import { baseUrl, providerRequest, type ProviderResponse } from './http.js';
 import {
   carrierAddress,
+  downloadLabelFile,
   estimateFrom,
   markBuying,
   pickRate,
@@ -175,6 +176,7 @@ function labelOf(transaction: ShippoTransaction, request: LabelRequest, record: 
     service: record.service,
     trackingNumber: transaction.tracking_number!,
     labelId: transaction.object_id,
+    ...(transaction.label_url ? { fileUrl: transaction.label_url } : {}),
     shippedAt,
     estimatedDeliveryAt: estimateFrom(shippedAt, record.estimatedDays, request.region, request.method),
   };
@@ -218,4 +220,5 @@ export const shippoLabels: LabelService = {
       provider: 'shippo',
     });
   },
+  labelFile: (label) => downloadLabelFile('Shippo', label),
 };

@@ -15,6 +15,8 @@ export interface LocalNames {
   webhookDeliveriesUrl: string;
   /** The Shopify sync queue (SHOPIFY_SYNC_URL). */
   shopifySyncUrl: string;
+  /** The label files' bucket (LABEL_BUCKET). */
+  labelBucket: string;
   /** A function's ARN, by orderflow function name (`verify-payment`). */
   functionArn(name: string): string;
 }
@@ -30,6 +32,8 @@ export const arns = {
     nameOrArn.startsWith('arn:')
       ? nameOrArn
       : `arn:aws:events:${names.region}:${names.account}:event-bus/${nameOrArn}`,
+  /** A bucket's ARN (S3 ARNs name no region or account). */
+  bucket: (name: string) => `arn:aws:s3:::${name}`,
 };
 
 function fill(template: string, names: LocalNames): string {
@@ -49,6 +53,8 @@ function fill(template: string, names: LocalNames): string {
     if (slot === 'webhookDeliveries:ref') return names.webhookDeliveriesUrl;
     if (slot === 'shopifySync') return arns.queue(names, names.shopifySyncUrl);
     if (slot === 'shopifySync:ref') return names.shopifySyncUrl;
+    if (slot === 'labelBucket') return arns.bucket(names.labelBucket);
+    if (slot === 'labelBucket:ref') return names.labelBucket;
     const fn = /^function:([\w-]+)(:ref)?$/.exec(slot);
     if (fn) return fn[2] ? names.functionArn(fn[1]!).split(':').at(-1)! : names.functionArn(fn[1]!);
     // A resource the local runtime does not have (a log group): matches no request.
@@ -163,6 +169,25 @@ export function authorizationsFor(target: string, body: Body, names: LocalNames)
     }));
   }
   return [{ action: `${prefix}:${operation}`, resource: '*' }];
+}
+
+/**
+ * What an S3 object request (REST, no X-Amz-Target) needs IAM to allow, from the command sent: its action
+ * on the object's ARN. Only the object operations orderflow sends are known; any other is authorized
+ * against the bucket as `s3:<Operation>`, which no orderflow grant allows.
+ */
+export function s3AuthorizationsFor(commandName: string, input: Record<string, unknown>): Authorization[] {
+  const operation = commandName.replace(/Command$/, '');
+  const bucket = arns.bucket(String(input.Bucket ?? ''));
+  const OBJECT_ACTIONS: Record<string, string> = {
+    PutObject: 's3:PutObject',
+    GetObject: 's3:GetObject',
+    // S3 authorizes HEAD as a read of the object.
+    HeadObject: 's3:GetObject',
+  };
+  const action = OBJECT_ACTIONS[operation];
+  if (action && typeof input.Key === 'string') return [{ action, resource: `${bucket}/${input.Key}` }];
+  return [{ action: `s3:${operation}`, resource: bucket }];
 }
 
 /** The partition key values of items or keys in DynamoDB's wire format (`{"PK": {"S": "ORDER#…"}}`). */

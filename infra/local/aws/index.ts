@@ -33,6 +33,7 @@ function localNames(overrides: Partial<LocalNames> = {}): LocalNames {
     orderEventsBus: process.env.ORDER_EVENTS_BUS ?? '',
     webhookDeliveriesUrl: process.env.WEBHOOK_DELIVERIES_URL ?? '',
     shopifySyncUrl: process.env.SHOPIFY_SYNC_URL ?? '',
+    labelBucket: process.env.LABEL_BUCKET ?? '',
     functionArn: (name) => localFunctionArn(name, region),
     ...overrides,
   };

@@ -2,7 +2,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Readable } from 'node:stream';
 import { Client } from '@smithy/core/client';
 import { HttpResponse } from '@smithy/core/transport';
-import { authorizationsFor, evaluate, matches, type LocalNames } from './iam.js';
+import {
+  authorizationsFor,
+  evaluate,
+  matches,
+  s3AuthorizationsFor,
+  type Authorization,
+  type LocalNames,
+} from './iam.js';
 import type { AwsFaults } from './faults.js';
 import type { PolicyStatement } from './stack-model.js';
 
@@ -94,19 +101,42 @@ export function installSdkParity(options: { names: () => LocalNames; faults?: Aw
   };
 }
 
-type Next = (args: { request: unknown }) => Promise<{ response: unknown }>;
+type Next = (args: { request: unknown; input?: unknown }) => Promise<{ response: unknown }>;
+interface HandlerContext {
+  clientName?: string;
+  commandName?: string;
+}
 
-function parityMiddleware(next: Next) {
-  return async (args: { request: unknown }) => {
+/**
+ * What the request needs IAM to allow: a JSON-protocol request's from its target and body, an S3 request's
+ * (REST: no target) from its command and input. Undefined for a request this runtime does not authorize.
+ */
+function authorizationsOf(
+  args: { request: unknown; input?: unknown },
+  context: HandlerContext,
+  names: LocalNames,
+): { authorizations: Authorization[]; target?: string; body?: Record<string, unknown> } | undefined {
+  const request = args.request as { headers?: Record<string, string>; body?: unknown };
+  const target = request.headers?.['x-amz-target'];
+  if (!target) {
+    if (context.clientName !== 'S3Client' || !context.commandName) return undefined;
+    const input = (args.input ?? {}) as Record<string, unknown>;
+    return { authorizations: s3AuthorizationsFor(context.commandName, input) };
+  }
+  const raw = request.body instanceof Uint8Array ? utf8.decode(request.body) : request.body;
+  if (typeof raw !== 'string') return undefined;
+  const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+  return { authorizations: authorizationsFor(target, body, names), target, body };
+}
+
+function parityMiddleware(next: Next, context: HandlerContext) {
+  return async (args: { request: unknown; input?: unknown }) => {
     const principal = current.getStore();
-    const request = args.request as { headers?: Record<string, string>; body?: unknown };
-    const target = request.headers?.['x-amz-target'];
-    if (!principal || !state || !target) return next(args);
-    const raw = request.body instanceof Uint8Array ? utf8.decode(request.body) : request.body;
-    if (typeof raw !== 'string') return next(args);
-    const body = JSON.parse(raw || '{}') as Record<string, unknown>;
+    if (!principal || !state) return next(args);
     const names = state.names();
-    for (const { action, resource, leadingKeys } of authorizationsFor(target, body, names)) {
+    const needed = authorizationsOf(args, context, names);
+    if (!needed) return next(args);
+    for (const { action, resource, leadingKeys } of needed.authorizations) {
       if (evaluate(principal.statements, action, resource, names, leadingKeys) === 'allowed') {
         state.allowed.add(`${principal.name} ${action}`);
         // Which of the role's partitions it used, as `<principal> dynamodb:LeadingKeys <pattern>`.
@@ -123,17 +153,47 @@ function parityMiddleware(next: Next) {
         ...(leadingKeys?.length ? { leadingKeys } : {}),
         at: new Date().toISOString(),
       });
-      return answer(400, 'AccessDeniedException', {
-        message:
-          `User: arn:aws:sts::${names.account}:assumed-role/orderflow-${principal.name}/${principal.name} ` +
-          `is not authorized to perform: ${action} on resource: ${resource} because no identity-based ` +
-          `policy allows the ${action} action`,
-      });
+      const message =
+        `User: arn:aws:sts::${names.account}:assumed-role/orderflow-${principal.name}/${principal.name} ` +
+        `is not authorized to perform: ${action} on resource: ${resource} because no identity-based ` +
+        `policy allows the ${action} action`;
+      return needed.target
+        ? answer(400, 'AccessDeniedException', { message })
+        : s3Answer(403, 'AccessDenied', message);
     }
-    const fault = state.faults?.next(target, body, request.headers?.['amz-sdk-invocation-id']);
+    // AWS's faults are injected into the JSON-protocol services only (S3 calls are left alone).
+    const fault = needed.target
+      ? state.faults?.next(
+          needed.target,
+          needed.body!,
+          (args.request as { headers?: Record<string, string> }).headers?.['amz-sdk-invocation-id'],
+        )
+      : undefined;
     if (fault) return answer(fault.status, fault.type, fault.body);
     return next(args);
   };
+}
+
+/** An S3 (REST-XML) error response, as S3 writes it. */
+function s3Answer(status: number, code: string, message: string) {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const requestId = crypto.randomUUID();
+  const payload = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escape(message)}</Message>` +
+      `<RequestId>${requestId}</RequestId></Error>`,
+  );
+  return Promise.resolve({
+    response: new HttpResponse({
+      statusCode: status,
+      headers: {
+        'content-type': 'application/xml',
+        'content-length': String(payload.length),
+        'x-amz-request-id': requestId,
+      },
+      body: Readable.from([payload]),
+    }),
+    output: undefined,
+  });
 }
 
 /** A JSON-protocol error response, as the service writes it (`__type`, `message`, extra members). */

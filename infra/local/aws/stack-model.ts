@@ -117,6 +117,7 @@ export async function synthesizeStackModel(): Promise<StackModel> {
       [id(stack.orderEvents.bus), 'orderEventsBus'],
       [id(stack.webhooks.queue), 'webhookDeliveries'],
       [id(stack.shopifySync.queue), 'shopifySync'],
+      [id(stack.labelFiles.bucket), 'labelBucket'],
       ...FUNCTION_NAMES.map((name): [string, string] => [
         id(stack.functions[name].handler),
         `function:${name}`,

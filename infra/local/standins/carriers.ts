@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { renderLabelPdf } from '../../../functions/shared/providers/label-pdf.js';
 import { newId, startStandIn, type StandIn, type StandInRequest, type StandInResponse } from './server.js';
 
 /**
@@ -21,6 +22,10 @@ import { newId, startStandIn, type StandIn, type StandInRequest, type StandInRes
  * `POST /transactions {rate, label_file_type, async: false, metadata}` → `{object_id, status: "SUCCESS",
  * tracking_number, label_url, rate, metadata}` (Shippo sells a second label for the same rate if asked);
  * `GET /transactions?results=&page=` → `{next, previous, results}`, newest first.
+ *
+ * Label files: a bought label's URL (EasyPost `postage_label.label_url` and `label_pdf_url`, Shippo's
+ * `label_url`) serves its PDF 4x6 without credentials, as the carriers' file hosts do, at
+ * `<stand-in>/files/<id>.pdf`: carrier, service, tracking number, recipient and the order's reference.
  *
  * Tracking: each label gets a tracker (EasyPost `GET /v2/trackers?tracking_code=` → `{trackers: [{status,
  * …}]}`; Shippo `GET /tracks/:carrier/:tracking_number` → `{tracking_status: {status, …}}`). Unless
@@ -58,6 +63,37 @@ let trackingSequence = 0;
 const trackingNumber = (prefix: string) =>
   `${prefix}${Date.now()}${String(trackingSequence++).padStart(6, '0')}`;
 
+/** A bought label's file, as the carrier's label URL serves it (drawn as the sandbox carrier draws its own). */
+async function labelFile(label: {
+  carrier: string;
+  service: string;
+  trackingNumber: string;
+  reference: string;
+  to: Json;
+  boughtAt: string;
+}): Promise<StandInResponse> {
+  const { to } = label;
+  const body = await renderLabelPdf({
+    carrier: label.carrier,
+    service: label.service,
+    trackingNumber: label.trackingNumber,
+    orderId: label.reference,
+    shippedAt: label.boughtAt,
+    address: {
+      name: text(to.name),
+      line1: text(to.street1),
+      line2: text(to.street2),
+      city: text(to.city),
+      region: text(to.state),
+      postalCode: text(to.zip),
+      country: text(to.country),
+    },
+  });
+  return { status: 200, body, contentType: 'application/pdf' };
+}
+
+const FILE_PATH = /^\/files\/([^/]+)\.pdf$/;
+
 export interface EasyPostStandIn extends StandIn {
   shipments: Map<string, Json>;
   /** Labels sold per shipment: never more than one. */
@@ -88,7 +124,23 @@ export async function startEasyPostStandIn(
     status,
     body: { error: { code, message, errors } },
   });
-  const handle = (request: StandInRequest): StandInResponse => {
+  let base = '';
+  const handle = (request: StandInRequest): StandInResponse | Promise<StandInResponse> => {
+    const file = request.method === 'GET' ? FILE_PATH.exec(request.path) : null;
+    if (file) {
+      const bought = shipments.get(file[1]!);
+      const rate = bought?.selected_rate as Json | undefined;
+      if (!bought || !rate)
+        return { status: 404, body: { error: { code: 'NOT_FOUND', message: 'Not found' } } };
+      return labelFile({
+        carrier: text(rate.carrier),
+        service: text(rate.service),
+        trackingNumber: text(bought.tracking_code),
+        reference: text(bought.reference),
+        to: bought.to_address as Json,
+        boughtAt: text((bought.postage_label as Json).created_at),
+      });
+    }
     const auth = /^Basic (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const apiKey = auth ? Buffer.from(auth, 'base64').toString('utf8').replace(/:$/, '') : '';
     if (!/^EZ(TK|AK)[A-Za-z0-9_]{4,}$/.test(apiKey)) {
@@ -185,9 +237,11 @@ export async function startEasyPostStandIn(
       postage_label: {
         id: newId('pl'),
         object: 'PostageLabel',
+        created_at: new Date().toISOString(),
         label_file_type: 'application/pdf',
         label_size: '4x6',
-        label_url: `https://easypost-files.standin/${shipment.id}.pdf`,
+        label_url: `${base}/files/${text(shipment.id)}.pdf`,
+        label_pdf_url: `${base}/files/${text(shipment.id)}.pdf`,
       },
     });
     purchases.set(text(shipment.id), (purchases.get(text(shipment.id)) ?? 0) + 1);
@@ -201,6 +255,7 @@ export async function startEasyPostStandIn(
     }),
     options,
   );
+  base = standIn.url;
   return {
     ...standIn,
     shipments,
@@ -242,6 +297,8 @@ export async function startShippoStandIn(
   const rates = new Map<string, Json>();
   /** Where each rate's parcel goes (its postal code), kept off the rate Shippo answers with. */
   const destinations = new Map<string, string>();
+  /** Each rate's shipment (its recipient and order reference), for the label file. */
+  const shipmentOf = new Map<string, { to: Json; metadata: string }>();
   const transactions: Json[] = [];
   const tracks = new Map<string, Json>();
   const statusOf = (number: string, status: string): Json => {
@@ -254,7 +311,23 @@ export async function startShippoStandIn(
     };
     return track;
   };
-  const handle = (request: StandInRequest): StandInResponse => {
+  let base = '';
+  const handle = (request: StandInRequest): StandInResponse | Promise<StandInResponse> => {
+    const file = request.method === 'GET' ? FILE_PATH.exec(request.path) : null;
+    if (file) {
+      const transaction = transactions.find((t) => t.object_id === file[1]);
+      const rate = transaction ? rates.get(text(transaction.rate)) : undefined;
+      if (!transaction || !rate) return { status: 404, body: { detail: 'Not found.' } };
+      const shipment = shipmentOf.get(text(rate.object_id))!;
+      return labelFile({
+        carrier: text(rate.provider),
+        service: text((rate.servicelevel as Json).name),
+        trackingNumber: text(transaction.tracking_number),
+        reference: text(transaction.metadata) || shipment.metadata,
+        to: shipment.to,
+        boughtAt: text(transaction.object_created),
+      });
+    }
     const token = /^ShippoToken (shippo_(test|live)_[A-Za-z0-9_]{4,})$/.exec(
       request.headers.authorization ?? '',
     );
@@ -302,6 +375,7 @@ export async function startShippoStandIn(
         };
         rates.set(offer.object_id as string, offer);
         destinations.set(offer.object_id as string, text(to.zip));
+        shipmentOf.set(offer.object_id as string, { to, metadata: text(body.metadata) });
         return offer;
       });
       return {
@@ -318,8 +392,10 @@ export async function startShippoStandIn(
     if (request.method === 'POST' && request.path === '/transactions') {
       const rate = rates.get(text(body.rate));
       if (!rate) return { status: 400, body: { rate: ['Rate not found.'] } };
+      const objectId = newId('', '');
       const transaction: Json = {
-        object_id: newId('', ''),
+        object_id: objectId,
+        object_created: new Date().toISOString(),
         object_state: 'VALID',
         status: 'SUCCESS',
         rate: rate.object_id,
@@ -327,7 +403,7 @@ export async function startShippoStandIn(
         label_file_type: text(body.label_file_type) || 'PDF_4x6',
         tracking_number: trackingNumber('9205'),
         tracking_url_provider: 'https://tools.usps.com/go/TrackConfirmAction',
-        label_url: `https://shippo-delivery.standin/${String(rate.object_id)}.pdf`,
+        label_url: `${base}/files/${objectId}.pdf`,
         messages: [],
       };
       transactions.unshift(transaction);
@@ -362,6 +438,7 @@ export async function startShippoStandIn(
     (status) => ({ detail: `stand-in outage ${status}` }),
     options,
   );
+  base = standIn.url;
   return {
     ...standIn,
     transactions,

@@ -18,7 +18,9 @@ export interface StandInRequest {
 
 export interface StandInResponse {
   status: number;
+  /** JSON, or a file's bytes (sent with `contentType`). */
   body: unknown;
+  contentType?: string;
 }
 
 export interface RecordedCall {
@@ -122,12 +124,15 @@ export async function startStandIn(
         ...(headers['idempotency-key'] ? { idempotencyKey: headers['idempotency-key'] } : {}),
         status: response.status,
       });
-      const text = JSON.stringify(response.body);
+      const file = response.body instanceof Uint8Array;
+      const payload = file
+        ? Buffer.from(response.body as Uint8Array)
+        : Buffer.from(JSON.stringify(response.body));
       outgoing.writeHead(response.status, {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(text),
+        'content-type': file ? (response.contentType ?? 'application/octet-stream') : 'application/json',
+        'content-length': payload.length,
       });
-      outgoing.end(text);
+      outgoing.end(payload);
     })();
   });
   await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../infra/local/services.j
 import { sampleOrder } from '../../../scripts/lib/client.js';
 import type { Runtime } from '../../../infra/local/runtime.js';
 import { shopifyBody, shopifyHmac, shopifyOrderPayload } from '../../support/shopify.js';
-import { clientFor, request, sendGenericWebhook } from './api.js';
+import { clientFor, DEMO_SELLER, request, sendGenericWebhook } from './api.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -218,6 +218,14 @@ export async function tour(runtime: Runtime, deadlineMs = 20_000): Promise<strin
   await Promise.all([
     (async () => {
       if (!(await reach('happy', happy, 'DELIVERED'))) return;
+      // Its label file, stored by generate-label and sent by the api: a PDF.
+      const label = await fetch(`${runtime.url}/orders/${happy}/label`, {
+        headers: { authorization: `Bearer ${DEMO_SELLER.apiKey}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      const file = Buffer.from(await label.arrayBuffer());
+      if (label.status !== 200 || file.subarray(0, 5).toString('latin1') !== '%PDF-')
+        problems.push(`happy: label download answered ${label.status}, ${file.length} bytes`);
       // Its order events, one per status change, from the table stream to the bus.
       const { body } = await demo.request<{ history?: unknown[] }>('GET', `/orders/${happy}`);
       const wanted = (body.history ?? []).map((_, index) => `${happy}:${index}`);
