@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,11 +26,20 @@ function synth(props: OrderflowStackProps = {}): { stack: OrderflowStack; templa
   return { stack, template: Template.fromStack(stack) };
 }
 
-function only(template: Template, type: string): [string, Json] {
-  const found = Object.entries(template.findResources(type));
+function only(
+  template: Template,
+  type: string,
+  which?: (properties: Json, id: string) => boolean,
+): [string, Json] {
+  const found = Object.entries(template.findResources(type)).filter(
+    ([id, resource]) => !which || which(resource.Properties as Json, id),
+  );
   expect(found, type).toHaveLength(1);
   return [found[0]![0], found[0]![1].Properties as Json];
 }
+
+/** The console's bucket (the stack has the label bucket too). */
+const consoleBucketId = () => stack.getLogicalId(stack.console.bucket.node.defaultChild as CfnElement);
 
 let stack: OrderflowStack;
 let template: Template;
@@ -48,7 +57,7 @@ const behaviorFor = (pattern: string): Behavior =>
 
 describe('the console files bucket', () => {
   it('is private, encrypted, HTTPS only and no website', () => {
-    const [, bucket] = only(template, 'AWS::S3::Bucket');
+    const [, bucket] = only(template, 'AWS::S3::Bucket', (_, id) => id === consoleBucketId());
 
     expect(bucket.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
@@ -64,7 +73,11 @@ describe('the console files bucket', () => {
   });
 
   it('lets only this distribution read it (AWS:SourceArn), and refuses plain HTTP', () => {
-    const [, policy] = only(template, 'AWS::S3::BucketPolicy');
+    const [, policy] = only(
+      template,
+      'AWS::S3::BucketPolicy',
+      (properties) => JSON.stringify(properties.Bucket) === JSON.stringify({ Ref: consoleBucketId() }),
+    );
     const statements = (policy.PolicyDocument as { Statement: Json[] }).Statement;
     const allows = statements.filter((statement) => statement.Effect === 'Allow');
 

@@ -424,9 +424,11 @@ describe('queues (release DLQ, order stream failures, webhook deliveries and the
 describe('label files', () => {
   it('are kept in one private bucket: no public access, S3-managed encryption, HTTPS only, 400 days, retained', () => {
     const buckets = ofType('AWS::S3::Bucket');
+    const labelBucket = logicalId(stack.labelFiles.bucket);
 
-    expect(buckets.map(([id]) => id)).toEqual([logicalId(stack.labelFiles.bucket)]);
-    const [, bucket] = buckets[0]!;
+    // The label bucket, and the console's (test/infra/console-site.test.ts): no other.
+    expect(buckets.map(([id]) => id).sort()).toEqual([labelBucket, logicalId(stack.console.bucket)].sort());
+    const [, bucket] = buckets.find(([id]) => id === labelBucket)!;
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: {
