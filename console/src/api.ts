@@ -85,6 +85,7 @@ export interface OrderSummary {
   region?: string;
   history: { status: string; at: string; reason?: string; actor: string }[];
   hold?: { reason?: string; expiresAt?: string; warning?: string };
+  holdRequest?: { reason: string; at: string } | null;
   paymentWait?: { reason: string; expiresAt: string };
   release?: { failureReason?: string };
   problems?: { reason: string; field: string; message: string }[];
@@ -110,7 +111,7 @@ export const searchOrders = (query: URLSearchParams) => api<OrderPage>('GET', `/
 export const orderCounts = () => api<{ counts: Record<string, number> }>('GET', '/orders/counts');
 export const getOrder = (orderId: string) =>
   api<OrderSummary>('GET', `/orders/${encodeURIComponent(orderId)}`);
-export const orderAction = (orderId: string, action: 'release' | 'cancel' | 'retry') =>
+export const orderAction = (orderId: string, action: 'release' | 'cancel' | 'retry' | 'hold') =>
   api<unknown>('POST', `/orders/${encodeURIComponent(orderId)}/${action}`);
 export const bulkRelease = (orderIds: string[]) =>
   api<{ results: { orderId: string; statusCode: number; status?: string; error?: { message: string } }[] }>(

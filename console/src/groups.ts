@@ -1,5 +1,6 @@
 import {
   canTransition,
+  HOLDABLE,
   ORDER_STATUSES,
   RETRYABLE,
   type OrderStatus,
@@ -30,6 +31,8 @@ export type OrderGroup = (typeof ORDER_GROUPS)[number];
  */
 export const canRelease = (status: string) => status === 'ON_HOLD';
 export const canRetry = (status: string) => (RETRYABLE as readonly string[]).includes(status);
+/** A hold the seller asks for: before the order reaches ReserveStock (the API's HOLDABLE). */
+export const canHold = (status: string) => (HOLDABLE as readonly string[]).includes(status);
 export const canCancel = (status: string) =>
   (ORDER_STATUSES as readonly string[]).includes(status) && canTransition(status as OrderStatus, 'CANCELLED');
 /** The address can change where the order can still be cancelled (the API's ADDRESS_EDITABLE, the same rule). */

@@ -2,7 +2,7 @@ import { Feedback } from './feedback.js';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { AddressForm } from './address-form.js';
 import { documentLinks, fixAddress, getOrder, orderAction, type Address, type OrderSummary } from './api.js';
-import { canCancel, canEditAddress, canRelease, canRetry } from './groups.js';
+import { canCancel, canEditAddress, canHold, canRelease, canRetry } from './groups.js';
 import { orderName } from './order-link.js';
 import { explain } from './reasons.js';
 import { POLL_MS } from './orders.js';
@@ -28,7 +28,7 @@ export function OrderScreen({ orderId }: { orderId: string }) {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const act = async (action: 'release' | 'cancel' | 'retry', done: string) => {
+  const act = async (action: 'release' | 'cancel' | 'retry' | 'hold', done: string) => {
     setMessage('');
     try {
       await orderAction(orderId, action);
@@ -108,6 +108,15 @@ export function OrderScreen({ orderId }: { orderId: string }) {
             Release
           </button>
         )}
+        {canHold(order.status) && !order.holdRequest && (
+          <button
+            type="button"
+            onClick={() => void act('hold', 'Held: it waits for your release once its stock is reserved.')}
+          >
+            Hold
+          </button>
+        )}
+        {order.holdRequest && order.status !== 'ON_HOLD' && <p>Hold requested: it waits for your release.</p>}
         {canRetry(order.status) && (
           <button type="button" onClick={() => void act('retry', 'Retry started.')}>
             Retry

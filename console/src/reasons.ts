@@ -38,6 +38,7 @@ const REASONS: Record<string, Explanation> = {
   },
   discount_codes: { words: 'Held for review: the order has discount codes', fix: 'release' },
   custom_tag: { words: 'Held for review: the order is tagged custom', fix: 'release' },
+  seller_hold: { words: 'Held: you asked to see it before it is released', fix: 'release' },
 };
 
 /** The reason code an order waits with, from the status's own record or else its last history entry. */

@@ -277,6 +277,13 @@ export const orderViewSchema = z.object({
         .describe("the payment's authorisation ends before this hold does: release or cancel before then"),
     })
     .optional(),
+  holdRequest: z
+    .object({ reason: z.string(), at: z.string() })
+    .nullable()
+    .optional()
+    .describe(
+      'the seller asked to hold the order before release (POST /orders/{id}/hold); null once released',
+    ),
   authorization: z
     .object({ provider: z.string(), expiresAt: z.string() })
     .optional()

@@ -2,6 +2,7 @@ import { regionOf, type Address, type Order } from '../shared/domain/order.js';
 import {
   allowedFrom,
   canTransition,
+  HOLDABLE,
   RETRYABLE,
   type Actor,
   type OrderStatus,
@@ -107,7 +108,31 @@ export async function releaseHeldOrder(order: Order): Promise<Order> {
     throw new ApiError(409, 'hold_expired', `order ${order.orderId} is no longer waiting for release`);
   }
   logger.info('release sent', { orderId: order.orderId });
+  // A seller's hold is answered by this release: a later retry of the order is not held for it again.
+  if (order.holdRequest) await updateOrder(order.orderId, { holdRequest: null });
   return (await getOrder(order.orderId)) ?? order;
+}
+
+/**
+ * Asks for the order to wait for the seller before it is released: ReserveStock holds it (ON_HOLD, reason
+ * `seller_hold`), and the seller releases it as any held order. Asking again changes nothing.
+ */
+export async function requestHold(order: Order, reason: string): Promise<Order> {
+  if (order.status === 'ON_HOLD' || order.holdRequest) return order;
+  if (!HOLDABLE.includes(order.status)) {
+    throw new ApiError(
+      409,
+      'not_holdable',
+      order.status === 'STOCK_RESERVED' || order.status === 'FAILED_TO_RELEASE'
+        ? `order ${order.orderId} is ${order.status}: its release is under way or next; cancel it instead`
+        : `order ${order.orderId} is ${order.status}; only ${HOLDABLE.join(', ')} orders can be held`,
+    );
+  }
+  return updateOrder(
+    order.orderId,
+    { holdRequest: { reason, at: new Date().toISOString() } },
+    { status: HOLDABLE },
+  );
 }
 
 /**

@@ -20,6 +20,7 @@ export function reviewThreshold(seller: Seller, currency: string): bigint | unde
 
 /** Why the seller must look at this order before it is released, if they must. */
 export function holdReason(order: Order, seller: Seller): string | undefined {
+  if (order.holdRequest) return 'seller_hold';
   if (seller.releaseMode === 'manual') return 'manual_release_mode';
   const threshold = reviewThreshold(seller, order.currency);
   if (threshold !== undefined && toMinor(order.total, order.currency) >= threshold) return 'review_threshold';

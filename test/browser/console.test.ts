@@ -189,6 +189,38 @@ describe('the seller console in Chromium', () => {
     await page.close();
   });
 
+  it('holds an order waiting for stock from its screen: stocked and retried, it waits for release', async () => {
+    const sku = `CONSOLE-${randomUUID().slice(0, 8).toUpperCase()}`;
+    expect((await api('PUT', `/inventory/${sku}`, { available: 0 })).status).toBe(200);
+    const order = sampleOrder({
+      items: [{ sku, productId: 'p-console', name: 'Console mug', quantity: 1, unitPrice: '9.00' }],
+      payment: { provider: 'sandbox', reference: `pay_${randomUUID()}`, amount: '9.00' },
+      shippingMethod: 'express',
+    });
+    const orderId = (await api('POST', '/orders', order)).json.orderId as string;
+    await expect
+      .poll(async () => (await api('GET', `/orders/${orderId}`)).json.status, { timeout: 60_000 })
+      .toBe('OUT_OF_STOCK');
+    const page = await browser.newPage();
+    await signIn(page);
+    await page.goto(`${origin}/console#/orders/${orderId}`);
+
+    await page.getByRole('button', { name: 'Hold', exact: true }).click();
+    await expect.poll(() => page.getByText('Hold requested').count(), { timeout: 15_000 }).toBe(1);
+    expect((await api('PUT', `/inventory/${sku}`, { available: 5 })).status).toBe(200);
+    await page.getByRole('button', { name: 'Retry', exact: true }).click();
+    const status = page.getByTestId('order-status');
+    await expect.poll(() => status.textContent(), { timeout: 60_000 }).toBe('ON_HOLD');
+    expect(await page.textContent('main')).toContain('you asked to see it before it is released');
+    await page.getByRole('button', { name: 'Release' }).click();
+
+    await expect.poll(() => status.textContent(), { timeout: 90_000 }).toBe('DELIVERED');
+    const stored = (await api('GET', `/orders/${orderId}`)).json;
+    expect(stored.history.map((entry: { status: string }) => entry.status)).toContain('ON_HOLD');
+    expect(stored.holdRequest).toBeNull();
+    await page.close();
+  });
+
   it('exports the selected orders, and the whole list, as CSV', async () => {
     const { sku, orderIds } = await heldOrders(3);
     const page = await browser.newPage();

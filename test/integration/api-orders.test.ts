@@ -5,7 +5,7 @@ import { getOrder, updateOrder } from '../../functions/shared/store/orders.js';
 import { orderInput } from '../support/orders.js';
 import { orderIn } from '../support/order-states.js';
 import { call, sellerClient } from '../support/http.js';
-import { DEMO, seedSellers } from '../support/sellers.js';
+import { ACME, DEMO, seedSellers } from '../support/sellers.js';
 import { mockStepFunctions, STATE_MACHINE_ARN } from '../support/step-functions.js';
 import { countItems } from '../support/table.js';
 
@@ -312,6 +312,48 @@ describe('POST /orders/{orderId}/cancel', () => {
       expect((await getOrder(order.orderId))?.status).toBe(status);
     }
     expect(stepFunctions.sfn.commandCalls(StopExecutionCommand)).toHaveLength(0);
+  });
+});
+
+describe('POST /orders/{orderId}/hold', () => {
+  it('records the request on an order not yet past its stock reservation; asking again changes nothing', async () => {
+    const order = await orderIn('PENDING');
+
+    const first = await demo.post(`/orders/${order.orderId}/hold`, { reason: 'call the customer' });
+    const again = await demo.post(`/orders/${order.orderId}/hold`);
+
+    expect(first.statusCode).toBe(200);
+    expect(first.json.holdRequest).toEqual({ reason: 'call the customer', at: expect.any(String) });
+    expect(again.statusCode).toBe(200);
+    expect(again.json.holdRequest).toEqual(first.json.holdRequest);
+    expect((await getOrder(order.orderId))?.holdRequest).toEqual(first.json.holdRequest);
+  });
+
+  it('is 409 once the release is under way or done, and changes nothing; a held order stays as it is', async () => {
+    const reserved = await orderIn('STOCK_RESERVED');
+    const failed = await orderIn('FAILED_TO_RELEASE');
+    const shipped = await orderIn('SHIPPED');
+    const held = await orderIn('ON_HOLD');
+
+    for (const order of [reserved, failed, shipped]) {
+      const answer = await demo.post(`/orders/${order.orderId}/hold`);
+      expect(answer.statusCode, order.status).toBe(409);
+      expect(answer.json.error.code).toBe('not_holdable');
+      expect((await getOrder(order.orderId))?.holdRequest).toBeUndefined();
+    }
+    const onHold = await demo.post(`/orders/${held.orderId}/hold`);
+    expect(onHold.statusCode).toBe(200);
+    expect(onHold.json.status).toBe('ON_HOLD');
+    expect(onHold.json.holdRequest).toBeUndefined();
+  });
+
+  it("is 404 for another seller's order", async () => {
+    const order = await orderIn('PENDING');
+
+    const answer = await sellerClient(ACME.apiKey).post(`/orders/${order.orderId}/hold`);
+
+    expect(answer.statusCode).toBe(404);
+    expect((await getOrder(order.orderId))?.holdRequest).toBeUndefined();
   });
 });
 

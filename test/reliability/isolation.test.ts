@@ -171,6 +171,29 @@ function attacks(attacker: Seller, victim: Estate): Record<string, () => Promise
       refused(await call(attacker, 'PATCH', `/orders/${victim.failed}`, { shippingAddress: address })),
     cancelOrder: async () => refused(await call(attacker, 'POST', `/orders/${victim.held}/cancel`)),
     releaseOrder: async () => refused(await call(attacker, 'POST', `/orders/${victim.held}/release`)),
+    holdOrder: async () => refused(await call(attacker, 'POST', `/orders/${victim.failed}/hold`)),
+    getOrderLabel: async () => refused(await call(attacker, 'GET', `/orders/${victim.held}/label`)),
+    getInvoice: async () =>
+      refused(await call(attacker, 'GET', `/orders/${victim.held}/documents/invoice.pdf`)),
+    getPackingSlip: async () =>
+      refused(await call(attacker, 'GET', `/orders/${victim.held}/documents/packing-slip.pdf`)),
+    getInvoices: async () =>
+      refused(
+        await call(attacker, 'POST', '/documents/invoices', { orderIds: [victim.held, victim.failed] }),
+      ),
+    getPackingSlips: async () =>
+      refused(
+        await call(attacker, 'POST', '/documents/packing-slips', { orderIds: [victim.held, victim.shopify] }),
+      ),
+    listStock: async () => {
+      const answer = await call(attacker, 'GET', '/inventory?limit=200');
+      expect(answer.status).toBe(200);
+      expect(answer.text).not.toContain(victim.onlySku);
+    },
+    // The attacker's own settings: the victim's are checked unchanged below.
+    getSettings: async () => expect((await call(attacker, 'GET', '/settings')).status).toBe(200),
+    changeSettings: async () =>
+      expect((await call(attacker, 'PATCH', '/settings', { releaseSlaHours: 47 })).status).toBe(200),
     retryOrder: async () => refused(await call(attacker, 'POST', `/orders/${victim.failed}/retry`)),
     releaseOrders: async () => {
       const answer = await call(attacker, 'POST', '/orders/release', {
@@ -235,7 +258,8 @@ async function snapshot(estate: Estate) {
     orders[id] = (await call(estate.seller, 'GET', `/orders/${id}`)).json as Order;
   const stock = (await call(estate.seller, 'GET', `/inventory/${estate.onlySku}`)).json as unknown;
   const endpoints = (await call(estate.seller, 'GET', '/webhook-endpoints')).json as unknown;
-  return { orders, stock, endpoints };
+  const settings = (await call(estate.seller, 'GET', '/settings')).json as unknown;
+  return { orders, stock, endpoints, settings };
 }
 
 describe('seller isolation over HTTP', () => {

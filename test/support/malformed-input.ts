@@ -585,6 +585,7 @@ export const ROUTES_REACHED = [
     body: () => ({ shippingAddress: orderInput().shippingAddress }),
   },
   { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/cancel`, auth: 'apiKey', body: () => ({ reason: 'x' }) },
+  { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/hold`, auth: 'apiKey', body: () => ({ reason: 'x' }) },
   { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/release`, auth: 'apiKey' },
   { method: 'POST', path: `/orders/${UNKNOWN_ORDER}/retry`, auth: 'apiKey' },
   { method: 'POST', path: '/orders/release', auth: 'apiKey', body: () => ({ orderIds: [UNKNOWN_ORDER] }) },
@@ -934,6 +935,18 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
     ],
     [
       `POST /orders/${UNKNOWN_ORDER}/cancel`,
+      [
+        { reason: '' },
+        { reason: 'r'.repeat(201) },
+        { reason: 'a\u0000b' },
+        { reason: 1 },
+        { why: 'x' },
+        [],
+        'null',
+      ],
+    ],
+    [
+      `POST /orders/${UNKNOWN_ORDER}/hold`,
       [
         { reason: '' },
         { reason: 'r'.repeat(201) },

@@ -51,6 +51,7 @@ describe('GET /openapi.json', () => {
         'DELETE /sessions/current',
         'PATCH /orders/{orderId}',
         'POST /orders/{orderId}/cancel',
+        'POST /orders/{orderId}/hold',
         'POST /orders/{orderId}/release',
         'POST /orders/release',
         'POST /orders/{orderId}/retry',

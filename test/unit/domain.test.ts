@@ -155,6 +155,13 @@ describe('the hold gate', () => {
     ],
     [{}, { discountCodes: ['SPRING'] }, 'discount_codes'],
     [{}, { tags: ['gift', 'Custom'] }, 'custom_tag'],
+    [{}, { holdRequest: { reason: 'check it', at: '2026-01-01T00:00:00.000Z' } }, 'seller_hold'],
+    [
+      { releaseMode: 'manual' as const },
+      { holdRequest: { reason: 'x', at: '2026-01-01T00:00:00.000Z' } },
+      'seller_hold',
+    ],
+    [{}, { holdRequest: null }, undefined],
   ])('seller %o and order %o → %s', (sellerChanges, orderChanges, expected) => {
     const order = { ...newOrder(), ...orderChanges };
     expect(holdReason(order, { ...seller, ...sellerChanges })).toBe(expected);

@@ -185,6 +185,41 @@ describe('the order workflow on the real state machine, handlers, DynamoDB Local
     expect(await getStock('held', 'MUG')).toEqual({ sku: 'MUG', available: 8, reserved: 0 });
   });
 
+  it('holds a parked order the seller asked to hold once it goes on, and its release clears the request', async () => {
+    await setStock('paths', 'LATE', 0);
+    const order = await place({ sellerId: 'paths', items: [{ sku: 'LATE', quantity: 1 }] });
+    await waitForStatus(order.orderId, 'OUT_OF_STOCK');
+    const seller = sellerClient('paths-api-key');
+
+    const hold = await seller.post(`/orders/${order.orderId}/hold`, { reason: 'check the engraving' });
+    expect(hold.statusCode).toBe(200);
+    expect(hold.json.holdRequest).toMatchObject({ reason: 'check the engraving' });
+    await setStock('paths', 'LATE', 3);
+    expect((await seller.post(`/orders/${order.orderId}/retry`)).statusCode).toBe(202);
+    const held = await waitForStatus(order.orderId, 'ON_HOLD');
+
+    expect(held.hold).toMatchObject({ reason: 'seller_hold' });
+    expect((await seller.post(`/orders/${order.orderId}/release`)).statusCode).toBe(202);
+    await waitForStatus(order.orderId, 'DELIVERED');
+    const stored = (await getOrder(order.orderId))!;
+    expect(stored.history.map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'PAYMENT_VERIFIED',
+      'OUT_OF_STOCK',
+      'PAYMENT_VERIFIED',
+      'STOCK_RESERVED',
+      'ON_HOLD',
+      'RELEASED',
+      'SHIPPED',
+      'DELIVERED',
+    ]);
+    expect(stored.holdRequest).toBeNull();
+    // Released and gone: a hold is refused, and says why.
+    const late = await seller.post(`/orders/${order.orderId}/hold`);
+    expect(late.statusCode).toBe(409);
+    expect(late.json.error.code).toBe('not_holdable');
+  });
+
   it('cancels a hold that times out, with reason hold_expired, and returns its stock', async () => {
     const order = await place({ sellerId: 'expiring' });
 

@@ -32,6 +32,7 @@ import {
   fixShippingAddress,
   publicOrder,
   releaseHeldOrder,
+  requestHold,
   retryOrder,
 } from '../seller-actions.js';
 
@@ -276,6 +277,27 @@ export const cancelOrderRoute = defineRoute({
       throw new ApiError(409, 'illegal_transition', `order ${order.orderId} is already ${order.status}`);
     }
     return json(200, publicOrder(await cancelOrder(order, 'seller', body.reason ?? 'cancelled_by_seller')));
+  },
+});
+
+export const holdOrderRoute = defineRoute({
+  method: 'POST',
+  path: '/orders/{orderId}/hold',
+  operationId: 'holdOrder',
+  summary:
+    'Hold an order that has not reached its release yet: it waits ON_HOLD (seller_hold) for the seller',
+  tag: TAG,
+  auth: 'sellerApiKey',
+  body: reasonBodySchema,
+  bodyOptional: true,
+  responses: {
+    200: orderResponse('the order, with its hold request (or already on hold)'),
+    404: { description: 'no such order for this seller' },
+    409: { description: 'the order is being released, released or finished' },
+  },
+  async handle({ params, sellerId, body }) {
+    const order = await sellerOrder(sellerId, params.orderId);
+    return json(200, publicOrder(await requestHold(order, body.reason ?? 'held_by_seller')));
   },
 });
 

@@ -203,6 +203,11 @@ export interface Order extends Omit<OrderInput, 'payment'> {
   updatedAt: string;
   history: HistoryEntry[];
   hold?: Hold;
+  /**
+   * The seller asked to see the order before it is released (POST /orders/{id}/hold): ReserveStock holds
+   * it (reason `seller_hold`). Cleared (null) once the seller releases it.
+   */
+  holdRequest?: { reason: string; at: string } | null;
   paymentWait?: PaymentWait;
   /** A payment authorised, not yet captured (Stripe manual capture): captured at release, if before expiresAt. */
   authorization?: { provider: string; expiresAt: string };

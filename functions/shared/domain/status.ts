@@ -62,3 +62,15 @@ export type Actor = (typeof ACTORS)[number];
 
 /** The statuses a seller's retry starts again from (POST /orders/{orderId}/retry). */
 export const RETRYABLE: readonly OrderStatus[] = ['FAILED_TO_RELEASE', 'OUT_OF_STOCK', 'PAYMENT_FAILED'];
+
+/**
+ * The statuses a seller's hold (POST /orders/{orderId}/hold) takes effect from: the order has yet to pass
+ * ReserveStock, where holds are decided (a retry of a parked one passes it again). A FAILED_TO_RELEASE
+ * order's retry starts at the release itself, and a STOCK_RESERVED one is being released: neither can be held.
+ */
+export const HOLDABLE: readonly OrderStatus[] = [
+  'PENDING',
+  'PAYMENT_VERIFIED',
+  'OUT_OF_STOCK',
+  'PAYMENT_FAILED',
+];
