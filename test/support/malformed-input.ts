@@ -933,8 +933,9 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
         [],
       ],
     ],
-    [
-      `POST /orders/${UNKNOWN_ORDER}/cancel`,
+    // Cancel and hold take the same optional reason.
+    ...(['cancel', 'hold'] as const).map((action): [string, unknown[]] => [
+      `POST /orders/${UNKNOWN_ORDER}/${action}`,
       [
         { reason: '' },
         { reason: 'r'.repeat(201) },
@@ -944,19 +945,7 @@ export function malformedRouteRequests(target: Target): MalformedRequest[] {
         [],
         'null',
       ],
-    ],
-    [
-      `POST /orders/${UNKNOWN_ORDER}/hold`,
-      [
-        { reason: '' },
-        { reason: 'r'.repeat(201) },
-        { reason: 'a\u0000b' },
-        { reason: 1 },
-        { why: 'x' },
-        [],
-        'null',
-      ],
-    ],
+    ]),
     [
       'POST /orders/release',
       [
